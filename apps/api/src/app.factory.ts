@@ -1,0 +1,95 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { PinoNestLogger } from './logging/logger.js';
+import { redactUrl } from './logging/redact.js';
+import { setupOpenApi } from './openapi.js';
+import { serveSpa } from './spa/spa.js';
+
+/**
+ * Builds the whole HTTP application: Fastify with its security plugins, Nest's modules, the
+ * OpenAPI document and the built console. `main.ts` and the tests both start from here.
+ */
+export async function createApp(
+  config: AppConfig,
+  dataSource: DataSource,
+  logger: Logger,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Request logging happens once per response below, with secrets redacted.
+    logger: false,
+    disableRequestLogging: true,
+    maxParamLength: 200,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, dataSource),
+    adapter,
+    { logger: new PinoNestLogger(logger), bufferLogs: false, abortOnError: false },
+  );
+  app.enableShutdownHooks();
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  await fastify.register(fastifyCookie);
+  await fastify.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Swagger UI and React set inline styles.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        // Plain-HTTP deployments on a LAN address must still load their own assets.
+        upgradeInsecureRequests: null,
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await fastify.register(fastifyCors, {
+    origin: config.http.corsOrigins.length ? config.http.corsOrigins : false,
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+    maxAge: 600,
+  });
+
+  const requestLog = logger.child({ context: 'http' });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    requestLog.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ip: request.ip,
+      },
+      'request',
+    );
+    done();
+  });
+
+  setupOpenApi(app);
+  const spaServed = await serveSpa(fastify, config.webDistDir);
+  if (!spaServed) {
+    logger.warn({ webDistDir: config.webDistDir }, 'Console build not found; serving the API only');
+  }
+  await app.init();
+  return app;
+}

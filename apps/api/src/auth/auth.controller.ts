@@ -1,0 +1,95 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  LoginRequest,
+  RegisterRequest,
+  type LoginResponse,
+  type MeResponse,
+  type RefreshResponse,
+  type RegisterResponse,
+} from '@keyward/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UsersService } from '../users/users.service.js';
+import type { AuthUser } from './auth-user.js';
+import { AuthService, type IssuedTokens } from './auth.service.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { LOGIN_BY_ACCOUNT, LoginThrottlerGuard } from './login-throttler.guard.js';
+
+export const REFRESH_COOKIE = 'kw_refresh';
+const REFRESH_COOKIE_PATH = '/api/auth';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('register')
+  @UseGuards(LoginThrottlerGuard)
+  @SkipThrottle({ [LOGIN_BY_ACCOUNT]: true })
+  async register(@Body() body: RegisterRequest): Promise<RegisterResponse> {
+    return { user: await this.auth.register(body) };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(LoginThrottlerGuard)
+  async login(
+    @Body() body: LoginRequest,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponse> {
+    const issued = await this.auth.login(body, {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    return setRefreshCookie(request, reply, issued);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RefreshResponse> {
+    try {
+      return setRefreshCookie(request, reply, await this.auth.refresh(request.cookies[REFRESH_COOKIE]));
+    } catch (error) {
+      clearRefreshCookie(reply);
+      throw error;
+    }
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await this.auth.logout(request.cookies[REFRESH_COOKIE]);
+    clearRefreshCookie(reply);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @UseGuards(JwtAuthGuard)
+  async me(@CurrentUser() user: AuthUser): Promise<MeResponse> {
+    return { user: await this.users.get(user.id) };
+  }
+}
+
+function setRefreshCookie(request: FastifyRequest, reply: FastifyReply, issued: IssuedTokens): LoginResponse {
+  void reply.setCookie(REFRESH_COOKIE, issued.refreshToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: REFRESH_COOKIE_PATH,
+    expires: issued.refreshExpiresAt,
+  });
+  return issued.response;
+}
+
+function clearRefreshCookie(reply: FastifyReply): void {
+  void reply.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH });
+}

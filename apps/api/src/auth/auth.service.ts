@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { LoginRequest, LoginResponse, RegisterRequest, UserResponse } from '@keyward/shared';
+import { DataSource, IsNull } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { AppException } from '../common/app.exception.js';
+import { newId } from '../database/ids.js';
+import { UsersService } from '../users/users.service.js';
+import { toUserResponse } from '../users/user.mapper.js';
+import type { User } from '../users/user.entity.js';
+import type { AccessTokenPayload } from './auth-user.js';
+import { burnPasswordCheck, verifyPassword } from './password.js';
+import { RefreshToken } from './refresh-token.entity.js';
+import { generateRefreshToken, hashToken } from './refresh-tokens.js';
+import { Session } from './session.entity.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A successful sign-in or refresh: the body to return and the cookie to set. */
+export interface IssuedTokens {
+  response: LoginResponse;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly jwt: JwtService,
+  ) {}
+
+  async register(body: RegisterRequest): Promise<UserResponse> {
+    if (!this.config.auth.registrationEnabled) {
+      throw new AppException(403, 'registration_disabled', 'Registration is disabled on this deployment');
+    }
+    const user = await this.users.create({ email: body.email, password: body.password, name: body.name });
+    return toUserResponse(user);
+  }
+
+  async login(body: LoginRequest, client: ClientInfo): Promise<IssuedTokens> {
+    const user = await this.users.findForSignIn(body.email);
+    if (!user) {
+      await burnPasswordCheck(body.password);
+      throw invalidCredentials();
+    }
+    if (!(await verifyPassword(user.passwordHash, body.password))) throw invalidCredentials();
+    if (user.disabled) throw new AppException(403, 'account_disabled', 'This account is disabled');
+
+    const refreshToken = generateRefreshToken();
+    const refreshExpiresAt = this.refreshExpiry();
+    const session = await this.dataSource.transaction(async (manager) => {
+      const created = await manager.getRepository(Session).save({
+        id: newId('ses'),
+        userId: user.id,
+        expiresAt: refreshExpiresAt,
+        revokedAt: null,
+        revokedReason: null,
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        lastRefreshedAt: null,
+      });
+      await manager.getRepository(RefreshToken).insert({
+        id: newId('rt'),
+        sessionId: created.id,
+        tokenHash: hashToken(refreshToken),
+        expiresAt: refreshExpiresAt,
+        usedAt: null,
+      });
+      return created;
+    });
+    await this.users.recordLogin(user.id);
+    user.lastLoginAt = new Date();
+    return { response: await this.accessFor(user, session.id), refreshToken, refreshExpiresAt };
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. Each refresh token is single-use: presenting one
+   * that was already exchanged means it leaked, so the whole session is revoked.
+   */
+  async refresh(presented: string | undefined): Promise<IssuedTokens> {
+    if (!presented) {
+      throw new AppException(401, 'refresh_token_missing', 'No refresh token; sign in again');
+    }
+    const refreshToken = generateRefreshToken();
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const tokens = manager.getRepository(RefreshToken);
+      const sessions = manager.getRepository(Session);
+      const current = await tokens
+        .createQueryBuilder('token')
+        .where('token.tokenHash = :hash', { hash: hashToken(presented) })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!current) return { error: 'invalid' as const };
+      const session = await sessions.findOne({ where: { id: current.sessionId } });
+      if (!session || session.revokedAt || session.expiresAt <= new Date()) {
+        return { error: 'revoked' as const };
+      }
+      if (current.usedAt) {
+        await sessions.update({ id: session.id }, { revokedAt: new Date(), revokedReason: 'refresh_reuse' });
+        return { error: 'reused' as const };
+      }
+      if (current.expiresAt <= new Date()) return { error: 'invalid' as const };
+      await tokens.update({ id: current.id }, { usedAt: new Date() });
+      await tokens.insert({
+        id: newId('rt'),
+        sessionId: session.id,
+        tokenHash: hashToken(refreshToken),
+        expiresAt: session.expiresAt,
+        usedAt: null,
+      });
+      await sessions.update({ id: session.id }, { lastRefreshedAt: new Date() });
+      return { session };
+    });
+    if ('error' in outcome) {
+      switch (outcome.error) {
+        case 'reused':
+          throw new AppException(401, 'refresh_token_reused', 'Refresh token was already used; the session has been ended');
+        case 'revoked':
+          throw new AppException(401, 'session_revoked', 'This session has ended; sign in again');
+        case 'invalid':
+          throw new AppException(401, 'refresh_token_invalid', 'Refresh token is invalid or expired; sign in again');
+      }
+    }
+    const user = await this.users.findById(outcome.session.userId);
+    if (!user || user.disabled) {
+      throw new AppException(403, 'account_disabled', 'This account is disabled');
+    }
+    return {
+      response: await this.accessFor(user, outcome.session.id),
+      refreshToken,
+      refreshExpiresAt: outcome.session.expiresAt,
+    };
+  }
+
+  /** Ends the session the refresh token belongs to; unknown tokens are ignored. */
+  async logout(presented: string | undefined, sessionId?: string): Promise<void> {
+    let id = sessionId;
+    if (!id && presented) {
+      const token = await this.dataSource
+        .getRepository(RefreshToken)
+        .createQueryBuilder('token')
+        .where('token.tokenHash = :hash', { hash: hashToken(presented) })
+        .getOne();
+      id = token?.sessionId;
+    }
+    if (!id) return;
+    await this.dataSource
+      .getRepository(Session)
+      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+  }
+
+  private async accessFor(user: User, sessionId: string): Promise<LoginResponse> {
+    const payload: AccessTokenPayload = { sub: user.id, role: user.role, sid: sessionId };
+    const accessToken = await this.jwt.signAsync(payload, {
+      expiresIn: this.config.auth.accessTokenTtlSeconds,
+      algorithm: 'HS256',
+    });
+    return { accessToken, expiresIn: this.config.auth.accessTokenTtlSeconds, user: toUserResponse(user) };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.auth.refreshTokenTtlDays * 86_400_000);
+  }
+}
+
+function invalidCredentials(): AppException {
+  return new AppException(401, 'invalid_credentials', 'Email or password is incorrect');
+}

@@ -1,0 +1,90 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { ErrorBody, ErrorCode } from '@keyward/shared';
+import type { FastifyReply } from 'fastify';
+import { AppException } from './app.exception.js';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/** Fastify's own errors (body parsing, limits) carry a statusCode and a FST_ code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * The one place where errors become responses. Known errors keep their status and code; anything
+ * else is logged on the server and answered with a generic 500 that carries no detail.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { body, headers } = this.toResponse(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({ err: exception }, 'Unhandled error');
+    }
+    void reply.status(body.statusCode).headers(headers).send(body);
+  }
+
+  private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof AppException) {
+      return { body: exception.toBody(), headers: exception.headers };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const code = CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'internal_error' : 'bad_request');
+      const message = statusCode >= 500 ? 'Internal server error' : exception.message;
+      return { body: { statusCode, code, message }, headers: {} };
+    }
+    const fastifyError = exception as FastifyLikeError;
+    if (
+      typeof fastifyError?.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500 &&
+      typeof fastifyError.code === 'string' &&
+      fastifyError.code.startsWith('FST_')
+    ) {
+      const statusCode = fastifyError.statusCode;
+      const code = CODE_BY_STATUS[statusCode] ?? 'bad_request';
+      return { body: { statusCode, code, message: describeFastifyError(fastifyError) }, headers: {} };
+    }
+    return {
+      body: { statusCode: 500, code: 'internal_error', message: 'Internal server error' },
+      headers: {},
+    };
+  }
+}
+
+function describeFastifyError(error: FastifyLikeError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type; send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Body is empty but content-type is application/json';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'Request body is not valid JSON';
+    default:
+      return 'Malformed request';
+  }
+}

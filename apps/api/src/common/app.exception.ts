@@ -1,0 +1,28 @@
+import { HttpException } from '@nestjs/common';
+import type { ErrorBody, ErrorCode, FieldError } from '@keyward/shared';
+
+/**
+ * A domain error with a stable code. Features throw these (or the helpers below); the global
+ * filter turns them into `{ statusCode, code, message }`.
+ */
+export class AppException extends HttpException {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly fieldErrors?: FieldError[],
+    /** Extra response headers, such as Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message, statusCode);
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { statusCode: this.statusCode, code: this.code, message: this.message };
+    if (this.fieldErrors) body.errors = this.fieldErrors;
+    return body;
+  }
+}
+
+export const notFound = (what: string): AppException =>
+  new AppException(404, 'not_found', `${what} not found`);

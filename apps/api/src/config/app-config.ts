@@ -1,0 +1,102 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envSchema, type Env } from './env.schema.js';
+import { loadOrCreateSecret } from './embedded-secrets.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The validated, typed configuration every module reads. Built once, at start. */
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  http: {
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    bodyLimitBytes: number;
+  };
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  redisUrl: string | undefined;
+  /** Namespaces every Redis key, so deployments (or test runs) can share one server. */
+  redisKeyPrefix: string;
+  dataDir: string;
+  auth: {
+    jwtSecret: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    registrationEnabled: boolean;
+    loginMaxPerIpPerMinute: number;
+    loginMaxPerAccountPer15Minutes: number;
+  };
+  admin: { email: string | undefined; password: string | undefined };
+  logLevel: Env['LOG_LEVEL'];
+  webDistDir: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** apps/api/dist/config -> apps/web/dist */
+const DEFAULT_WEB_DIST = resolve(here, '../../../web/dist');
+
+/**
+ * Parses and checks the environment. Any problem stops start-up with a message naming the
+ * variable; values are never included, since several are secrets.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings count as unset, the way most deployment tools write optional variables.
+  const raw = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const production = env.NODE_ENV === 'production';
+
+  // With the embedded database a generated secret beside the data is as safe as the data itself.
+  // With a real database in production, replicas must share one secret, so it must be given.
+  if (production && env.DATABASE_URL && !env.JWT_SECRET) {
+    throw new ConfigError([
+      'JWT_SECRET: required when NODE_ENV=production and DATABASE_URL is set (replicas must share it)',
+    ]);
+  }
+  const jwtSecret = env.JWT_SECRET ?? loadOrCreateSecret(dataDir, 'jwt-secret');
+
+  return {
+    env: env.NODE_ENV,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      corsOrigins: env.CORS_ORIGINS,
+      trustProxy: env.TRUST_PROXY,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    },
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    dataDir,
+    auth: {
+      jwtSecret,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      registrationEnabled: env.REGISTRATION_ENABLED,
+      loginMaxPerIpPerMinute: env.LOGIN_MAX_PER_IP_PER_MINUTE,
+      loginMaxPerAccountPer15Minutes: env.LOGIN_MAX_PER_ACCOUNT_PER_15_MINUTES,
+    },
+    admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    logLevel: env.LOG_LEVEL,
+    webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
+  };
+}

@@ -1,0 +1,57 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { AppConfig } from '../config/app-config.js';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/**
+ * The one switch between the real PostgreSQL server and the embedded PGlite. Both run the same
+ * migrations; nothing else in the app knows which one it talks to.
+ */
+export function createDataSourceOptions(database: AppConfig['database']): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+  };
+  switch (database.kind) {
+    case 'postgres':
+      return {
+        ...common,
+        url: database.url,
+        extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+      };
+    case 'pglite':
+      return { ...common, driver: new PGliteDriver({ dataDir: database.dataDir }).driver };
+  }
+}
+
+/** A fixed advisory-lock id so two replicas starting at once do not both migrate. */
+const MIGRATION_LOCK_ID = 0x6b657977; // "keyw"
+
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+export async function openDatabase(database: AppConfig['database']): Promise<DataSource> {
+  const dataSource = new DataSource(createDataSourceOptions(database));
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  return dataSource;
+}

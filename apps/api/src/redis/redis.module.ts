@@ -1,0 +1,48 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** The shared Redis connection, or null when REDIS_URL is not set. */
+export const REDIS = Symbol('REDIS');
+
+export function createRedisClient(url: string): Redis {
+  const logger = new Logger('Redis');
+  const client = new Redis(url, {
+    // Fail fast instead of queueing: callers have an in-process fallback and must not hang.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let reported = false;
+  client.on('error', (error: Error) => {
+    if (!reported) logger.warn(`Redis unreachable (${error.message}); using in-process fallbacks`);
+    reported = true;
+  });
+  client.on('ready', () => {
+    if (reported) logger.log('Redis reachable again');
+    reported = false;
+  });
+  return client;
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): Redis | null =>
+        config.redisUrl ? createRedisClient(config.redisUrl) : null,
+    },
+  ],
+  exports: [REDIS],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
+
+  onApplicationShutdown(): void {
+    this.redis?.disconnect();
+  }
+}

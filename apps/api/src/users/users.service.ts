@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Page, Role, UpdateUserRequest, UserResponse } from '@keyward/shared';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { AppException, notFound } from '../common/app.exception.js';
+import { newId } from '../database/ids.js';
+import { Session } from '../auth/session.entity.js';
+import { hashPassword } from '../auth/password.js';
+import { User } from './user.entity.js';
+import { toUserResponse } from './user.mapper.js';
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name?: string | null;
+  role?: Role;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get users() {
+    return this.dataSource.getRepository(User);
+  }
+
+  async create(input: NewUser): Promise<User> {
+    const existing = await this.users.exists({ where: { email: input.email } });
+    if (existing) throw new AppException(409, 'email_taken', 'An account with this email already exists');
+    const user = this.users.create({
+      id: newId('usr'),
+      email: input.email,
+      name: input.name ?? null,
+      passwordHash: await hashPassword(input.password),
+      role: input.role ?? 'user',
+      disabled: false,
+      lastLoginAt: null,
+    });
+    try {
+      return await this.users.save(user);
+    } catch (error) {
+      // Two registrations racing for one email: the unique index decides.
+      if ((error as { code?: string }).code === '23505') {
+        throw new AppException(409, 'email_taken', 'An account with this email already exists');
+      }
+      throw error;
+    }
+  }
+
+  /** Includes the password hash, for sign-in only. */
+  findForSignIn(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.email = :email', { email })
+      .getOne();
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOne({ where: { id } });
+  }
+
+  async get(id: string): Promise<UserResponse> {
+    const user = await this.findById(id);
+    if (!user) throw notFound('User');
+    return toUserResponse(user);
+  }
+
+  countAdmins(): Promise<number> {
+    return this.users.count({ where: { role: 'admin', disabled: false } });
+  }
+
+  async list(page = 1, pageSize = 50): Promise<Page<UserResponse>> {
+    const [users, total] = await this.users.findAndCount({
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    return { items: users.map(toUserResponse), page, pageSize, total };
+  }
+
+  /**
+   * Role and disabled changes by an admin. Disabling ends every session of the user in the same
+   * transaction; the last enabled admin can be neither demoted nor disabled.
+   */
+  async update(id: string, changes: UpdateUserRequest): Promise<UserResponse> {
+    return this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(User);
+      const user = await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!user) throw notFound('User');
+      const losesAdmin =
+        user.role === 'admin' &&
+        !user.disabled &&
+        ((changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true);
+      if (losesAdmin && (await this.countEnabledAdmins(manager)) <= 1) {
+        throw new AppException(409, 'last_admin', 'The last enabled admin cannot be demoted or disabled');
+      }
+      if (changes.role !== undefined) user.role = changes.role;
+      if (changes.disabled !== undefined) user.disabled = changes.disabled;
+      const saved = await repository.save(user);
+      if (changes.disabled === true) {
+        await manager
+          .getRepository(Session)
+          .update({ userId: id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'user_disabled' });
+      }
+      return toUserResponse(saved);
+    });
+  }
+
+  async recordLogin(id: string): Promise<void> {
+    await this.users.update({ id }, { lastLoginAt: new Date() });
+  }
+
+  private async countEnabledAdmins(manager: EntityManager): Promise<number> {
+    // Lock the admin rows so two concurrent demotions cannot both see "two admins left".
+    const rows: unknown[] = await manager.query(
+      `SELECT id FROM users WHERE role = 'admin' AND disabled = false FOR UPDATE`,
+    );
+    return rows.length;
+  }
+}

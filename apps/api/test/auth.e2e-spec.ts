@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { LoginResponse, MeResponse, Page, UserResponse } from '@keyward/shared';
+import { randomBytes } from 'node:crypto';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import { call, refreshCookie, signIn, signUp, uniqueEmail, type ErrorResult } from './support/http.js';
+import { decodeJwtPayload, forgeJwt } from './support/jwt.js';
+
+const JWT_SECRET = `test-jwt-secret-${randomBytes(16).toString('hex')}`;
+const ADMIN = { email: 'admin@keyward.test', password: 'admin-password-for-tests' };
+
+describe('console auth', () => {
+  let api: ApiProcess;
+  const get = <T>(path: string, token?: string) => call<T>(api.url, 'GET', path, { token });
+
+  beforeAll(async () => {
+    api = await startApi({
+      env: { JWT_SECRET, LOG_LEVEL: 'trace', LOGIN_MAX_PER_IP_PER_MINUTE: '1000' },
+    });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it('registers a user and returns it without any secret', async () => {
+    const email = uniqueEmail();
+    const result = await call<{ user: UserResponse }>(api.url, 'POST', '/api/auth/register', {
+      body: { email: email.toUpperCase(), password: 'long-enough-password', name: 'Ada' },
+    });
+    expect(result.status).toBe(201);
+    expect(result.body.user).toMatchObject({ email, name: 'Ada', role: 'user', disabled: false });
+    expect(result.text).not.toMatch(/password|hash/i);
+  });
+
+  it('refuses a duplicate email with 409 email_taken', async () => {
+    const { email } = await signUp(api.url);
+    const again = await call(api.url, 'POST', '/api/auth/register', {
+      body: { email, password: 'another-long-password' },
+    });
+    expect(again.status).toBe(409);
+    expect((again as ErrorResult).body.code).toBe('email_taken');
+  });
+
+  it('refuses unknown fields such as role on register (mass assignment)', async () => {
+    const result = (await call(api.url, 'POST', '/api/auth/register', {
+      body: { email: uniqueEmail(), password: 'long-enough-password', role: 'admin' },
+    })) as ErrorResult;
+    expect(result.status).toBe(400);
+    expect(result.body.code).toBe('validation_failed');
+    expect(result.body.errors?.map((error) => error.field)).toContain('role');
+  });
+
+  it('explains every invalid field and never echoes the submitted values', async () => {
+    const result = (await call(api.url, 'POST', '/api/auth/register', {
+      body: { email: 'not-an-email', password: 'short-pw' },
+    })) as ErrorResult;
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.map((error) => error.field).sort()).toEqual(['email', 'password']);
+    expect(result.text).not.toContain('short-pw');
+  });
+
+  it('signs in, returns a 15-minute access token and sets an httpOnly SameSite=Strict refresh cookie', async () => {
+    const { email, password } = await signUp(api.url);
+    const login = await call<LoginResponse>(api.url, 'POST', '/api/auth/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    expect(login.body.expiresIn).toBe(900);
+    const payload = decodeJwtPayload(login.body.accessToken);
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(900);
+    const setCookie = login.headers.getSetCookie().join('\n');
+    expect(setCookie).toMatch(/kw_refresh=[^;]+;.*HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).toMatch(/Path=\/api\/auth/);
+
+    const me = await get<MeResponse>('/api/auth/me', login.body.accessToken);
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe(email);
+    expect(me.body.user.lastLoginAt).not.toBeNull();
+  });
+
+  it('answers a wrong password and an unknown email the same way', async () => {
+    const { email } = await signUp(api.url);
+    const wrong = (await call(api.url, 'POST', '/api/auth/login', {
+      body: { email, password: 'not-the-password' },
+    })) as ErrorResult;
+    const unknown = (await call(api.url, 'POST', '/api/auth/login', {
+      body: { email: uniqueEmail('nobody'), password: 'not-the-password' },
+    })) as ErrorResult;
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    expect(wrong.body.code).toBe('invalid_credentials');
+  });
+
+  it('refuses missing, malformed, forged, alg:none and expired access tokens with distinct codes', async () => {
+    const user = await signUp(api.url);
+    const claims = decodeJwtPayload(user.accessToken);
+    const now = Math.floor(Date.now() / 1000);
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, 'unauthenticated'],
+      ['not-a-jwt', 'invalid_token'],
+      [forgeJwt({ ...claims }, 'a-different-secret-of-enough-length'), 'invalid_token'],
+      [forgeJwt({ ...claims }, null, { alg: 'none', typ: 'JWT' }), 'invalid_token'],
+      [forgeJwt({ ...claims, iat: now - 1000, exp: now - 10 }, JWT_SECRET), 'token_expired'],
+    ];
+    for (const [token, code] of cases) {
+      const result = (await get('/api/auth/me', token)) as ErrorResult;
+      expect({ token, status: result.status, code: result.body.code }).toEqual({ token, status: 401, code });
+    }
+    // The genuine token still works, so the cases above failed for the reasons given.
+    expect((await get('/api/auth/me', user.accessToken)).status).toBe(200);
+  });
+
+  it('rotates the refresh token on every use and revokes the session when an old one is replayed', async () => {
+    const user = await signUp(api.url);
+    const first = await call<LoginResponse>(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie });
+    expect(first.status).toBe(200);
+    const rotated = refreshCookie(first);
+    expect(rotated).toBeDefined();
+    expect(rotated).not.toBe(user.cookie);
+    expect((await get('/api/auth/me', first.body.accessToken)).status).toBe(200);
+
+    // Replaying the first (already used) token: theft is assumed and the whole family ends.
+    const replay = (await call(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie })) as ErrorResult;
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('refresh_token_reused');
+
+    const afterReplay = (await call(api.url, 'POST', '/api/auth/refresh', { cookie: rotated })) as ErrorResult;
+    expect(afterReplay.status).toBe(401);
+    expect(afterReplay.body.code).toBe('session_revoked');
+    const me = (await get('/api/auth/me', first.body.accessToken)) as ErrorResult;
+    expect(me.status).toBe(401);
+    expect(me.body.code).toBe('session_revoked');
+  });
+
+  it('refuses refresh without a cookie or with an unknown token', async () => {
+    const missing = (await call(api.url, 'POST', '/api/auth/refresh')) as ErrorResult;
+    expect(missing.body.code).toBe('refresh_token_missing');
+    const unknown = (await call(api.url, 'POST', '/api/auth/refresh', {
+      cookie: 'kw_refresh=made-up-token',
+    })) as ErrorResult;
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.code).toBe('refresh_token_invalid');
+  });
+
+  it('logout ends the session: its refresh token and access tokens stop working', async () => {
+    const user = await signUp(api.url);
+    const logout = await call(api.url, 'POST', '/api/auth/logout', { cookie: user.cookie });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.getSetCookie().join()).toMatch(/kw_refresh=;/);
+    expect(((await call(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie })) as ErrorResult).body.code).toBe(
+      'session_revoked',
+    );
+    expect(((await get('/api/auth/me', user.accessToken)) as ErrorResult).body.code).toBe('session_revoked');
+  });
+
+  it('keeps other sessions of the same user open after one logs out', async () => {
+    const user = await signUp(api.url);
+    const second = await signIn(api.url, user.email, user.password);
+    await call(api.url, 'POST', '/api/auth/logout', { cookie: user.cookie });
+    expect((await get('/api/auth/me', second.accessToken)).status).toBe(200);
+  });
+
+  describe('admin user management', () => {
+    it('is refused to a normal user with 403 and to nobody with 401', async () => {
+      const user = await signUp(api.url);
+      const asUser = (await get('/api/admin/users', user.accessToken)) as ErrorResult;
+      expect(asUser.status).toBe(403);
+      expect(asUser.body.code).toBe('forbidden');
+      const patch = (await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: user.accessToken,
+        body: { role: 'admin' },
+      })) as ErrorResult;
+      expect(patch.status).toBe(403);
+      expect((await get('/api/admin/users')).status).toBe(401);
+    });
+
+    it('lists users with paging and never shows password hashes', async () => {
+      const admin = await signIn(api.url, ADMIN.email, ADMIN.password);
+      await signUp(api.url);
+      const page = await get<Page<UserResponse>>('/api/admin/users?page=1&pageSize=2', admin.accessToken);
+      expect(page.status).toBe(200);
+      expect(page.body.items).toHaveLength(2);
+      expect(page.body.total).toBeGreaterThanOrEqual(2);
+      expect(page.text).not.toMatch(/argon2|password/i);
+      const huge = (await get('/api/admin/users?pageSize=100000', admin.accessToken)) as ErrorResult;
+      expect(huge.status).toBe(400);
+    });
+
+    it('promotes a user, whose next token carries the admin role', async () => {
+      const admin = await signIn(api.url, ADMIN.email, ADMIN.password);
+      const user = await signUp(api.url);
+      const promoted = await call<UserResponse>(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { role: 'admin' },
+      });
+      expect(promoted.status).toBe(200);
+      expect(promoted.body.role).toBe('admin');
+      const again = await signIn(api.url, user.email, user.password);
+      expect((await get('/api/admin/users', again.accessToken)).status).toBe(200);
+    });
+
+    it('disabling a user ends its sessions and blocks sign-in', async () => {
+      const admin = await signIn(api.url, ADMIN.email, ADMIN.password);
+      const user = await signUp(api.url);
+      const disabled = await call<UserResponse>(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { disabled: true },
+      });
+      expect(disabled.body.disabled).toBe(true);
+      expect((await get('/api/auth/me', user.accessToken)).status).toBe(401);
+      expect((await call(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie })).status).toBe(401);
+      const login = (await call(api.url, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: user.password },
+      })) as ErrorResult;
+      expect(login.status).toBe(403);
+      expect(login.body.code).toBe('account_disabled');
+    });
+
+    it('refuses unknown fields and unknown ids', async () => {
+      const admin = await signIn(api.url, ADMIN.email, ADMIN.password);
+      const user = await signUp(api.url);
+      const extra = (await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { email: 'taken-over@example.test' },
+      })) as ErrorResult;
+      expect(extra.status).toBe(400);
+      const missing = (await call(api.url, 'PATCH', '/api/admin/users/usr_does_not_exist', {
+        token: admin.accessToken,
+        body: { disabled: true },
+      })) as ErrorResult;
+      expect(missing.status).toBe(404);
+    });
+  });
+
+  it('never writes passwords, tokens or cookies to the log, even at trace level', async () => {
+    const user = await signUp(api.url);
+    await call(api.url, 'POST', '/api/auth/login', { body: { email: user.email, password: 'wrong-password-marker' } });
+    const refreshed = await call<LoginResponse>(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie });
+    await get(`/api/auth/me?token=${user.accessToken}`, refreshed.body.accessToken);
+    await call(api.url, 'POST', '/api/auth/logout', { cookie: refreshCookie(refreshed) });
+    const output = api.output();
+    expect(output).toContain('"url":"/api/auth/me?token=%5Bredacted%5D"');
+    const secrets = [
+      user.password,
+      'wrong-password-marker',
+      user.accessToken,
+      refreshed.body.accessToken,
+      user.cookie.split('=')[1]!,
+      refreshCookie(refreshed)!.split('=')[1]!,
+      JWT_SECRET,
+      ADMIN.password,
+    ];
+    for (const secret of secrets) expect(output).not.toContain(secret);
+  });
+});
+
+describe('registration switch and brute-force throttling', () => {
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    api = await startApi({
+      env: {
+        REGISTRATION_ENABLED: 'false',
+        LOGIN_MAX_PER_ACCOUNT_PER_15_MINUTES: '3',
+        LOGIN_MAX_PER_IP_PER_MINUTE: '8',
+        REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it('refuses registration when it is disabled', async () => {
+    const result = (await call(api.url, 'POST', '/api/auth/register', {
+      body: { email: uniqueEmail(), password: 'long-enough-password' },
+    })) as ErrorResult;
+    expect(result.status).toBe(403);
+    expect(result.body.code).toBe('registration_disabled');
+  });
+
+  it('throttles attempts per account, then per IP, with 429 and Retry-After', async () => {
+    const attempt = (email: string) =>
+      call(api.url, 'POST', '/api/auth/login', { body: { email, password: 'guessing-password' } });
+    const target = uniqueEmail('target');
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await attempt(target)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const limited = (await attempt(target)) as ErrorResult;
+    expect(limited.body.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // Other accounts from the same IP still get through until the per-IP limit (8 a minute).
+    const others = [];
+    for (let i = 0; i < 4; i += 1) others.push((await attempt(uniqueEmail('other'))).status);
+    expect(others.slice(0, 2)).toEqual([401, 401]);
+    expect(others).toContain(429);
+  });
+});

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const API_ENTRY = resolve(here, '../../dist/main.js');
+
+export interface ApiProcess {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  dataDir: string;
+  env: Record<string, string>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then wait for exit. Returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  child: ChildProcess;
+}
+
+export interface StartApiOptions {
+  env?: Record<string, string | undefined>;
+  /** Reuse a data directory (for restart tests); a fresh temporary one otherwise. */
+  dataDir?: string;
+  port?: number;
+  /** Remove the temporary data dir on stop (default true when it was created here). */
+  cleanup?: boolean;
+  startTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts the built API (`apps/api/dist/main.js`) as a real child process and waits until
+ * `/api/health` answers. The database is the one the test run chose (TEST_DATABASE_URL for
+ * PostgreSQL, or the embedded PGlite in the data directory).
+ */
+export async function startApi(options: StartApiOptions = {}): Promise<ApiProcess> {
+  const createdDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  const port = options.port ?? (await freePort());
+  const env: Record<string, string> = {};
+  const inherited = ['PATH', 'HOME', 'NODE_OPTIONS_FOR_API', 'TZ'];
+  for (const name of inherited) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  Object.assign(env, {
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ADMIN_EMAIL: 'admin@keyward.test',
+    ADMIN_PASSWORD: 'admin-password-for-tests',
+  });
+  if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
+  if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+
+  const child = spawn(process.execPath, [API_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  let ready = false;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.status === 200 || response.status === 503) {
+        ready = true;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`API did not start on ${url}:\n${output}`);
+  }
+
+  return {
+    url,
+    port,
+    dataDir,
+    env,
+    child,
+    output: () => output,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      const code = await exited;
+      if (createdDataDir && options.cleanup !== false) {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      return code;
+    },
+  };
+}

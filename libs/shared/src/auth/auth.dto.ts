@@ -1,0 +1,59 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { UserResponse } from '../users/user.js';
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 256;
+
+const normaliseEmail = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export class RegisterRequest {
+  @Transform(normaliseEmail)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH, {
+    message: `password must be at least ${PASSWORD_MIN_LENGTH} characters`,
+  })
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+}
+
+export class LoginRequest {
+  @Transform(normaliseEmail)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+}
+
+export interface RegisterResponse {
+  user: UserResponse;
+}
+
+/** The access token is short-lived; the refresh token travels only in an httpOnly cookie. */
+export interface LoginResponse {
+  accessToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: UserResponse;
+}
+
+export type RefreshResponse = LoginResponse;
+
+export interface MeResponse {
+  user: UserResponse;
+}

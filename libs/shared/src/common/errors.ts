@@ -1,0 +1,46 @@
+/**
+ * Every error Keyward answers with has this body. `code` is stable and meant for programs;
+ * `message` is for people and may change.
+ */
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  /** Present on validation errors: one entry per offending field. */
+  errors?: FieldError[];
+}
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+export const ERROR_CODES = [
+  // generic
+  'validation_failed',
+  'bad_request',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'internal_error',
+  'service_unavailable',
+  // console auth
+  'unauthenticated',
+  'token_expired',
+  'invalid_token',
+  'forbidden',
+  'invalid_credentials',
+  'account_disabled',
+  'email_taken',
+  'registration_disabled',
+  'refresh_token_missing',
+  'refresh_token_invalid',
+  'refresh_token_reused',
+  'session_revoked',
+  'weak_password',
+  'last_admin',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,6 @@
+export * from './common/errors.js';
+export * from './common/pagination.js';
+export * from './common/health.js';
+export * from './users/user.js';
+export * from './users/admin-users.dto.js';
+export * from './auth/auth.dto.js';
