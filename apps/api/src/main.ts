@@ -5,6 +5,8 @@ import { createApp } from './app.factory.js';
 import { createRootLogger } from './logging/logger.js';
 import { AdminBootstrapService } from './users/admin-bootstrap.service.js';
 
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -28,6 +30,28 @@ async function main(): Promise<void> {
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const url = `http://${shownHost}:${config.http.port}`;
   logger.info({ url }, 'Keyward is listening');
+  // Graceful stop: finish in-flight requests, run every module's shutdown hook (buffers, pools),
+  // then exit 0. A stuck hook cannot keep the process alive past the deadline.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down');
+    setTimeout(() => {
+      logger.error('Shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'Shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
   const hint = app.get(AdminBootstrapService).signInHint;
   process.stdout.write(`\n  Keyward is running at ${url}\n  ${hint}\n  API docs: ${url}/api/docs\n\n`);
 }

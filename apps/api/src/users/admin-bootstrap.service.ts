@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UsersService } from './users.service.js';
 
@@ -35,7 +36,16 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return;
     }
     const password = this.config.admin.password ?? randomBytes(15).toString('base64url');
-    await this.users.create({ email, password, name: 'Administrator', role: 'admin' });
+    try {
+      await this.users.create({ email, password, name: 'Administrator', role: 'admin' });
+    } catch (error) {
+      // Another replica starting at the same moment created it first: nothing to print here.
+      if (error instanceof AppException && error.code === 'email_taken') {
+        this.signInHint = `Sign in as ${email}.`;
+        return;
+      }
+      throw error;
+    }
     this.logger.log(`Created the first admin account ${email}`);
     if (this.config.admin.password) {
       this.signInHint = `Sign in as ${email} with ADMIN_PASSWORD.`;

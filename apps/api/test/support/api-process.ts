@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,9 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     LOG_LEVEL: 'info',
     ADMIN_EMAIL: 'admin@keyward.test',
     ADMIN_PASSWORD: 'admin-password-for-tests',
+    // Counters of separate test processes must not meet in the shared Redis; replicas under test
+    // pass one prefix explicitly.
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
   });
   if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;

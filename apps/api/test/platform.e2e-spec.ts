@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { HealthResponse } from '@keyward/shared';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import { call, type ErrorResult } from './support/http.js';
+
+describe('HTTP platform', () => {
+  let api: ApiProcess;
+  let webDist: string;
+
+  beforeAll(async () => {
+    // A stand-in console build, so SPA serving is tested whether or not the real one was built.
+    webDist = mkdtempSync(join(tmpdir(), 'keyward-web-'));
+    mkdirSync(join(webDist, 'assets'));
+    writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Keyward console</title>');
+    writeFileSync(join(webDist, 'assets', 'app-abc123.js'), 'console.log("app")');
+    api = await startApi({
+      env: { WEB_DIST_DIR: webDist, CORS_ORIGINS: 'https://console.example.test', BODY_LIMIT_BYTES: '2048' },
+    });
+  });
+  afterAll(async () => {
+    await api.stop();
+    rmSync(webDist, { recursive: true, force: true });
+  });
+
+  it('reports the database and Redis state on /api/health', async () => {
+    const health = await call<HealthResponse>(api.url, 'GET', '/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body.database).toBe('up');
+    expect(health.body.redis).toBe(process.env.TEST_REDIS_URL ? 'up' : 'disabled');
+    expect(health.body.status).toBe('ok');
+  });
+
+  it('publishes an OpenAPI document and a browsable UI', async () => {
+    const document = await call<{ openapi: string; paths: Record<string, unknown> }>(
+      api.url,
+      'GET',
+      '/api/openapi.json',
+    );
+    expect(document.status).toBe(200);
+    expect(document.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/login', '/api/auth/refresh', '/api/admin/users', '/api/health']),
+    );
+    const ui = await call(api.url, 'GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('sets security headers on API responses and the console', async () => {
+    for (const path of ['/api/health', '/', '/keys/some-client-route']) {
+      const result = await call(api.url, 'GET', path);
+      expect(result.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(result.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(result.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(result.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('serves the console with history fallback, but never for API paths', async () => {
+    const deep = await call(api.url, 'GET', '/api-keys/key_123?tab=usage');
+    expect(deep.status).toBe(200);
+    expect(deep.text).toContain('Keyward console');
+    const asset = await call(api.url, 'GET', '/assets/app-abc123.js');
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const missingApi = (await call(api.url, 'GET', '/api/does-not-exist')) as ErrorResult;
+    expect(missingApi.status).toBe(404);
+    expect(missingApi.body.code).toBe('not_found');
+    const missingV1 = (await call(api.url, 'GET', '/v1/nothing-here')) as ErrorResult;
+    expect(missingV1.status).toBe(404);
+  });
+
+  it('answers CORS preflights only for configured origins', async () => {
+    const allowed = await call(api.url, 'OPTIONS', '/api/auth/login', {
+      headers: { origin: 'https://console.example.test', 'access-control-request-method': 'POST' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.test');
+    const refused = await call(api.url, 'OPTIONS', '/api/auth/login', {
+      headers: { origin: 'https://evil.example.test', 'access-control-request-method': 'POST' },
+    });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('turns malformed and oversized bodies into coded 4xx errors without stack traces', async () => {
+    const badJson = (await call(api.url, 'POST', '/api/auth/login', {
+      rawBody: '{"email":',
+      headers: { 'content-type': 'application/json' },
+    })) as ErrorResult;
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.code).toBe('bad_request');
+
+    const tooLarge = (await call(api.url, 'POST', '/api/auth/login', {
+      body: { email: 'a@example.test', password: 'x'.repeat(4096) },
+    })) as ErrorResult;
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.code).toBe('payload_too_large');
+
+    const wrongType = (await call(api.url, 'POST', '/api/auth/login', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })) as ErrorResult;
+    expect(wrongType.status).toBe(415);
+
+    const wrongShape = (await call(api.url, 'POST', '/api/auth/login', { body: [1, 2, 3] })) as ErrorResult;
+    expect(wrongShape.status).toBe(400);
+
+    for (const result of [badJson, tooLarge, wrongType, wrongShape]) {
+      expect(result.text).not.toMatch(/at .+\.(js|ts):\d+/);
+    }
+  });
+});
