@@ -20,14 +20,19 @@ async function main(): Promise<void> {
   }
   const logger = createRootLogger(config.logLevel);
   logger.info(
-    { database: config.database.kind, redis: config.redisUrl ? 'configured' : 'disabled', dataDir: config.dataDir },
+    {
+      database: config.database.kind,
+      redis: config.redisUrl ? 'configured' : 'disabled',
+      dataDir: config.dataDir,
+    },
     'Starting Keyward',
   );
   const dataSource = await openDatabase(config.database);
   const app = await createApp(config, dataSource, logger);
   await app.listen({ port: config.http.port, host: config.http.host });
 
-  const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  const shownHost =
+    config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const url = `http://${shownHost}:${config.http.port}`;
   logger.info({ url }, 'Keyward is listening');
   // Graceful stop: finish in-flight requests, run every module's shutdown hook (buffers, pools),
@@ -53,10 +58,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 
   const hint = app.get(AdminBootstrapService).signInHint;
-  process.stdout.write(`\n  Keyward is running at ${url}\n  ${hint}\n  API docs: ${url}/api/docs\n\n`);
+  process.stdout.write(
+    `\n  Keyward is running at ${url}\n  ${hint}\n  API docs: ${url}/api/docs\n\n`,
+  );
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Keyward failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Keyward failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -19,7 +19,9 @@ describe('process lifecycle', () => {
 
       const second = await startApi({ dataDir, env: { JWT_SECRET: undefined } });
       try {
-        expect((await call(second.url, 'GET', '/api/auth/me', { token: user.accessToken })).status).toBe(200);
+        expect(
+          (await call(second.url, 'GET', '/api/auth/me', { token: user.accessToken })).status,
+        ).toBe(200);
         const refreshed = await call<LoginResponse>(second.url, 'POST', '/api/auth/refresh', {
           cookie: user.cookie,
         });
@@ -58,7 +60,12 @@ describe('process lifecycle', () => {
   it('refuses to start on bad configuration, naming the variable but not its value', () => {
     const secretMarker = 'short-secret-marker';
     const result = spawnSync(process.execPath, [API_ENTRY], {
-      env: { PATH: process.env.PATH, PORT: 'not-a-port', JWT_SECRET: secretMarker, DATA_DIR: tmpdir() },
+      env: {
+        PATH: process.env.PATH,
+        PORT: 'not-a-port',
+        JWT_SECRET: secretMarker,
+        DATA_DIR: tmpdir(),
+      },
       encoding: 'utf8',
       timeout: 20_000,
     });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { HealthResponse } from '@keyward/shared';
+import type { ErrorBody, HealthResponse } from '@keyward/shared';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { call, type ErrorResult } from './support/http.js';
+import { call } from './support/http.js';
 
 describe('HTTP platform', () => {
   let api: ApiProcess;
@@ -17,7 +17,11 @@ describe('HTTP platform', () => {
     writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Keyward console</title>');
     writeFileSync(join(webDist, 'assets', 'app-abc123.js'), 'console.log("app")');
     api = await startApi({
-      env: { WEB_DIST_DIR: webDist, CORS_ORIGINS: 'https://console.example.test', BODY_LIMIT_BYTES: '2048' },
+      env: {
+        WEB_DIST_DIR: webDist,
+        CORS_ORIGINS: 'https://console.example.test',
+        BODY_LIMIT_BYTES: '2048',
+      },
     });
   });
   afterAll(async () => {
@@ -42,7 +46,12 @@ describe('HTTP platform', () => {
     expect(document.status).toBe(200);
     expect(document.body.openapi).toMatch(/^3\./);
     expect(Object.keys(document.body.paths)).toEqual(
-      expect.arrayContaining(['/api/auth/login', '/api/auth/refresh', '/api/admin/users', '/api/health']),
+      expect.arrayContaining([
+        '/api/auth/login',
+        '/api/auth/refresh',
+        '/api/admin/users',
+        '/api/health',
+      ]),
     );
     const ui = await call(api.url, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
@@ -66,10 +75,10 @@ describe('HTTP platform', () => {
     const asset = await call(api.url, 'GET', '/assets/app-abc123.js');
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
-    const missingApi = (await call(api.url, 'GET', '/api/does-not-exist')) as ErrorResult;
+    const missingApi = await call<ErrorBody>(api.url, 'GET', '/api/does-not-exist');
     expect(missingApi.status).toBe(404);
     expect(missingApi.body.code).toBe('not_found');
-    const missingV1 = (await call(api.url, 'GET', '/v1/nothing-here')) as ErrorResult;
+    const missingV1 = await call<ErrorBody>(api.url, 'GET', '/v1/nothing-here');
     expect(missingV1.status).toBe(404);
   });
 
@@ -85,26 +94,28 @@ describe('HTTP platform', () => {
   });
 
   it('turns malformed and oversized bodies into coded 4xx errors without stack traces', async () => {
-    const badJson = (await call(api.url, 'POST', '/api/auth/login', {
+    const badJson = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
       rawBody: '{"email":',
       headers: { 'content-type': 'application/json' },
-    })) as ErrorResult;
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.body.code).toBe('bad_request');
 
-    const tooLarge = (await call(api.url, 'POST', '/api/auth/login', {
+    const tooLarge = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
       body: { email: 'a@example.test', password: 'x'.repeat(4096) },
-    })) as ErrorResult;
+    });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.code).toBe('payload_too_large');
 
-    const wrongType = (await call(api.url, 'POST', '/api/auth/login', {
+    const wrongType = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
       rawBody: 'email=a',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    })) as ErrorResult;
+    });
     expect(wrongType.status).toBe(415);
 
-    const wrongShape = (await call(api.url, 'POST', '/api/auth/login', { body: [1, 2, 3] })) as ErrorResult;
+    const wrongShape = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
+      body: [1, 2, 3],
+    });
     expect(wrongShape.status).toBe(400);
 
     for (const result of [badJson, tooLarge, wrongType, wrongShape]) {

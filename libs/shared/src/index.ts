@@ -1,3 +1,6 @@
+// class-transformer's @Type reads decorator metadata while the DTO classes are defined.
+import 'reflect-metadata';
+
 export * from './common/errors.js';
 export * from './common/pagination.js';
 export * from './common/health.js';

@@ -57,7 +57,11 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RefreshResponse> {
     try {
-      return setRefreshCookie(request, reply, await this.auth.refresh(request.cookies[REFRESH_COOKIE]));
+      return setRefreshCookie(
+        request,
+        reply,
+        await this.auth.refresh(request.cookies[REFRESH_COOKIE]),
+      );
     } catch (error) {
       clearRefreshCookie(reply);
       throw error;
@@ -66,7 +70,10 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async logout(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     await this.auth.logout(request.cookies[REFRESH_COOKIE]);
     clearRefreshCookie(reply);
   }
@@ -79,7 +86,11 @@ export class AuthController {
   }
 }
 
-function setRefreshCookie(request: FastifyRequest, reply: FastifyReply, issued: IssuedTokens): LoginResponse {
+function setRefreshCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  issued: IssuedTokens,
+): LoginResponse {
   void reply.setCookie(REFRESH_COOKIE, issued.refreshToken, {
     httpOnly: true,
     sameSite: 'strict',

@@ -30,7 +30,11 @@ import { RolesGuard } from './roles.js';
       useFactory: (config: AppConfig, limiter: RateLimiterService) => ({
         throttlers: [
           { name: LOGIN_BY_IP, ttl: 60_000, limit: config.auth.loginMaxPerIpPerMinute },
-          { name: LOGIN_BY_ACCOUNT, ttl: 15 * 60_000, limit: config.auth.loginMaxPerAccountPer15Minutes },
+          {
+            name: LOGIN_BY_ACCOUNT,
+            ttl: 15 * 60_000,
+            limit: config.auth.loginMaxPerAccountPer15Minutes,
+          },
         ],
         storage: new SlidingWindowThrottlerStorage(limiter),
       }),

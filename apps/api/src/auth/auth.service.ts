@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { LoginRequest, LoginResponse, RegisterRequest, UserResponse } from '@keyward/shared';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
@@ -14,6 +14,9 @@ import { burnPasswordCheck, verifyPassword } from './password.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { generateRefreshToken, hashToken } from './refresh-tokens.js';
 import { Session } from './session.entity.js';
+
+type RefreshOutcome =
+  { kind: 'rotated'; session: Session } | { kind: 'reused' | 'revoked' | 'invalid' };
 
 export interface ClientInfo {
   ip: string | null;
@@ -38,9 +41,17 @@ export class AuthService {
 
   async register(body: RegisterRequest): Promise<UserResponse> {
     if (!this.config.auth.registrationEnabled) {
-      throw new AppException(403, 'registration_disabled', 'Registration is disabled on this deployment');
+      throw new AppException(
+        403,
+        'registration_disabled',
+        'Registration is disabled on this deployment',
+      );
     }
-    const user = await this.users.create({ email: body.email, password: body.password, name: body.name });
+    const user = await this.users.create({
+      email: body.email,
+      password: body.password,
+      name: body.name,
+    });
     return toUserResponse(user);
   }
 
@@ -82,51 +93,36 @@ export class AuthService {
 
   /**
    * Exchanges a refresh token for a new pair. Each refresh token is single-use: presenting one
-   * that was already exchanged means it leaked, so the whole session is revoked.
+   * that was already exchanged means it leaked, so the whole session is revoked. The one
+   * exception is a short grace period right after the exchange (REFRESH_REUSE_GRACE_SECONDS),
+   * because a browser that reloads while a refresh is in flight never stores the new cookie and
+   * sends the old one again; that must not sign a legitimate user out.
    */
   async refresh(presented: string | undefined): Promise<IssuedTokens> {
     if (!presented) {
       throw new AppException(401, 'refresh_token_missing', 'No refresh token; sign in again');
     }
     const refreshToken = generateRefreshToken();
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const tokens = manager.getRepository(RefreshToken);
-      const sessions = manager.getRepository(Session);
-      const current = await tokens
-        .createQueryBuilder('token')
-        .where('token.tokenHash = :hash', { hash: hashToken(presented) })
-        .setLock('pessimistic_write')
-        .getOne();
-      if (!current) return { error: 'invalid' as const };
-      const session = await sessions.findOne({ where: { id: current.sessionId } });
-      if (!session || session.revokedAt || session.expiresAt <= new Date()) {
-        return { error: 'revoked' as const };
-      }
-      if (current.usedAt) {
-        await sessions.update({ id: session.id }, { revokedAt: new Date(), revokedReason: 'refresh_reuse' });
-        return { error: 'reused' as const };
-      }
-      if (current.expiresAt <= new Date()) return { error: 'invalid' as const };
-      await tokens.update({ id: current.id }, { usedAt: new Date() });
-      await tokens.insert({
-        id: newId('rt'),
-        sessionId: session.id,
-        tokenHash: hashToken(refreshToken),
-        expiresAt: session.expiresAt,
-        usedAt: null,
-      });
-      await sessions.update({ id: session.id }, { lastRefreshedAt: new Date() });
-      return { session };
-    });
-    if ('error' in outcome) {
-      switch (outcome.error) {
-        case 'reused':
-          throw new AppException(401, 'refresh_token_reused', 'Refresh token was already used; the session has been ended');
-        case 'revoked':
-          throw new AppException(401, 'session_revoked', 'This session has ended; sign in again');
-        case 'invalid':
-          throw new AppException(401, 'refresh_token_invalid', 'Refresh token is invalid or expired; sign in again');
-      }
+    const outcome = await this.dataSource.transaction((manager): Promise<RefreshOutcome> =>
+      this.rotate(manager, presented, refreshToken),
+    );
+    switch (outcome.kind) {
+      case 'reused':
+        throw new AppException(
+          401,
+          'refresh_token_reused',
+          'Refresh token was already used; the session has been ended',
+        );
+      case 'revoked':
+        throw new AppException(401, 'session_revoked', 'This session has ended; sign in again');
+      case 'invalid':
+        throw new AppException(
+          401,
+          'refresh_token_invalid',
+          'Refresh token is invalid or expired; sign in again',
+        );
+      case 'rotated':
+        break;
     }
     const user = await this.users.findById(outcome.session.userId);
     if (!user || user.disabled) {
@@ -137,6 +133,45 @@ export class AuthService {
       refreshToken,
       refreshExpiresAt: outcome.session.expiresAt,
     };
+  }
+
+  private async rotate(
+    manager: EntityManager,
+    presented: string,
+    replacement: string,
+  ): Promise<RefreshOutcome> {
+    const tokens = manager.getRepository(RefreshToken);
+    const sessions = manager.getRepository(Session);
+    const current = await tokens
+      .createQueryBuilder('token')
+      .where('token.tokenHash = :hash', { hash: hashToken(presented) })
+      .setLock('pessimistic_write')
+      .getOne();
+    if (!current) return { kind: 'invalid' };
+    const session = await sessions.findOne({ where: { id: current.sessionId } });
+    const now = new Date();
+    if (!session || session.revokedAt || session.expiresAt <= now) return { kind: 'revoked' };
+    if (current.usedAt) {
+      const graceMs = this.config.auth.refreshReuseGraceSeconds * 1000;
+      if (now.getTime() - current.usedAt.getTime() > graceMs) {
+        await sessions.update(
+          { id: session.id },
+          { revokedAt: now, revokedReason: 'refresh_reuse' },
+        );
+        return { kind: 'reused' };
+      }
+    }
+    if (current.expiresAt <= now) return { kind: 'invalid' };
+    if (!current.usedAt) await tokens.update({ id: current.id }, { usedAt: now });
+    await tokens.insert({
+      id: newId('rt'),
+      sessionId: session.id,
+      tokenHash: hashToken(replacement),
+      expiresAt: session.expiresAt,
+      usedAt: null,
+    });
+    await sessions.update({ id: session.id }, { lastRefreshedAt: now });
+    return { kind: 'rotated', session };
   }
 
   /** Ends the session the refresh token belongs to; unknown tokens are ignored. */
@@ -162,7 +197,11 @@ export class AuthService {
       expiresIn: this.config.auth.accessTokenTtlSeconds,
       algorithm: 'HS256',
     });
-    return { accessToken, expiresIn: this.config.auth.accessTokenTtlSeconds, user: toUserResponse(user) };
+    return {
+      accessToken,
+      expiresIn: this.config.auth.accessTokenTtlSeconds,
+      user: toUserResponse(user),
+    };
   }
 
   private refreshExpiry(): Date {

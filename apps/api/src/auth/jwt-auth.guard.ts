@@ -6,7 +6,11 @@ import type { AuthUser } from './auth-user.js';
 /** Console routes: a valid access JWT, mapped to precise error codes when it is not. */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+  override handleRequest<TUser = AuthUser>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+  ): TUser {
     if (error instanceof AppException) throw error;
     if (user) return user;
     const name = info instanceof Error ? info.name : undefined;
@@ -16,6 +20,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (name === 'JsonWebTokenError' || name === 'NotBeforeError') {
       throw new AppException(401, 'invalid_token', 'Access token is invalid');
     }
-    throw new AppException(401, 'unauthenticated', 'Sign in first: send Authorization: Bearer <access token>');
+    throw new AppException(
+      401,
+      'unauthenticated',
+      'Sign in first: send Authorization: Bearer <access token>',
+    );
   }
 }

@@ -46,7 +46,11 @@ export class LoginThrottlerGuard extends ThrottlerGuard {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const name = throttler.name ?? 'default';
-    const decision = await this.limiter.hit(`auth:${name}:${loginTracker(name, request)}`, limit, ttl);
+    const decision = await this.limiter.hit(
+      `auth:${name}:${loginTracker(name, request)}`,
+      limit,
+      ttl,
+    );
     if (!decision.allowed) {
       throw rateLimitedError(decision, 'Too many attempts; wait before trying again');
     }

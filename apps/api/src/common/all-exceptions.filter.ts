@@ -51,11 +51,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      const code = CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'internal_error' : 'bad_request');
+      const code =
+        CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'internal_error' : 'bad_request');
       const message = statusCode >= 500 ? 'Internal server error' : exception.message;
       return { body: { statusCode, code, message }, headers: {} };
     }
-    const fastifyError = exception as FastifyLikeError;
+    const fastifyError = exception as FastifyLikeError | null;
     if (
       typeof fastifyError?.statusCode === 'number' &&
       fastifyError.statusCode >= 400 &&
@@ -65,7 +66,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     ) {
       const statusCode = fastifyError.statusCode;
       const code = CODE_BY_STATUS[statusCode] ?? 'bad_request';
-      return { body: { statusCode, code, message: describeFastifyError(fastifyError) }, headers: {} };
+      return {
+        body: { statusCode, code, message: describeFastifyError(fastifyError) },
+        headers: {},
+      };
     }
     return {
       body: { statusCode: 500, code: 'internal_error', message: 'Internal server error' },

@@ -29,6 +29,8 @@ export interface AppConfig {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
+    /** How long an exchanged refresh token may be presented again (a reload mid-refresh). */
+    refreshReuseGraceSeconds: number;
     registrationEnabled: boolean;
     loginMaxPerIpPerMinute: number;
     loginMaxPerAccountPer15Minutes: number;
@@ -91,6 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       jwtSecret,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
       registrationEnabled: env.REGISTRATION_ENABLED,
       loginMaxPerIpPerMinute: env.LOGIN_MAX_PER_IP_PER_MINUTE,
       loginMaxPerAccountPer15Minutes: env.LOGIN_MAX_PER_ACCOUNT_PER_15_MINUTES,

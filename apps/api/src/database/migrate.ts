@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   try {
     const applied = await runMigrations(dataSource);
     process.stdout.write(
-      applied.length ? `Applied migrations:\n  ${applied.join('\n  ')}\n` : 'Schema is up to date.\n',
+      applied.length
+        ? `Applied migrations:\n  ${applied.join('\n  ')}\n`
+        : 'Schema is up to date.\n',
     );
   } finally {
     await dataSource.destroy();

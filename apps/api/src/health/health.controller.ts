@@ -54,7 +54,9 @@ export class HealthController {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    const timer = setTimeout(() => {
+      reject(new Error('timeout'));
+    }, ms);
     promise.then(
       (value) => {
         clearTimeout(timer);

@@ -45,7 +45,11 @@ export class PinoNestLogger implements LoggerService {
   }
 
   /** Nest passes (message, ...optional, context): the last string is the context. */
-  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    params: unknown[],
+  ): void {
     const rest = [...params];
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const child = context ? this.logger.child({ context }) : this.logger;

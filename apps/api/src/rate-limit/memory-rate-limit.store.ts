@@ -1,4 +1,10 @@
-import { admits, advance, describeDecision, type RateLimitDecision, type WindowState } from './sliding-window.js';
+import {
+  admits,
+  advance,
+  describeDecision,
+  type RateLimitDecision,
+  type WindowState,
+} from './sliding-window.js';
 
 /**
  * In-process counters. A Map keeps insertion order, so re-inserting on use makes it an LRU; the

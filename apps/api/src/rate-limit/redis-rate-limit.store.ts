@@ -17,7 +17,7 @@ local previousKey = KEYS[1] .. ':' .. (start - window)
 local current = tonumber(redis.call('GET', currentKey) or '0')
 local previous = tonumber(redis.call('GET', previousKey) or '0')
 local elapsed = now - start
-local estimated = math.floor(previous * (window - elapsed) / window) + current
+local estimated = math.ceil(previous * (window - elapsed) / window) + current
 if estimated >= limit then
   return {0, current, previous, elapsed}
 end
@@ -35,9 +35,8 @@ export class RedisRateLimitStore {
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
-    const run = (this.redis as unknown as RateLimitCommand).keywardRateLimit;
-    const [allowed, current, previous, elapsed] = await run.call(
-      this.redis,
+    const redis = this.redis as unknown as RateLimitCommand;
+    const [allowed, current, previous, elapsed] = await redis.keywardRateLimit(
       this.prefix + key,
       limit,
       windowMs,

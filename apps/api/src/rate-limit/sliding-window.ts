@@ -26,7 +26,11 @@ export function windowStartFor(now: number, windowMs: number): number {
 }
 
 /** Moves the state forward to the window containing `now`. */
-export function advance(state: WindowState | undefined, now: number, windowMs: number): WindowState {
+export function advance(
+  state: WindowState | undefined,
+  now: number,
+  windowMs: number,
+): WindowState {
   const start = windowStartFor(now, windowMs);
   if (!state) return { windowStart: start, current: 0, previous: 0 };
   if (state.windowStart === start) return state;
@@ -36,8 +40,14 @@ export function advance(state: WindowState | undefined, now: number, windowMs: n
   return { windowStart: start, current: 0, previous: 0 };
 }
 
-export function estimate(previous: number, current: number, elapsed: number, windowMs: number): number {
-  return Math.floor((previous * (windowMs - elapsed)) / windowMs) + current;
+/** Rounded up, so the estimate never admits more than the weighted count allows. */
+export function estimate(
+  previous: number,
+  current: number,
+  elapsed: number,
+  windowMs: number,
+): number {
+  return Math.ceil((previous * (windowMs - elapsed)) / windowMs) + current;
 }
 
 /** Whether one more request fits, given the counts before it. */
@@ -69,11 +79,11 @@ export function describeDecision(
     const remaining = Math.max(0, limit - estimate(previous, current, elapsed, windowMs));
     return { allowed, limit, remaining, retryAfterSeconds: 0, resetSeconds };
   }
-  // When does previous * (windowMs - t) / windowMs + current drop below the limit? If the
+  // When does ceil(previous * (windowMs - t) / windowMs) + current drop below the limit? If the
   // current window alone is full, only the next window helps.
   let waitMs = untilNextWindow;
   if (current < limit && previous > 0) {
-    const needed = windowMs * (1 - (limit - current) / previous);
+    const needed = windowMs * (1 - (limit - 1 - current) / previous);
     waitMs = Math.min(untilNextWindow, Math.max(0, needed - elapsed));
   }
   return {

@@ -21,7 +21,7 @@ export async function serveSpa(fastify: FastifyInstance, distDir: string): Promi
     wildcard: false,
     index: false,
     setHeaders: (reply, path) => {
-      const cache = path.includes(`${join(distDir, 'assets')}`)
+      const cache = path.includes(join(distDir, 'assets'))
         ? 'public, max-age=31536000, immutable'
         : 'no-cache';
       void reply.header('Cache-Control', cache);
@@ -32,7 +32,11 @@ export async function serveSpa(fastify: FastifyInstance, distDir: string): Promi
   fastify.get('/', sendIndex);
   fastify.get('/*', (request, reply) => {
     if (API_PATH.test(request.url)) {
-      return reply.status(404).send({ statusCode: 404, code: 'not_found', message: `Cannot GET ${request.url.split('?')[0]}` });
+      return reply.status(404).send({
+        statusCode: 404,
+        code: 'not_found',
+        message: `Cannot GET ${request.url.split('?')[0]}`,
+      });
     }
     return sendIndex(request, reply);
   });

@@ -32,7 +32,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     }
     const existing = await this.users.findForSignIn(email);
     if (existing) {
-      this.logger.warn(`No enabled admin exists; ${email} is a user account, promote one in the database`);
+      this.logger.warn(
+        `No enabled admin exists; ${email} is a user account, promote one in the database`,
+      );
       return;
     }
     const password = this.config.admin.password ?? randomBytes(15).toString('base64url');

@@ -26,7 +26,9 @@ export class UsersService {
 
   async create(input: NewUser): Promise<User> {
     const existing = await this.users.exists({ where: { email: input.email } });
-    if (existing) throw new AppException(409, 'email_taken', 'An account with this email already exists');
+    if (existing) {
+      throw new AppException(409, 'email_taken', 'An account with this email already exists');
+    }
     const user = this.users.create({
       id: newId('usr'),
       email: input.email,
@@ -93,7 +95,11 @@ export class UsersService {
         !user.disabled &&
         ((changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true);
       if (losesAdmin && (await this.countEnabledAdmins(manager)) <= 1) {
-        throw new AppException(409, 'last_admin', 'The last enabled admin cannot be demoted or disabled');
+        throw new AppException(
+          409,
+          'last_admin',
+          'The last enabled admin cannot be demoted or disabled',
+        );
       }
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.disabled !== undefined) user.disabled = changes.disabled;
@@ -101,7 +107,10 @@ export class UsersService {
       if (changes.disabled === true) {
         await manager
           .getRepository(Session)
-          .update({ userId: id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'user_disabled' });
+          .update(
+            { userId: id, revokedAt: IsNull() },
+            { revokedAt: new Date(), revokedReason: 'user_disabled' },
+          );
       }
       return toUserResponse(saved);
     });

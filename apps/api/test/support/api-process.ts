@@ -40,7 +40,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+      server.close(() => {
+        resolvePort(port);
+      });
     });
   });
 }
@@ -75,15 +77,28 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
+    if (value !== undefined) env[name] = value;
   }
+  // An override of `undefined` means: leave this variable unset.
+  const unset = new Set(
+    Object.entries(options.env ?? {}).flatMap(([name, value]) =>
+      value === undefined ? [name] : [],
+    ),
+  );
+  const childEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !unset.has(name)));
 
-  const child = spawn(process.execPath, [API_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [API_ENTRY], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.on('exit', (code) => {
+      resolveExit(code);
+    }),
+  );
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
@@ -109,7 +124,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     url,
     port,
     dataDir,
-    env,
+    env: childEnv,
     child,
     output: () => output,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {

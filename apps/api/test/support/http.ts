@@ -44,7 +44,9 @@ export type ErrorResult = HttpResult<ErrorBody>;
 
 /** The refresh cookie from a response, ready to send back as a Cookie header. */
 export function refreshCookie(result: HttpResult): string | undefined {
-  const setCookie = result.headers.getSetCookie().find((cookie) => cookie.startsWith('kw_refresh='));
+  const setCookie = result.headers
+    .getSetCookie()
+    .find((cookie) => cookie.startsWith('kw_refresh='));
   if (!setCookie) return undefined;
   const pair = setCookie.split(';')[0];
   return pair === 'kw_refresh=' ? undefined : pair;
@@ -66,15 +68,25 @@ export interface SignedIn {
 export async function signUp(baseUrl: string, label = 'user'): Promise<SignedIn> {
   const email = uniqueEmail(label);
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const registered = await call(baseUrl, 'POST', '/api/auth/register', { body: { email, password } });
+  const registered = await call(baseUrl, 'POST', '/api/auth/register', {
+    body: { email, password },
+  });
   if (registered.status !== 201) throw new Error(`register failed: ${registered.text}`);
   return signIn(baseUrl, email, password);
 }
 
 export async function signIn(baseUrl: string, email: string, password: string): Promise<SignedIn> {
-  const login = await call<LoginResponse>(baseUrl, 'POST', '/api/auth/login', { body: { email, password } });
+  const login = await call<LoginResponse>(baseUrl, 'POST', '/api/auth/login', {
+    body: { email, password },
+  });
   if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
   const cookie = refreshCookie(login);
   if (!cookie) throw new Error('login set no refresh cookie');
-  return { email, password, accessToken: login.body.accessToken, cookie, userId: login.body.user.id };
+  return {
+    email,
+    password,
+    accessToken: login.body.accessToken,
+    cookie,
+    userId: login.body.user.id,
+  };
 }

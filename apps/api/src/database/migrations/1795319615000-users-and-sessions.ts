@@ -41,8 +41,12 @@ export class UsersAndSessions1795319615000 implements MigrationInterface {
         used_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON refresh_tokens (token_hash)`);
-    await queryRunner.query(`CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON refresh_tokens (token_hash)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

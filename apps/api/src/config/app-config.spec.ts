@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'keyward-config-'));
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults on a bare environment, choosing the embedded database', () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config.http.port).toBe(3000);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.auth.registrationEnabled).toBe(true);
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it('names every bad variable, and never includes a value', () => {
+    const problems = problemsOf({
+      PORT: '70000',
+      DATABASE_URL: 'mysql://secret-in-url@host/db',
+      JWT_SECRET: 'too-short-marker',
+      CORS_ORIGINS: 'https://ok.example, not a url',
+      LOG_LEVEL: 'loud',
+    });
+    const text = problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'JWT_SECRET', 'CORS_ORIGINS', 'LOG_LEVEL']) {
+      expect(text).toContain(name);
+    }
+    expect(text).not.toContain('secret-in-url');
+    expect(text).not.toContain('too-short-marker');
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: '', PORT: '' });
+    expect(config.database.kind).toBe('pglite');
+    expect(config.http.port).toBe(3000);
+  });
+
+  it('parses CORS origins and boolean flags', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173',
+      REGISTRATION_ENABLED: 'false',
+    });
+    expect(config.http.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(config.auth.registrationEnabled).toBe(false);
+  });
+
+  it('generates the JWT secret once with mode 0600 and reuses it', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ DATA_DIR: dataDir }).auth.jwtSecret;
+    const second = loadConfig({ DATA_DIR: dataDir }).auth.jwtSecret;
+    expect(first).toHaveLength(64);
+    expect(second).toBe(first);
+    const path = join(dataDir, 'jwt-secret');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8').trim()).toBe(first);
+  });
+
+  it('tightens a secret file that became readable by others', () => {
+    const dataDir = tempDir();
+    loadConfig({ DATA_DIR: dataDir });
+    const path = join(dataDir, 'jwt-secret');
+    chmodSync(path, 0o644);
+    loadConfig({ DATA_DIR: dataDir });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a truncated secret file instead of using a weak key', () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'jwt-secret'), 'short', { mode: 0o600 });
+    expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(/shorter than 32/);
+  });
+
+  it('prefers a given JWT_SECRET and writes no file', () => {
+    const dataDir = tempDir();
+    const secret = 'x'.repeat(40);
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);
+    expect(() => statSync(join(dataDir, 'jwt-secret'))).toThrow();
+  });
+
+  it('requires JWT_SECRET in production with a real database, but not on the embedded one', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/keyward',
+        DATA_DIR: tempDir(),
+      }),
+    ).toEqual([expect.stringContaining('JWT_SECRET')]);
+    expect(loadConfig({ NODE_ENV: 'production', DATA_DIR: tempDir() }).auth.jwtSecret).toHaveLength(
+      64,
+    );
+  });
+});

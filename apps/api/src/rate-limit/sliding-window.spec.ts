@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
+
+const WINDOW = 60_000;
+const T0 = 1_800_000_000_000 - (1_800_000_000_000 % WINDOW); // a window boundary
+
+describe('sliding-window limiter (in-process store)', () => {
+  it('admits exactly the limit within one window, then refuses with Retry-After', () => {
+    const store = new MemoryRateLimitStore();
+    const decisions = Array.from({ length: 15 }, (_, i) => store.hit('k', 10, WINDOW, T0 + i));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    expect(decisions.map((d) => d.remaining).slice(0, 10)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    const refused = decisions[10]!;
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it('does not allow a double burst across a window boundary', () => {
+    const store = new MemoryRateLimitStore();
+    // The whole limit at the very end of one window...
+    for (let i = 0; i < 10; i += 1) {
+      expect(store.hit('k', 10, WINDOW, T0 + WINDOW - 100).allowed).toBe(true);
+    }
+    // ...leaves (almost) nothing at the start of the next: a fixed window would admit 10 more.
+    const next = Array.from({ length: 10 }, () => store.hit('k', 10, WINDOW, T0 + WINDOW + 100));
+    expect(next.filter((d) => d.allowed).length).toBeLessThanOrEqual(1);
+  });
+
+  it('makes room again as the previous window slides out', () => {
+    const store = new MemoryRateLimitStore();
+    for (let i = 0; i < 10; i += 1) store.hit('k', 10, WINDOW, T0 + 1_000);
+    // Half-way through the next window, about half of the previous count still weighs.
+    const half = Array.from({ length: 10 }, () =>
+      store.hit('k', 10, WINDOW, T0 + WINDOW + WINDOW / 2),
+    );
+    expect(half.filter((d) => d.allowed)).toHaveLength(5);
+    // Two windows later nothing of the burst remains.
+    const later = Array.from({ length: 10 }, () => store.hit('k', 10, WINDOW, T0 + 3 * WINDOW));
+    expect(later.every((d) => d.allowed)).toBe(true);
+  });
+
+  it('tells a refused caller how long until the previous window decays enough', () => {
+    const store = new MemoryRateLimitStore();
+    for (let i = 0; i < 10; i += 1) store.hit('k', 10, WINDOW, T0);
+    const refused = store.hit('k', 10, WINDOW, T0 + WINDOW + 1);
+    expect(refused.allowed).toBe(false);
+    // One slot frees once 1/10 of the previous window has slid out: about 6 s.
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(5);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(7);
+    const retried = store.hit('k', 10, WINDOW, T0 + WINDOW + refused.retryAfterSeconds * 1000);
+    expect(retried.allowed).toBe(true);
+  });
+
+  it('keeps keys independent', () => {
+    const store = new MemoryRateLimitStore();
+    for (let i = 0; i < 3; i += 1) store.hit('a', 3, WINDOW, T0);
+    expect(store.hit('a', 3, WINDOW, T0).allowed).toBe(false);
+    expect(store.hit('b', 3, WINDOW, T0).allowed).toBe(true);
+  });
+
+  it('holds memory to its bound however many keys arrive', () => {
+    const store = new MemoryRateLimitStore(1_000);
+    for (let i = 0; i < 50_000; i += 1) store.hit(`key-${i}`, 5, WINDOW, T0);
+    expect(store.size).toBe(1_000);
+  });
+});
