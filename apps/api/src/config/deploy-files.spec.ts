@@ -41,6 +41,14 @@ function asMap(value: unknown, what: string): YamlMap {
   return value as YamlMap;
 }
 
+/** A scalar's text as compose reads it (numbers and booleans written out); anything else throws. */
+function scalarText(value: unknown, what: string): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return String(value);
+  }
+  throw new Error(`docker-compose.yml: ${what} should be a string, number or boolean`);
+}
+
 /** `environment` in map or list form; null means "passed through from the host". */
 function environmentOf(service: YamlMap): Record<string, string | null> {
   const environment = service['environment'] ?? {};
@@ -49,8 +57,8 @@ function environmentOf(service: YamlMap): Record<string, string | null> {
     : Object.entries(asMap(environment, 'environment'));
   return Object.fromEntries(
     entries.map(([name, value]) => [
-      String(name),
-      value === null || value === undefined ? null : String(value),
+      name,
+      value === null || value === undefined ? null : scalarText(value, `environment.${name}`),
     ]),
   );
 }
@@ -86,7 +94,9 @@ const isInterpolatedSecret = (value: string | null): boolean =>
 function urlPassword(raw: string): string | null {
   const userInfo = /^[a-z][a-z0-9+.-]*:\/\/(.*)@[^@]*$/i.exec(raw)?.[1] ?? '';
   let depth = 0;
-  for (const [index, char] of [...userInfo].entries()) {
+  // By UTF-16 index, the unit slice() counts in: only ASCII `{`, `}` and `:` matter here.
+  for (let index = 0; index < userInfo.length; index += 1) {
+    const char = userInfo.charAt(index);
     depth += char === '{' ? 1 : char === '}' ? -1 : 0;
     if (char === ':' && depth === 0) {
       return userInfo.slice(index + 1);
@@ -98,7 +108,11 @@ function urlPassword(raw: string): string | null {
 function healthcheckCommand(service: YamlMap): string {
   const healthcheck = asMap(service['healthcheck'] ?? { disable: true }, 'healthcheck');
   const test = healthcheck['disable'] === true ? [] : (healthcheck['test'] ?? []);
-  return (Array.isArray(test) ? test.map(String) : [String(test)]).join(' ').replace(/^NONE$/, '');
+  const words: unknown[] = Array.isArray(test) ? test : [test];
+  return words
+    .map((word) => scalarText(word, 'healthcheck.test'))
+    .join(' ')
+    .replace(/^NONE$/, '');
 }
 
 const shortOrLong = (entry: unknown, key: string, index: number): string =>

@@ -1,0 +1,252 @@
+import type {
+  ErrorBody,
+  ErrorCode,
+  FieldError,
+  HealthResponse,
+  LoginResponse,
+  MeResponse,
+  Page,
+  RefreshResponse,
+  RegisterResponse,
+  Role,
+  UserResponse,
+} from '@keyward/shared';
+
+/**
+ * The one typed client for the Keyward API.
+ *
+ * The access token lives only in this module's memory: never in localStorage, sessionStorage,
+ * cookies readable by script, or URLs. The refresh token is an httpOnly cookie the browser sends
+ * to /api/auth on its own, so a reload restores the session by calling /api/auth/refresh.
+ */
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: ErrorBody;
+  /** Seconds from a Retry-After header (429), when the server sent one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(body: ErrorBody, retryAfterSeconds?: number) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = body.statusCode;
+    this.body = body;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  get code(): ErrorCode {
+    return this.body.code;
+  }
+
+  get fieldErrors(): FieldError[] {
+    return this.body.errors ?? [];
+  }
+}
+
+export type Session =
+  { status: 'unknown' } | { status: 'anonymous' } | { status: 'authenticated'; user: UserResponse };
+
+let accessToken: string | null = null;
+let session: Session = { status: 'unknown' };
+const listeners = new Set<() => void>();
+let refreshInFlight: Promise<Session> | null = null;
+
+function setSession(next: Session, token: string | null): void {
+  accessToken = token;
+  session = next;
+  for (const listener of listeners) listener();
+}
+
+/** For useSyncExternalStore. */
+export function getSession(): Session {
+  return session;
+}
+
+export function subscribeSession(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Keeps the signed-in user's details fresh (e.g. after /me) without touching the token. */
+export function updateSessionUser(user: UserResponse): void {
+  if (session.status === 'authenticated') {
+    setSession({ status: 'authenticated', user }, accessToken);
+  }
+}
+
+const RETRYABLE_AUTH_CODES: ReadonlySet<ErrorCode> = new Set(['token_expired', 'invalid_token']);
+
+type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+interface RequestOptions {
+  body?: unknown;
+  /** Send the access token and recover from an expired one (default true). */
+  auth?: boolean;
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let parsed: unknown = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    // A proxy error page or an empty body: fall through to a generic error.
+  }
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+  if (isErrorBody(parsed)) {
+    return new ApiError({ ...parsed, statusCode: response.status }, retryAfterSeconds);
+  }
+  return new ApiError(
+    {
+      statusCode: response.status,
+      code: response.status >= 500 ? 'internal_error' : 'bad_request',
+      message: `The server answered ${response.status} ${response.statusText}`.trim(),
+    },
+    retryAfterSeconds,
+  );
+}
+
+async function send(method: HttpMethod, path: string, options: RequestOptions): Promise<Response> {
+  const headers = new Headers({ Accept: 'application/json' });
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  if ((options.auth ?? true) && accessToken) headers.set('Authorization', `Bearer ${accessToken}`);
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError({
+      statusCode: 0,
+      code: 'service_unavailable',
+      message: 'Could not reach the Keyward server. Check your connection and try again.',
+    });
+  }
+}
+
+async function request<T>(
+  method: HttpMethod,
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
+  const useAuth = options.auth ?? true;
+  let response = await send(method, path, options);
+
+  if (response.status === 401 && useAuth) {
+    const error = await toApiError(response);
+    if (!RETRYABLE_AUTH_CODES.has(error.code)) {
+      setSession({ status: 'anonymous' }, null);
+      throw error;
+    }
+    // Expired or unreadable access token: refresh once through the cookie, then retry once.
+    const refreshed = await refreshSession();
+    if (refreshed.status !== 'authenticated') throw error;
+    response = await send(method, path, options);
+    if (response.status === 401) {
+      setSession({ status: 'anonymous' }, null);
+      throw await toApiError(response);
+    }
+  }
+
+  if (!response.ok) throw await toApiError(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+function signedIn(body: LoginResponse): LoginResponse {
+  setSession({ status: 'authenticated', user: body.user }, body.accessToken);
+  return body;
+}
+
+/**
+ * Exchanges the refresh cookie for a new access token. Concurrent callers share one request:
+ * refresh tokens rotate, so two parallel refreshes would look like token reuse to the server.
+ */
+export function refreshSession(): Promise<Session> {
+  refreshInFlight ??= (async (): Promise<Session> => {
+    try {
+      const body = await request<RefreshResponse>('POST', '/api/auth/refresh', { auth: false });
+      signedIn(body);
+    } catch (error) {
+      // 401 means "no valid cookie": signed out. Anything else (server down) also leaves us
+      // without a usable token, so the user gets the sign-in page with its own error handling.
+      if (!(error instanceof ApiError)) throw error;
+      setSession({ status: 'anonymous' }, null);
+    } finally {
+      refreshInFlight = null;
+    }
+    return session;
+  })();
+  return refreshInFlight;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
+export interface RegisterInput extends LoginInput {
+  name?: string;
+}
+
+export interface UpdateUserInput {
+  role?: Role;
+  disabled?: boolean;
+}
+
+export interface PageParams {
+  page: number;
+  pageSize: number;
+}
+
+export const api = {
+  health: (): Promise<HealthResponse> => request('GET', '/api/health', { auth: false }),
+
+  auth: {
+    register: (input: RegisterInput): Promise<RegisterResponse> =>
+      request('POST', '/api/auth/register', { body: input, auth: false }),
+
+    login: async (input: LoginInput): Promise<LoginResponse> =>
+      signedIn(
+        await request<LoginResponse>('POST', '/api/auth/login', { body: input, auth: false }),
+      ),
+
+    refresh: refreshSession,
+
+    logout: async (): Promise<void> => {
+      try {
+        await request<undefined>('POST', '/api/auth/logout', { auth: false });
+      } finally {
+        // Even if the server call fails, forget the token here.
+        setSession({ status: 'anonymous' }, null);
+      }
+    },
+
+    me: async (): Promise<MeResponse> => {
+      const body = await request<MeResponse>('GET', '/api/auth/me');
+      updateSessionUser(body.user);
+      return body;
+    },
+  },
+
+  admin: {
+    listUsers: ({ page, pageSize }: PageParams): Promise<Page<UserResponse>> => {
+      const query = new URLSearchParams({ page: String(page), pageSize: String(pageSize) });
+      return request('GET', `/api/admin/users?${query.toString()}`);
+    },
+
+    updateUser: (id: string, input: UpdateUserInput): Promise<UserResponse> =>
+      request('PATCH', `/api/admin/users/${encodeURIComponent(id)}`, { body: input }),
+  },
+} as const;

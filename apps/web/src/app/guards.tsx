@@ -1,0 +1,31 @@
+import type { ReactElement, ReactNode } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import { FullPageLoader, PageHeader } from '../components/Feedback';
+import { useCurrentUser, useSession } from '../features/auth/auth-context';
+import type { AuthLocationState } from '../features/auth/location-state';
+
+/** Signed-out visitors go to /login, and come back here after signing in. */
+export function RequireAuth({ children }: { children: ReactNode }): ReactElement {
+  const session = useSession();
+  const location = useLocation();
+  if (session.status === 'unknown') return <FullPageLoader />;
+  if (session.status === 'anonymous') {
+    const state: AuthLocationState = { from: `${location.pathname}${location.search}` };
+    return <Navigate to="/login" replace state={state} />;
+  }
+  return <>{children}</>;
+}
+
+/** The API enforces the role; this only spares non-admins a page of errors. */
+export function RequireAdmin({ children }: { children: ReactNode }): ReactElement {
+  const user = useCurrentUser();
+  if (user.role !== 'admin') {
+    return (
+      <PageHeader
+        title="Admins only"
+        description="This page is for Keyward administrators. Ask one if you need access."
+      />
+    );
+  }
+  return <>{children}</>;
+}
