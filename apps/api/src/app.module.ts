@@ -1,10 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { LeaksModule } from './leaks/leaks.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -19,8 +23,12 @@ export class AppModule {
         DatabaseModule.register(dataSource),
         RedisModule,
         RateLimitModule,
+        AuditModule,
+        NotificationsModule,
+        KeysModule,
         UsersModule,
         AuthModule,
+        LeaksModule,
         HealthModule,
       ],
     };

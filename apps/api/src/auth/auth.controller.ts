@@ -12,7 +12,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-user.js';
-import { AuthService, type IssuedTokens } from './auth.service.js';
+import { AuthService, type ClientInfo, type IssuedTokens } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { LOGIN_BY_ACCOUNT, LoginThrottlerGuard } from './login-throttler.guard.js';
@@ -31,8 +31,11 @@ export class AuthController {
   @Post('register')
   @UseGuards(LoginThrottlerGuard)
   @SkipThrottle({ [LOGIN_BY_ACCOUNT]: true })
-  async register(@Body() body: RegisterRequest): Promise<RegisterResponse> {
-    return { user: await this.auth.register(body) };
+  async register(
+    @Body() body: RegisterRequest,
+    @Req() request: FastifyRequest,
+  ): Promise<RegisterResponse> {
+    return { user: await this.auth.register(body, clientOf(request)) };
   }
 
   @Post('login')
@@ -43,10 +46,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponse> {
-    const issued = await this.auth.login(body, {
-      ip: request.ip,
-      userAgent: request.headers['user-agent'] ?? null,
-    });
+    const issued = await this.auth.login(body, clientOf(request));
     return setRefreshCookie(request, reply, issued);
   }
 
@@ -74,7 +74,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.auth.logout(request.cookies[REFRESH_COOKIE]);
+    await this.auth.logout(request.cookies[REFRESH_COOKIE], clientOf(request));
     clearRefreshCookie(reply);
   }
 
@@ -99,6 +99,10 @@ function setRefreshCookie(
     expires: issued.refreshExpiresAt,
   });
   return issued.response;
+}
+
+function clientOf(request: FastifyRequest): ClientInfo {
+  return { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
 }
 
 function clearRefreshCookie(reply: FastifyReply): void {

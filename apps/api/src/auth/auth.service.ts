@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { LoginRequest, LoginResponse, RegisterRequest, UserResponse } from '@keyward/shared';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
@@ -37,9 +38,10 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly jwt: JwtService,
+    private readonly audit: AuditService,
   ) {}
 
-  async register(body: RegisterRequest): Promise<UserResponse> {
+  async register(body: RegisterRequest, client: ClientInfo): Promise<UserResponse> {
     if (!this.config.auth.registrationEnabled) {
       throw new AppException(
         403,
@@ -47,10 +49,20 @@ export class AuthService {
         'Registration is disabled on this deployment',
       );
     }
-    const user = await this.users.create({
-      email: body.email,
-      password: body.password,
-      name: body.name,
+    const user = await this.dataSource.transaction(async (manager) => {
+      const created = await this.users.create(
+        { email: body.email, password: body.password, name: body.name },
+        manager,
+      );
+      await this.audit.record(manager, {
+        action: 'auth.register',
+        ownerUserId: created.id,
+        actorUserId: created.id,
+        ...client,
+        targetType: 'user',
+        targetId: created.id,
+      });
+      return created;
     });
     return toUserResponse(user);
   }
@@ -59,9 +71,24 @@ export class AuthService {
     const user = await this.users.findForSignIn(body.email);
     if (!user) {
       await burnPasswordCheck(body.password);
+      await this.audit.recordAlone({
+        action: 'auth.login_failed',
+        ownerUserId: null,
+        ...client,
+        details: { email: body.email },
+      });
       throw invalidCredentials();
     }
-    if (!(await verifyPassword(user.passwordHash, body.password))) throw invalidCredentials();
+    if (!(await verifyPassword(user.passwordHash, body.password))) {
+      await this.audit.recordAlone({
+        action: 'auth.login_failed',
+        ownerUserId: user.id,
+        ...client,
+        targetType: 'user',
+        targetId: user.id,
+      });
+      throw invalidCredentials();
+    }
     if (user.disabled) throw new AppException(403, 'account_disabled', 'This account is disabled');
 
     const refreshToken = generateRefreshToken();
@@ -83,6 +110,14 @@ export class AuthService {
         tokenHash: hashToken(refreshToken),
         expiresAt: refreshExpiresAt,
         usedAt: null,
+      });
+      await this.audit.record(manager, {
+        action: 'auth.login',
+        ownerUserId: user.id,
+        actorUserId: user.id,
+        ...client,
+        targetType: 'session',
+        targetId: created.id,
       });
       return created;
     });
@@ -158,6 +193,13 @@ export class AuthService {
           { id: session.id },
           { revokedAt: now, revokedReason: 'refresh_reuse' },
         );
+        await this.audit.record(manager, {
+          action: 'auth.refresh_reuse',
+          ownerUserId: session.userId,
+          targetType: 'session',
+          targetId: session.id,
+          details: { outcome: 'session_revoked' },
+        });
         return { kind: 'reused' };
       }
     }
@@ -175,20 +217,31 @@ export class AuthService {
   }
 
   /** Ends the session the refresh token belongs to; unknown tokens are ignored. */
-  async logout(presented: string | undefined, sessionId?: string): Promise<void> {
-    let id = sessionId;
-    if (!id && presented) {
-      const token = await this.dataSource
-        .getRepository(RefreshToken)
-        .createQueryBuilder('token')
-        .where('token.tokenHash = :hash', { hash: hashToken(presented) })
-        .getOne();
-      id = token?.sessionId;
-    }
-    if (!id) return;
-    await this.dataSource
-      .getRepository(Session)
-      .update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: 'logout' });
+  async logout(presented: string | undefined, client: ClientInfo): Promise<void> {
+    if (!presented) return;
+    const token = await this.dataSource
+      .getRepository(RefreshToken)
+      .createQueryBuilder('token')
+      .where('token.tokenHash = :hash', { hash: hashToken(presented) })
+      .getOne();
+    if (!token) return;
+    await this.dataSource.transaction(async (manager) => {
+      const session = await manager
+        .getRepository(Session)
+        .findOne({ where: { id: token.sessionId } });
+      if (!session || session.revokedAt) return;
+      await manager
+        .getRepository(Session)
+        .update({ id: session.id }, { revokedAt: new Date(), revokedReason: 'logout' });
+      await this.audit.record(manager, {
+        action: 'auth.logout',
+        ownerUserId: session.userId,
+        actorUserId: session.userId,
+        ...client,
+        targetType: 'session',
+        targetId: session.id,
+      });
+    });
   }
 
   private async accessFor(user: User, sessionId: string): Promise<LoginResponse> {

@@ -36,6 +36,19 @@ export interface AppConfig {
     loginMaxPerAccountPer15Minutes: number;
   };
   admin: { email: string | undefined; password: string | undefined };
+  keys: {
+    defaultPrefix: string;
+    cacheTtlSeconds: number;
+    activityFlushMs: number;
+    lastUsedResolutionSeconds: number;
+    invalidKeyMaxPerIpPerMinute: number;
+  };
+  leaks: {
+    /** PEM public keys that may sign secret-scanning reports, by key identifier. */
+    publicKeys: Record<string, string>;
+    /** A shared bearer token accepted instead of a signature (for scanners without keys). */
+    token: string | undefined;
+  };
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -99,7 +112,38 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       loginMaxPerAccountPer15Minutes: env.LOGIN_MAX_PER_ACCOUNT_PER_15_MINUTES,
     },
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    keys: {
+      defaultPrefix: env.API_KEY_DEFAULT_PREFIX,
+      cacheTtlSeconds: env.KEY_CACHE_TTL_SECONDS,
+      activityFlushMs: env.KEY_ACTIVITY_FLUSH_MS,
+      lastUsedResolutionSeconds: env.KEY_LAST_USED_RESOLUTION_SECONDS,
+      invalidKeyMaxPerIpPerMinute: env.INVALID_KEY_MAX_PER_IP_PER_MINUTE,
+    },
+    leaks: { publicKeys: parseLeakKeys(env.LEAK_REPORT_PUBLIC_KEYS), token: env.LEAK_REPORT_TOKEN },
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
   };
+}
+
+/**
+ * LEAK_REPORT_PUBLIC_KEYS is a JSON object `{ "<key identifier>": "<PEM public key>" }`, the form
+ * in which GitHub publishes its secret-scanning signing keys.
+ */
+function parseLeakKeys(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(['LEAK_REPORT_PUBLIC_KEYS: must be a JSON object of key id to PEM']);
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((pem) => typeof pem === 'string' && pem.includes('PUBLIC KEY'))
+  ) {
+    throw new ConfigError(['LEAK_REPORT_PUBLIC_KEYS: must be a JSON object of key id to PEM']);
+  }
+  return parsed as Record<string, string>;
 }

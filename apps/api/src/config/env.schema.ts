@@ -74,6 +74,16 @@ export const envSchema = z.object({
     .default(1024 * 1024),
   LOGIN_MAX_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   LOGIN_MAX_PER_ACCOUNT_PER_15_MINUTES: z.coerce.number().int().min(1).max(10_000).default(10),
+  API_KEY_DEFAULT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9]{1,12}$/, 'must be 1-12 lowercase letters or digits')
+    .default('kw'),
+  KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  KEY_ACTIVITY_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
+  KEY_LAST_USED_RESOLUTION_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  INVALID_KEY_MAX_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  LEAK_REPORT_PUBLIC_KEYS: z.string().optional(),
+  LEAK_REPORT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 
@@ -85,4 +95,5 @@ export const SENSITIVE_ENV = new Set<keyof Env>([
   'ADMIN_PASSWORD',
   'DATABASE_URL',
   'REDIS_URL',
+  'LEAK_REPORT_TOKEN',
 ]);

@@ -1,15 +1,13 @@
-import { Body, Controller, Get, Param, Patch, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Query, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { ListUsersQuery, UpdateUserRequest, type Page, type UserResponse } from '@keyward/shared';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
-import { Roles, RolesGuard } from '../auth/roles.js';
+import { ConsoleAuth } from '../auth/auth.decorators.js';
+import { actorOf, type PrincipalRequest } from '../auth/principal.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Controller('api/admin/users')
-@UseGuards(JwtAuthGuard, RolesGuard)
-@Roles('admin')
+@ConsoleAuth('admin:users')
 export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
@@ -19,7 +17,11 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
-  update(@Param('id') id: string, @Body() body: UpdateUserRequest): Promise<UserResponse> {
-    return this.users.update(id, body);
+  update(
+    @Req() request: PrincipalRequest,
+    @Param('id') id: string,
+    @Body() body: UpdateUserRequest,
+  ): Promise<UserResponse> {
+    return this.users.update(actorOf(request), id, body);
   }
 }

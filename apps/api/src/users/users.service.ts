@@ -4,6 +4,9 @@ import type { Page, Role, UpdateUserRequest, UserResponse } from '@keyward/share
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { AppException, notFound } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Actor } from '../auth/principal.js';
+import { KeyCache } from '../keys/key-cache.js';
 import { Session } from '../auth/session.entity.js';
 import { hashPassword } from '../auth/password.js';
 import { User } from './user.entity.js';
@@ -18,18 +21,23 @@ export interface NewUser {
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly keyCache: KeyCache,
+  ) {}
 
   private get users() {
     return this.dataSource.getRepository(User);
   }
 
-  async create(input: NewUser): Promise<User> {
-    const existing = await this.users.exists({ where: { email: input.email } });
+  async create(input: NewUser, manager: EntityManager = this.dataSource.manager): Promise<User> {
+    const users = manager.getRepository(User);
+    const existing = await users.exists({ where: { email: input.email } });
     if (existing) {
       throw new AppException(409, 'email_taken', 'An account with this email already exists');
     }
-    const user = this.users.create({
+    const user = users.create({
       id: newId('usr'),
       email: input.email,
       name: input.name ?? null,
@@ -39,7 +47,7 @@ export class UsersService {
       lastLoginAt: null,
     });
     try {
-      return await this.users.save(user);
+      return await users.save(user);
     } catch (error) {
       // Two registrations racing for one email: the unique index decides.
       if ((error as { code?: string }).code === '23505') {
@@ -85,8 +93,8 @@ export class UsersService {
    * Role and disabled changes by an admin. Disabling ends every session of the user in the same
    * transaction; the last enabled admin can be neither demoted nor disabled.
    */
-  async update(id: string, changes: UpdateUserRequest): Promise<UserResponse> {
-    return this.dataSource.transaction(async (manager) => {
+  async update(actor: Actor, id: string, changes: UpdateUserRequest): Promise<UserResponse> {
+    const result = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(User);
       const user = await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw notFound('User');
@@ -112,8 +120,33 @@ export class UsersService {
             { revokedAt: new Date(), revokedReason: 'user_disabled' },
           );
       }
+      await this.audit.record(manager, {
+        action: 'user.update',
+        ownerUserId: id,
+        actorUserId: actor.userId,
+        actorKeyId: actor.keyId,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        targetType: 'user',
+        targetId: id,
+        details: {
+          ...(changes.role ? { role: changes.role } : {}),
+          ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+        },
+      });
       return toUserResponse(saved);
     });
+    // Keys act with their owner's role and only while the owner is enabled.
+    await this.keyCache.invalidate(await this.keyIdsOf(id));
+    return result;
+  }
+
+  private async keyIdsOf(userId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      'SELECT id FROM api_keys WHERE user_id = $1',
+      [userId],
+    );
+    return rows.map((row) => row.id);
   }
 
   async recordLogin(id: string): Promise<void> {

@@ -41,6 +41,16 @@ export const ERROR_CODES = [
   'session_revoked',
   'weak_password',
   'last_admin',
+  // API keys
+  'missing_key',
+  'invalid_key',
+  'key_revoked',
+  'key_expired',
+  'insufficient_scope',
+  'model_not_allowed',
+  'scope_not_held',
+  'key_not_active',
+  'invalid_leak_report',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

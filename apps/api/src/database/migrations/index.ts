@@ -1,4 +1,5 @@
 import { UsersAndSessions1795319615000 } from './1795319615000-users-and-sessions.js';
+import { ApiKeysAndAudit1795321598000 } from './1795321598000-api-keys-and-audit.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
-export const MIGRATIONS = [UsersAndSessions1795319615000];
+export const MIGRATIONS = [UsersAndSessions1795319615000, ApiKeysAndAudit1795321598000];

@@ -1,0 +1,34 @@
+import { Controller, Get, Query, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  ListAuditQuery,
+  type AuditEventResponse,
+  type AuditVerifyResponse,
+  type Page,
+} from '@keyward/shared';
+import { ConsoleAuth } from '../auth/auth.decorators.js';
+import type { PrincipalRequest } from '../auth/principal.js';
+import { AuditService } from './audit.service.js';
+
+@ApiTags('audit')
+@Controller('api/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  /** The caller's own events; admins signed in to the console see all. */
+  @Get()
+  @ConsoleAuth('audit:read')
+  list(
+    @Req() request: PrincipalRequest,
+    @Query() query: ListAuditQuery,
+  ): Promise<Page<AuditEventResponse>> {
+    return this.audit.list(request.principal!, query);
+  }
+
+  /** Whether the hash chain over the whole log is intact. */
+  @Get('verify')
+  @ConsoleAuth('audit:read')
+  verify(): Promise<AuditVerifyResponse> {
+    return this.audit.verify();
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** Bounds what waits in memory if the database stays away for long. */
+const MAX_PENDING_KEYS = 100_000;
+
+/**
+ * Records that keys were used without a database write per request: counts per key and day and
+ * last-use times gather in memory and are written by one multi-row statement per flush. A key's
+ * `last_used_at` is written at most once per resolution period (a minute by default).
+ */
+@Injectable()
+export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(KeyActivityRecorder.name);
+  /** `${keyId}|${day}` -> requests not yet written */
+  private counts = new Map<string, number>();
+  /** keyId -> last use not yet written */
+  private lastUsed = new Map<string, Date>();
+  /** keyId -> when its last_used_at was last written */
+  private readonly lastWritten = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.keys.activityFlushMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  recordUse(keyId: string, now = new Date()): void {
+    const day = now.toISOString().slice(0, 10);
+    const countKey = `${keyId}|${day}`;
+    if (this.counts.size < MAX_PENDING_KEYS || this.counts.has(countKey)) {
+      this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
+    }
+    const resolutionMs = this.config.keys.lastUsedResolutionSeconds * 1000;
+    const written = this.lastWritten.get(keyId) ?? 0;
+    if (now.getTime() - written >= resolutionMs && this.lastUsed.size < MAX_PENDING_KEYS) {
+      this.lastUsed.set(keyId, now);
+    }
+  }
+
+  /** Writes everything pending; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.writePending().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    const counts = this.counts;
+    const lastUsed = this.lastUsed;
+    if (counts.size === 0 && lastUsed.size === 0) return;
+    this.counts = new Map();
+    this.lastUsed = new Map();
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        if (counts.size > 0) {
+          const rows = [...counts].map(([key, requests]) => {
+            const [keyId, day] = key.split('|') as [string, string];
+            return { keyId, day, requests };
+          });
+          await manager.query(
+            `INSERT INTO api_key_daily_usage (key_id, day, requests)
+             SELECT r.key_id, r.day::date, r.requests
+               FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, day text, requests bigint)
+               JOIN api_keys k ON k.id = r.key_id
+             ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests`,
+            [
+              JSON.stringify(
+                rows.map((r) => ({ key_id: r.keyId, day: r.day, requests: r.requests })),
+              ),
+            ],
+          );
+        }
+        if (lastUsed.size > 0) {
+          const rows = [...lastUsed].map(([keyId, at]) => ({
+            key_id: keyId,
+            at: at.toISOString(),
+          }));
+          await manager.query(
+            `UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, r.at::timestamptz)
+               FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, at text)
+              WHERE k.id = r.key_id`,
+            [JSON.stringify(rows)],
+          );
+        }
+      });
+      const now = Date.now();
+      for (const keyId of lastUsed.keys()) this.lastWritten.set(keyId, now);
+      if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
+    } catch (error) {
+      // Put the counts back so the next flush retries them; a last-use time is simply re-sent.
+      for (const [key, requests] of counts)
+        this.counts.set(key, (this.counts.get(key) ?? 0) + requests);
+      for (const [keyId, at] of lastUsed)
+        if (!this.lastUsed.has(keyId)) this.lastUsed.set(keyId, at);
+      this.logger.warn(`Could not record key activity, will retry: ${String(error)}`);
+    }
+  }
+}

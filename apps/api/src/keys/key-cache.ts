@@ -1,0 +1,120 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { REDIS } from '../redis/redis.module.js';
+import type { VerifiedKey } from './verified-key.js';
+
+const POSITIVE_MAX = 50_000;
+const NEGATIVE_MAX = 100_000;
+const NEGATIVE_TTL_MS = 60_000;
+
+/**
+ * In-process caches of the verification guard, bounded in size and age:
+ * - known secrets (by hash) with what they grant, so a steady-state check costs no database trip;
+ * - unknown hashes, so a flood of well-formed but wrong keys reaches the database once each.
+ * Changes to a key evict it here at once and, through Redis pub/sub, in every other replica.
+ */
+@Injectable()
+export class KeyCache implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(KeyCache.name);
+  private readonly known: LRUCache<string, VerifiedKey>;
+  private readonly unknown = new LRUCache<string, true>({
+    max: NEGATIVE_MAX,
+    ttl: NEGATIVE_TTL_MS,
+  });
+  /** keyId -> hashes cached for it, kept in step with `known` by its dispose hook. */
+  private readonly hashesByKey = new Map<string, Set<string>>();
+  private readonly channel: string;
+  private subscriber: Redis | null = null;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis | null,
+  ) {
+    this.channel = `${config.redisKeyPrefix}key-invalidations`;
+    this.known = new LRUCache<string, VerifiedKey>({
+      max: POSITIVE_MAX,
+      ttl: config.keys.cacheTtlSeconds * 1000,
+      dispose: (value, hash) => {
+        const hashes = this.hashesByKey.get(value.keyId);
+        hashes?.delete(hash);
+        if (hashes?.size === 0) this.hashesByKey.delete(value.keyId);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    if (!this.redis) return;
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    subscriber.on('error', () => {
+      // The main client reports Redis outages; the cache TTL bounds staleness meanwhile.
+    });
+    subscriber.on('message', (_channel: string, keyId: string) => {
+      this.evictLocal(keyId);
+    });
+    subscriber.subscribe(this.channel).catch((error: unknown) => {
+      this.logger.warn(`Cannot subscribe to key invalidations: ${String(error)}`);
+    });
+    this.subscriber = subscriber;
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
+  }
+
+  get(hash: string): VerifiedKey | undefined {
+    const found = this.known.get(hash);
+    if (found) this.hits += 1;
+    else this.misses += 1;
+    return found;
+  }
+
+  set(hash: string, key: VerifiedKey): void {
+    this.known.set(hash, key);
+    let hashes = this.hashesByKey.get(key.keyId);
+    if (!hashes) {
+      hashes = new Set();
+      this.hashesByKey.set(key.keyId, hashes);
+    }
+    hashes.add(hash);
+  }
+
+  isKnownUnknown(hash: string): boolean {
+    return this.unknown.has(hash);
+  }
+
+  rememberUnknown(hash: string): void {
+    this.unknown.set(hash, true);
+  }
+
+  /** Evicts a key here and in every replica. Call after the change is committed. */
+  async invalidate(keyIds: string[]): Promise<void> {
+    for (const keyId of keyIds) this.evictLocal(keyId);
+    if (!this.redis || this.redis.status !== 'ready') return;
+    try {
+      await Promise.all(keyIds.map((keyId) => this.redis!.publish(this.channel, keyId)));
+    } catch (error) {
+      this.logger.warn(`Could not broadcast a key invalidation: ${String(error)}`);
+    }
+  }
+
+  private evictLocal(keyId: string): void {
+    const hashes = this.hashesByKey.get(keyId);
+    if (!hashes) return;
+    for (const hash of [...hashes]) this.known.delete(hash);
+    this.hashesByKey.delete(keyId);
+  }
+
+  get size(): { known: number; unknown: number } {
+    return { known: this.known.size, unknown: this.unknown.size };
+  }
+}

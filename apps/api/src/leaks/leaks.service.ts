@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { LeakReportEntry, LeakReportResult } from '@keyward/shared';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AppException } from '../common/app.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { KeyCache } from '../keys/key-cache.js';
+import { hashApiKey, isWellFormedApiKey } from '../keys/key-format.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+
+const MAX_ENTRIES = 1_000;
+
+interface LeakedKeyRow {
+  key_id: string;
+  user_id: string;
+  name: string;
+  on_leak: 'revoke' | 'flag';
+  revoked_at: Date | null;
+}
+
+@Injectable()
+export class LeaksService {
+  constructor(
+    @Inject(APP_CONFIG) readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly cache: KeyCache,
+  ) {}
+
+  /**
+   * For each reported token that is a Keyward key: revoke it (or only flag it, per the key's
+   * setting), and tell its owner through the audit log and a notification.
+   */
+  async handleReport(body: unknown, ip: string): Promise<LeakReportResult[]> {
+    const entries = parseReport(body);
+    const results: LeakReportResult[] = [];
+    const revoked: string[] = [];
+    for (const entry of entries) {
+      // The checksum answers for strings that are not Keyward keys, without a query.
+      const row = isWellFormedApiKey(entry.token) ? await this.findKey(entry.token) : undefined;
+      results.push({
+        token_raw: entry.token,
+        token_type: entry.type,
+        label: row ? 'true_positive' : 'false_positive',
+      });
+      if (!row) continue;
+      const revokeNow = row.on_leak === 'revoke' && !row.revoked_at;
+      await this.dataSource.transaction(async (manager) => {
+        if (revokeNow) {
+          await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
+        }
+        const outcome = revokeNow ? 'revoked' : row.revoked_at ? 'already_revoked' : 'flagged';
+        await this.audit.record(manager, {
+          action: 'key.leaked',
+          ownerUserId: row.user_id,
+          targetType: 'api_key',
+          targetId: row.key_id,
+          ip,
+          details: { outcome, url: entry.url, source: entry.source },
+        });
+        await this.notifications.record(manager, {
+          userId: row.user_id,
+          kind: 'key_leaked',
+          title: `API key "${row.name}" was found in public`,
+          body:
+            outcome === 'revoked'
+              ? `It was revoked automatically. Found at ${entry.url}.`
+              : `Found at ${entry.url}. Regenerate or revoke it now.`,
+          data: { keyId: row.key_id, url: entry.url, source: entry.source, outcome },
+        });
+      });
+      if (revokeNow) revoked.push(row.key_id);
+    }
+    if (revoked.length > 0) await this.cache.invalidate(revoked);
+    return results;
+  }
+
+  private async findKey(token: string): Promise<LeakedKeyRow | undefined> {
+    const rows: LeakedKeyRow[] = await this.dataSource.query(
+      `SELECT k.id AS key_id, k.user_id, k.name, k.on_leak, k.revoked_at
+         FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id
+        WHERE s.key_hash = $1`,
+      [hashApiKey(token)],
+    );
+    return rows[0];
+  }
+}
+
+function parseReport(body: unknown): LeakReportEntry[] {
+  const invalid = (message: string): AppException =>
+    new AppException(400, 'invalid_leak_report', message);
+  if (!Array.isArray(body))
+    throw invalid('The report must be a JSON array of { token, type, url, source }');
+  if (body.length > MAX_ENTRIES) throw invalid(`A report may hold at most ${MAX_ENTRIES} entries`);
+  return body.map((entry: unknown, index) => {
+    const record = entry as Partial<Record<keyof LeakReportEntry, unknown>> | null;
+    const field = (name: keyof LeakReportEntry, max: number): string => {
+      const value = record?.[name];
+      if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+        throw invalid(`Entry ${index}: ${name} must be a string of 1-${max} characters`);
+      }
+      return value;
+    };
+    return {
+      token: field('token', 512),
+      type: field('type', 100),
+      url: field('url', 2048),
+      source: field('source', 100),
+    };
+  });
+}

@@ -1,0 +1,54 @@
+import { IsDateString, IsOptional, IsString, Matches } from 'class-validator';
+import { PageQuery } from '../common/pagination.js';
+
+export const AUDIT_ACTIONS = [
+  'auth.register',
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'auth.refresh_reuse',
+  'user.update',
+  'key.create',
+  'key.update',
+  'key.regenerate',
+  'key.revoke',
+  'key.leaked',
+  'key.verification_failed_burst',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export class ListAuditQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_]+(\.[a-z_]+)?$/, { message: 'action must look like key.create or key' })
+  action?: string;
+
+  @IsOptional()
+  @IsDateString({ strict: true })
+  from?: string;
+
+  @IsOptional()
+  @IsDateString({ strict: true })
+  to?: string;
+}
+
+export interface AuditEventResponse {
+  id: string;
+  sequence: number;
+  action: AuditAction;
+  actorUserId: string | null;
+  actorKeyId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface AuditVerifyResponse {
+  intact: boolean;
+  checked: number;
+  /** The first entry whose hash does not match, when the chain is broken. */
+  firstBrokenSequence: number | null;
+}
