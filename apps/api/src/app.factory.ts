@@ -51,7 +51,7 @@ export async function createApp(
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     (request as typeof request & { rawBody?: Buffer }).rawBody = body as Buffer;
-    parseJson(request, (body as Buffer).toString('utf8'), done);
+    void parseJson(request, (body as Buffer).toString('utf8'), done);
   });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyHelmet, {

@@ -93,7 +93,7 @@ describe('issued API keys', () => {
     expect(listed.text).not.toContain(key);
 
     if (api.env.DATABASE_URL) {
-      const rows = await queryDatabase<Record<string, unknown>>(
+      const rows = await queryDatabase(
         api,
         `SELECT k.*, s.key_hash FROM api_keys k JOIN api_key_secrets s ON s.key_id = k.id WHERE k.id = $1`,
         [id],

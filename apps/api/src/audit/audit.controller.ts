@@ -1,4 +1,4 @@
-import { Controller, Get, Query, Req } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   ListAuditQuery,
@@ -7,7 +7,8 @@ import {
   type Page,
 } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
-import type { PrincipalRequest } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import { AuditService } from './audit.service.js';
 
 @ApiTags('audit')
@@ -19,10 +20,10 @@ export class AuditController {
   @Get()
   @ConsoleAuth('audit:read')
   list(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
     @Query() query: ListAuditQuery,
   ): Promise<Page<AuditEventResponse>> {
-    return this.audit.list(request.principal!, query);
+    return this.audit.list(principal, query);
   }
 
   /** Whether the hash chain over the whole log is intact. */

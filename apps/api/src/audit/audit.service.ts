@@ -147,9 +147,9 @@ export class AuditService {
       builder.where('event.ownerUserId = :userId', { userId: principal.userId });
     }
     if (query.action) {
-      if (query.action.includes('.'))
+      if (query.action.includes('.')) {
         builder.andWhere('event.action = :action', { action: query.action });
-      else builder.andWhere('event.action LIKE :prefix', { prefix: `${query.action}.%` });
+      } else builder.andWhere('event.action LIKE :prefix', { prefix: `${query.action}.%` });
     }
     if (query.from) builder.andWhere('event.createdAt >= :from', { from: new Date(query.from) });
     if (query.to) builder.andWhere('event.createdAt < :to', { to: new Date(query.to) });

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   ADMIN_SCOPES,
@@ -29,10 +18,9 @@ import {
   type ScopeCatalogueResponse,
 } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
-import { actorOf, type Principal, type PrincipalRequest } from '../auth/principal.js';
+import { CurrentActor, CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Actor, Principal } from '../auth/principal.js';
 import { ApiKeysService } from './api-keys.service.js';
-
-const principalOf = (request: PrincipalRequest): Principal => request.principal!;
 
 @ApiTags('api-keys')
 @Controller('api/api-keys')
@@ -59,52 +47,59 @@ export class ApiKeysController {
   @Post()
   @ConsoleAuth('keys:write')
   create(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Body() body: CreateApiKeyRequest,
   ): Promise<CreatedApiKeyResponse> {
-    return this.keys.create(principalOf(request), actorOf(request), body);
+    return this.keys.create(principal, actor, body);
   }
 
   @Get()
   @ConsoleAuth('keys:read')
   list(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
     @Query() query: ListApiKeysQuery,
   ): Promise<Page<ApiKeyResponse>> {
-    return this.keys.list(principalOf(request), query);
+    return this.keys.list(principal, query);
   }
 
   @Get(':id')
   @ConsoleAuth('keys:read')
-  get(@Req() request: PrincipalRequest, @Param('id') id: string): Promise<ApiKeyResponse> {
-    return this.keys.get(principalOf(request), id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ApiKeyResponse> {
+    return this.keys.get(principal, id);
   }
 
   @Patch(':id')
   @ConsoleAuth('keys:write')
   update(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Body() body: UpdateApiKeyRequest,
   ): Promise<ApiKeyResponse> {
-    return this.keys.update(principalOf(request), actorOf(request), id, body);
+    return this.keys.update(principal, actor, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ConsoleAuth('keys:write')
-  revoke(@Req() request: PrincipalRequest, @Param('id') id: string): Promise<void> {
-    return this.keys.revoke(principalOf(request), actorOf(request), id);
+  revoke(
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+  ): Promise<void> {
+    return this.keys.revoke(principal, actor, id);
   }
 
   @Post(':id/regenerate')
   @HttpCode(200)
   @ConsoleAuth('keys:write')
   regenerate(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Body() body: RegenerateApiKeyRequest,
   ): Promise<RegeneratedApiKeyResponse> {
-    return this.keys.regenerate(principalOf(request), actorOf(request), id, body);
+    return this.keys.regenerate(principal, actor, id, body);
   }
 }

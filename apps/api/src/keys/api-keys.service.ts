@@ -136,14 +136,16 @@ export class ApiKeysService {
     body: UpdateApiKeyRequest,
   ): Promise<ApiKeyResponse> {
     if (body.scopes !== undefined) {
-      if (body.scopes.length === 0)
+      if (body.scopes.length === 0) {
         throw new AppException(400, 'validation_failed', 'scopes must not be empty');
+      }
       assertGrantable(body.scopes, principal.scopes);
     }
     const key = await this.dataSource.transaction(async (manager) => {
       const current = await this.findOwn(manager, principal.userId, id, true);
-      if (current.revokedAt)
+      if (current.revokedAt) {
         throw new AppException(409, 'key_not_active', 'A revoked key cannot be changed');
+      }
       const changed: string[] = [];
       const set = <K extends keyof ApiKey>(field: K, value: ApiKey[K] | undefined): void => {
         if (value === undefined) return;

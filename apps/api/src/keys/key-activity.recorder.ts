@@ -109,10 +109,12 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
       if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
     } catch (error) {
       // Put the counts back so the next flush retries them; a last-use time is simply re-sent.
-      for (const [key, requests] of counts)
+      for (const [key, requests] of counts) {
         this.counts.set(key, (this.counts.get(key) ?? 0) + requests);
-      for (const [keyId, at] of lastUsed)
+      }
+      for (const [keyId, at] of lastUsed) {
         if (!this.lastUsed.has(keyId)) this.lastUsed.set(keyId, at);
+      }
       this.logger.warn(`Could not record key activity, will retry: ${String(error)}`);
     }
   }

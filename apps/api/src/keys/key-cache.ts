@@ -99,9 +99,10 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   /** Evicts a key here and in every replica. Call after the change is committed. */
   async invalidate(keyIds: string[]): Promise<void> {
     for (const keyId of keyIds) this.evictLocal(keyId);
-    if (!this.redis || this.redis.status !== 'ready') return;
+    const redis = this.redis;
+    if (redis?.status !== 'ready') return;
     try {
-      await Promise.all(keyIds.map((keyId) => this.redis!.publish(this.channel, keyId)));
+      await Promise.all(keyIds.map((keyId) => redis.publish(this.channel, keyId)));
     } catch (error) {
       this.logger.warn(`Could not broadcast a key invalidation: ${String(error)}`);
     }

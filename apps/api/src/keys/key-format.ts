@@ -12,7 +12,7 @@ export function randomBase62(length: number): string {
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) {
       if (byte >= 248) continue;
-      out += BASE62[byte % 62];
+      out += BASE62.charAt(byte % 62);
       if (out.length === length) break;
     }
   }
@@ -23,7 +23,7 @@ export function toBase62(value: number, width: number): string {
   let out = '';
   let rest = value;
   do {
-    out = BASE62[rest % 62]! + out;
+    out = BASE62.charAt(rest % 62) + out;
     rest = Math.floor(rest / 62);
   } while (rest > 0);
   return out.padStart(width, '0');
@@ -62,8 +62,8 @@ export function isWellFormedApiKey(candidate: string): boolean {
   if (candidate.length > 12 + 1 + RANDOM_LENGTH + CHECKSUM_LENGTH) return false;
   const match = API_KEY_PATTERN.exec(candidate);
   if (!match) return false;
-  const [, prefix, random, checksum] = match;
-  return checksumOf(`${prefix!}_${random!}`) === checksum;
+  const [, prefix = '', random = '', checksum] = match;
+  return checksumOf(`${prefix}_${random}`) === checksum;
 }
 
 /** SHA-256 of the whole key; the one-shot `crypto.hash` is markedly faster for short inputs. */

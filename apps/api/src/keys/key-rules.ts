@@ -42,8 +42,9 @@ export function expiryFrom(
   if (body.expiresInDays !== undefined) return new Date(now + body.expiresInDays * DAY_MS);
   if (body.expiresAt === undefined || body.expiresAt === null) return null;
   const at = new Date(body.expiresAt);
-  if (at.getTime() <= now)
+  if (at.getTime() <= now) {
     throw new AppException(400, 'validation_failed', 'expiresAt must be in the future');
+  }
   if (at.getTime() > now + 5 * 365 * DAY_MS) {
     throw new AppException(400, 'validation_failed', 'expiresAt must be within five years');
   }

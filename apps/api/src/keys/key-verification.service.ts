@@ -117,8 +117,9 @@ export class KeyVerificationService {
   private async refuseInvalid(ip: string): Promise<never> {
     const limit = this.config.keys.invalidKeyMaxPerIpPerMinute;
     const decision = await this.limiter.hit(`badkey:${ip}`, limit, 60_000);
-    if (!decision.allowed)
+    if (!decision.allowed) {
       throw rateLimitedError(decision, 'Too many invalid API keys from this address');
+    }
     if (decision.remaining === 0) {
       this.audit.recordInBackground({
         action: 'key.verification_failed_burst',

@@ -1,8 +1,9 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { WhoAmIResponse } from '@keyward/shared';
 import { KeyAuth } from '../auth/auth.decorators.js';
-import type { PrincipalRequest } from '../auth/principal.js';
+import { CurrentKey } from '../auth/current-principal.decorator.js';
+import type { VerifiedKey } from './verified-key.js';
 
 @ApiTags('guarded')
 @Controller('v1')
@@ -10,8 +11,7 @@ export class WhoAmIController {
   /** Which key is this? Needs no scope: any valid key may ask. */
   @Get('whoami')
   @KeyAuth()
-  whoami(@Req() request: PrincipalRequest): WhoAmIResponse {
-    const key = request.apiKey!;
+  whoami(@CurrentKey() key: VerifiedKey): WhoAmIResponse {
     return { id: key.keyId, name: key.name, scopes: key.scopes };
   }
 }

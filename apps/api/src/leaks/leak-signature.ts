@@ -31,13 +31,7 @@ export function assertTrustedReport(
   if (keysConfigured && credentials.keyIdentifier && credentials.signature && rawBody) {
     const pem = config.publicKeys[credentials.keyIdentifier];
     if (pem) {
-      let valid = false;
-      try {
-        valid = verify('sha256', rawBody, pem, Buffer.from(credentials.signature, 'base64'));
-      } catch {
-        valid = false;
-      }
-      if (valid) return;
+      if (verifiesSignature(rawBody, pem, credentials.signature)) return;
     }
   }
   throw new AppException(
@@ -45,4 +39,13 @@ export function assertTrustedReport(
     'invalid_leak_report',
     'The report is not signed by a trusted sender',
   );
+}
+
+function verifiesSignature(body: Buffer, pem: string, signature: string): boolean {
+  try {
+    return verify('sha256', body, pem, Buffer.from(signature, 'base64'));
+  } catch {
+    // A malformed key or signature is simply not a valid signature.
+    return false;
+  }
 }

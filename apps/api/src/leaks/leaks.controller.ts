@@ -40,8 +40,9 @@ export class LeaksController {
       signature: header('github-public-key-signature'),
       authorization: header('authorization'),
     });
-    if (body === undefined)
+    if (body === undefined) {
       throw new AppException(400, 'invalid_leak_report', 'The report is empty');
+    }
     return this.leaks.handleReport(body, request.ip);
   }
 }

@@ -91,8 +91,9 @@ export class LeaksService {
 function parseReport(body: unknown): LeakReportEntry[] {
   const invalid = (message: string): AppException =>
     new AppException(400, 'invalid_leak_report', message);
-  if (!Array.isArray(body))
+  if (!Array.isArray(body)) {
     throw invalid('The report must be a JSON array of { token, type, url, source }');
+  }
   if (body.length > MAX_ENTRIES) throw invalid(`A report may hold at most ${MAX_ENTRIES} entries`);
   return body.map((entry: unknown, index) => {
     const record = entry as Partial<Record<keyof LeakReportEntry, unknown>> | null;

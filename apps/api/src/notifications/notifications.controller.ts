@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ListNotificationsQuery, type NotificationResponse, type Page } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
-import type { PrincipalRequest } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import { NotificationsService } from './notifications.service.js';
 
 @ApiTags('notifications')
@@ -13,11 +14,11 @@ export class NotificationsController {
   @Get()
   @ConsoleAuth('notifications:read')
   list(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
     @Query() query: ListNotificationsQuery,
   ): Promise<Page<NotificationResponse>> {
     return this.notifications.list(
-      request.principal!.userId,
+      principal.userId,
       query.page,
       query.pageSize,
       query.unread === 'true',
@@ -27,17 +28,17 @@ export class NotificationsController {
   @Post('read-all')
   @HttpCode(204)
   @ConsoleAuth('notifications:read')
-  markAllRead(@Req() request: PrincipalRequest): Promise<void> {
-    return this.notifications.markAllRead(request.principal!.userId);
+  markAllRead(@CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.notifications.markAllRead(principal.userId);
   }
 
   @Post(':id/read')
   @HttpCode(200)
   @ConsoleAuth('notifications:read')
   markRead(
-    @Req() request: PrincipalRequest,
+    @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
   ): Promise<NotificationResponse> {
-    return this.notifications.markRead(request.principal!.userId, id);
+    return this.notifications.markRead(principal.userId, id);
   }
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ListUsersQuery, UpdateUserRequest, type Page, type UserResponse } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
-import { actorOf, type PrincipalRequest } from '../auth/principal.js';
+import { CurrentActor } from '../auth/current-principal.decorator.js';
+import type { Actor } from '../auth/principal.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('admin')
@@ -18,10 +19,10 @@ export class AdminUsersController {
 
   @Patch(':id')
   update(
-    @Req() request: PrincipalRequest,
+    @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Body() body: UpdateUserRequest,
   ): Promise<UserResponse> {
-    return this.users.update(actorOf(request), id, body);
+    return this.users.update(actor, id, body);
   }
 }

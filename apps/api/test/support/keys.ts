@@ -11,8 +11,9 @@ export async function createKey(
     token,
     body: { name: 'test key', ...(body.scopes ? {} : { preset: 'full_access' }), ...body },
   });
-  if (result.status !== 201)
+  if (result.status !== 201) {
     throw new Error(`creating a key failed: ${result.status} ${result.text}`);
+  }
   return result.body;
 }
 

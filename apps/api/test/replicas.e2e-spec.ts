@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ErrorBody, WhoAmIResponse } from '@keyward/shared';
+import { randomBytes } from 'node:crypto';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import { call, signUp, type SignedIn } from './support/http.js';
+import { createKey, withKey } from './support/keys.js';
+import {
+  redisServerAvailable,
+  startPrivateRedis,
+  type PrivateRedis,
+} from './support/redis-server.js';
+
+const whoami = (api: ApiProcess, key: string) =>
+  call<WhoAmIResponse & ErrorBody>(api.url, 'GET', '/v1/whoami', { headers: withKey(key) });
+
+// Two replicas must share one database, which the embedded PGlite (one process at a time)
+// cannot offer: these tests run in the PostgreSQL pass of `pnpm test`, which always has Redis.
+const sharedBackends = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
+const describeReplicas = sharedBackends ? describe : describe.skip;
+
+describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
+  let a: ApiProcess;
+  let b: ApiProcess;
+  let user: SignedIn;
+
+  beforeAll(async () => {
+    const shared = {
+      REDIS_KEY_PREFIX: `rep${randomBytes(4).toString('hex')}:`,
+      LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+    };
+    [a, b] = await Promise.all([startApi({ env: shared }), startApi({ env: shared })]);
+    user = await signUp(a.url, 'replicated');
+  });
+  afterAll(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('admit at most the limit together: 10 x L concurrent requests over both give exactly L', async () => {
+    const limit = 30;
+    const created = await createKey(a.url, user.accessToken, {
+      preset: 'read_only',
+      rateLimit: { limit, windowSeconds: 60 },
+    });
+    const results = await Promise.all(
+      Array.from({ length: limit * 10 }, (_, i) => whoami(i % 2 === 0 ? a : b, created.key)),
+    );
+    const admitted = results.filter((result) => result.status === 200).length;
+    const refused = results.filter((result) => result.status === 429).length;
+    expect(admitted).toBe(limit);
+    expect(refused).toBe(limit * 9);
+  });
+
+  it('stop a key on every replica within a second of its revocation', async () => {
+    const created = await createKey(a.url, user.accessToken);
+    expect((await whoami(b, created.key)).status).toBe(200); // cached on B
+    const revokedAt = Date.now();
+    await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, { token: user.accessToken });
+    let refusedAfter = Infinity;
+    while (Date.now() - revokedAt < 5_000) {
+      if ((await whoami(b, created.key)).status === 401) {
+        refusedAfter = Date.now() - revokedAt;
+        break;
+      }
+    }
+    expect(refusedAfter).toBeLessThan(1_000);
+  });
+
+  it('see edits made on the other replica at once', async () => {
+    const created = await createKey(a.url, user.accessToken, { preset: 'read_only' });
+    expect((await whoami(b, created.key)).body.scopes).toContain('keys:read');
+    await call(a.url, 'PATCH', `/api/api-keys/${created.id}`, {
+      token: user.accessToken,
+      body: { scopes: ['models:read'] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await whoami(b, created.key)).body.scopes).toEqual(['models:read']);
+  });
+});
+
+const describeRedisOutage = redisServerAvailable() ? describe : describe.skip;
+
+describeRedisOutage('Redis stopped mid-run', () => {
+  let redis: PrivateRedis;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    api = await startApi({ env: { REDIS_URL: redis.url, LOGIN_MAX_PER_IP_PER_MINUTE: '1000' } });
+  });
+  afterAll(async () => {
+    await api.stop();
+    await redis.stop();
+  });
+
+  it('falls back to in-process limits: no 500, no hang, limits still applied, logged once', async () => {
+    const user = await signUp(api.url, 'outage');
+    const created = await createKey(api.url, user.accessToken, {
+      preset: 'read_only',
+      rateLimit: { limit: 5, windowSeconds: 60 },
+    });
+    expect((await whoami(api, created.key)).status).toBe(200);
+    await redis.stop();
+
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const before = Date.now();
+      statuses.push((await whoami(api, created.key)).status);
+      expect(Date.now() - before).toBeLessThan(1_500);
+    }
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(statuses).toContain(429); // the in-process fallback still limits
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const health = await call<{ redis: string }>(api.url, 'GET', '/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body.redis).toBe('down');
+    const fallbackLogs = api
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('falls back to in-process'));
+    expect(fallbackLogs).toHaveLength(1);
+  });
+});
