@@ -277,6 +277,31 @@ describe('leaked key reports', () => {
     });
   });
 
+  it('ends only the replaced secret when a superseded one is reported, keeping the key', async () => {
+    const created = await createKey(api.url, user.accessToken, { name: 'rotated after a leak' });
+    const regenerated = await call<{ key: string }>(
+      api.url,
+      'POST',
+      `/api/api-keys/${created.id}/regenerate`,
+      {
+        token: user.accessToken,
+        body: { gracePeriodSeconds: 3600 },
+      },
+    );
+    expect(
+      (await call(api.url, 'GET', '/v1/whoami', { headers: withKey(created.key) })).status,
+    ).toBe(200);
+    await report([
+      { token: created.key, type: 'keyward_api_key', url: 'https://x/old', source: 'content' },
+    ]);
+    expect(
+      (await call(api.url, 'GET', '/v1/whoami', { headers: withKey(created.key) })).status,
+    ).toBe(401);
+    expect(
+      (await call(api.url, 'GET', '/v1/whoami', { headers: withKey(regenerated.body.key) })).status,
+    ).toBe(200);
+  });
+
   it('refuses malformed reports with a clear 400', async () => {
     for (const body of [
       { token: 'x' },

@@ -360,3 +360,39 @@ describe('registration switch and brute-force throttling', () => {
     expect(others.indexOf(429)).toBeLessThanOrEqual(5);
   });
 });
+
+describe('refresh replay within the grace period', () => {
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    api = await startApi({ env: { REFRESH_REUSE_GRACE_SECONDS: '1' } });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it('cannot fork a session: the branch left behind is caught once the grace has passed', async () => {
+    const user = await signUp(api.url, 'forked');
+    const legit = await call<LoginResponse>(api.url, 'POST', '/api/auth/refresh', {
+      cookie: user.cookie,
+    });
+    // A thief replays the original token inside the grace period and gets a token of its own.
+    const thief = await call<LoginResponse>(api.url, 'POST', '/api/auth/refresh', {
+      cookie: user.cookie,
+    });
+    expect(thief.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    // The legitimate branch was spent by the replay: using it now reveals the theft.
+    const caught = await call<ErrorBody>(api.url, 'POST', '/api/auth/refresh', {
+      cookie: refreshCookie(legit),
+    });
+    expect(caught.body.code).toBe('refresh_token_reused');
+    const thiefNext = await call<ErrorBody>(api.url, 'POST', '/api/auth/refresh', {
+      cookie: refreshCookie(thief),
+    });
+    expect(thiefNext.status).toBe(401);
+    expect(
+      (await call(api.url, 'GET', '/api/auth/me', { token: thief.body.accessToken })).status,
+    ).toBe(401);
+  });
+});

@@ -292,6 +292,22 @@ describe('issued API keys', () => {
     }
   });
 
+  it('refuses unstorable values and absurd pages with 400, never 500', async () => {
+    const nul = await call<ErrorBody>(api.url, 'POST', '/api/api-keys', {
+      token: owner.accessToken,
+      body: { name: 'bad\u0000name', preset: 'read_only' },
+    });
+    expect(nul.status).toBe(400);
+    const search = await call(api.url, 'GET', '/api/api-keys?name=%00', {
+      token: owner.accessToken,
+    });
+    expect(search.status).toBe(400);
+    const page = await call(api.url, 'GET', '/api/api-keys?page=99999999999999999999', {
+      token: owner.accessToken,
+    });
+    expect(page.status).toBe(400);
+  });
+
   describe('scopes', () => {
     it('lets a key call only the routes its scopes name (403 insufficient_scope naming the scope)', async () => {
       const generateOnly = await createKey(api.url, owner.accessToken, { preset: 'generate_only' });
@@ -344,6 +360,29 @@ describe('issued API keys', () => {
         body: { name: 'x', preset: 'admin' },
       });
       expect([adminPreset.status, adminPreset.body.code]).toEqual([403, 'scope_not_held']);
+    });
+
+    it('never lets a key regenerate or edit a key more powerful than itself', async () => {
+      const broad = await createKey(api.url, owner.accessToken, { preset: 'full_access' });
+      const writer = await createKey(api.url, owner.accessToken, {
+        scopes: ['keys:read', 'keys:write'],
+      });
+      const regenerate = await call<ErrorBody>(
+        api.url,
+        'POST',
+        `/api/api-keys/${broad.id}/regenerate`,
+        {
+          headers: withKey(writer.key),
+          body: {},
+        },
+      );
+      expect([regenerate.status, regenerate.body.code]).toEqual([403, 'scope_not_held']);
+      const loosen = await call<ErrorBody>(api.url, 'PATCH', `/api/api-keys/${broad.id}`, {
+        headers: withKey(writer.key),
+        body: { expiresAt: null, rateLimit: { limit: 10000, windowSeconds: 1 } },
+      });
+      expect(loosen.body.code).toBe('scope_not_held');
+      expect((await whoami(broad.key)).status).toBe(200);
     });
 
     it('lets an admin issue admin keys, which lose that power if the owner is demoted', async () => {

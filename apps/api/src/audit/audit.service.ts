@@ -19,6 +19,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Serialises audit writes so the chain never forks. */
 const AUDIT_CHAIN_LOCK = 0x61756474; // "audt"
 const VERIFY_BATCH = 1_000;
+const VERIFY_REUSE_MS = 30_000;
 
 export interface AuditEntry {
   action: AuditAction;
@@ -75,6 +76,7 @@ export function auditHash(event: ChainedFields): string {
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
+  private lastVerification: { at: number; result: AuditVerifyResponse } | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -161,8 +163,21 @@ export class AuditService {
     return { items: events.map(toAuditResponse), page, pageSize, total };
   }
 
-  /** Walks the whole chain in order, recomputing every hash. */
+  /**
+   * Walks the whole chain in order, recomputing every hash. The answer is reused for a short
+   * while, so any user asking cannot make the server re-read the whole log on every request.
+   */
   async verify(): Promise<AuditVerifyResponse> {
+    const now = Date.now();
+    if (this.lastVerification && now - this.lastVerification.at < VERIFY_REUSE_MS) {
+      return this.lastVerification.result;
+    }
+    const result = await this.walkChain();
+    this.lastVerification = { at: now, result };
+    return result;
+  }
+
+  private async walkChain(): Promise<AuditVerifyResponse> {
     const repository = this.dataSource.getRepository(AuditEvent);
     let previousHash = GENESIS_HASH;
     let expectedSequence = 1;

@@ -204,7 +204,12 @@ export class AuthService {
       }
     }
     if (current.expiresAt <= now) return { kind: 'invalid' };
-    if (!current.usedAt) await tokens.update({ id: current.id }, { usedAt: now });
+    // One live token per session: whatever was issued before is spent now, so a stolen token
+    // replayed within the grace period cannot fork the session into two undetected branches.
+    await manager.query(
+      'UPDATE refresh_tokens SET used_at = $2 WHERE session_id = $1 AND used_at IS NULL',
+      [session.id, now],
+    );
     await tokens.insert({
       id: newId('rt'),
       sessionId: session.id,

@@ -37,3 +37,18 @@ export function actorOf(request: PrincipalRequest): Actor {
     userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
   };
 }
+
+/** The actor fields of an audit entry. */
+export function auditFieldsOf(actor: Actor): {
+  actorUserId: string;
+  actorKeyId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+} {
+  return {
+    actorUserId: actor.userId,
+    actorKeyId: actor.keyId,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  };
+}

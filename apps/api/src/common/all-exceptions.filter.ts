@@ -21,6 +21,12 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
+/**
+ * PostgreSQL errors caused by what the client sent rather than by the server: NUL bytes in text
+ * (22021, 22P05), numbers out of range (22003), malformed values (22P02, 22007, 22008).
+ */
+const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '22007', '22008']);
+
 /** Fastify's own errors (body parsing, limits) carry a statusCode and a FST_ code. */
 interface FastifyLikeError {
   statusCode?: number;
@@ -55,6 +61,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
         CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'internal_error' : 'bad_request');
       const message = statusCode >= 500 ? 'Internal server error' : exception.message;
       return { body: { statusCode, code, message }, headers: {} };
+    }
+    const databaseCode = (exception as { driverError?: { code?: unknown } } | null)?.driverError
+      ?.code;
+    if (typeof databaseCode === 'string' && UNSTORABLE_VALUE_CODES.has(databaseCode)) {
+      return {
+        body: {
+          statusCode: 400,
+          code: 'bad_request',
+          message:
+            'The request holds a value that cannot be stored (a NUL character or an out-of-range number)',
+        },
+        headers: {},
+      };
     }
     const fastifyError = exception as FastifyLikeError | null;
     if (

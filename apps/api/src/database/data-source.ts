@@ -23,7 +23,13 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
       return {
         ...common,
         url: database.url,
-        extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+        extra: {
+          max: 20,
+          connectionTimeoutMillis: 5_000,
+          idleTimeoutMillis: 30_000,
+          // Day boundaries (usage per day) are UTC whatever the server's own time zone.
+          options: '-c TimeZone=UTC',
+        },
       };
     case 'pglite':
       return { ...common, driver: new PGliteDriver({ dataDir: database.dataDir }).driver };

@@ -13,7 +13,7 @@ import {
 } from '@keyward/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import type { Actor, Principal } from '../auth/principal.js';
+import { auditFieldsOf, type Actor, type Principal } from '../auth/principal.js';
 import { AppException, notFound } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
@@ -70,7 +70,7 @@ export class ApiKeysService {
       });
       await this.insertSecret(manager, created.id, generated);
       await this.audit.record(manager, {
-        ...auditActor(actor),
+        ...auditFieldsOf(actor),
         action: 'key.create',
         ownerUserId: principal.userId,
         targetType: 'api_key',
@@ -143,6 +143,8 @@ export class ApiKeysService {
     }
     const key = await this.dataSource.transaction(async (manager) => {
       const current = await this.findOwn(manager, principal.userId, id, true);
+      // A caller may only manage keys no more powerful than itself.
+      assertGrantable(current.scopes, principal.scopes);
       if (current.revokedAt) {
         throw new AppException(409, 'key_not_active', 'A revoked key cannot be changed');
       }
@@ -165,7 +167,7 @@ export class ApiKeysService {
       if (body.expiresAt !== undefined) set('expiresAt', expiryFrom({ expiresAt: body.expiresAt }));
       const saved = await manager.getRepository(ApiKey).save(current);
       await this.audit.record(manager, {
-        ...auditActor(actor),
+        ...auditFieldsOf(actor),
         action: 'key.update',
         ownerUserId: principal.userId,
         targetType: 'api_key',
@@ -185,7 +187,7 @@ export class ApiKeysService {
       if (key.revokedAt) return;
       await manager.getRepository(ApiKey).update({ id }, { revokedAt: new Date() });
       await this.audit.record(manager, {
-        ...auditActor(actor),
+        ...auditFieldsOf(actor),
         action: 'key.revoke',
         ownerUserId: principal.userId,
         targetType: 'api_key',
@@ -211,6 +213,7 @@ export class ApiKeysService {
     const previousUntil = new Date(now.getTime() + graceSeconds * 1000);
     const result = await this.dataSource.transaction(async (manager) => {
       const key = await this.findOwn(manager, principal.userId, id, true);
+      assertGrantable(key.scopes, principal.scopes);
       if (statusOf(key, now) !== 'active') {
         throw new AppException(409, 'key_not_active', 'Only an active key can be regenerated');
       }
@@ -226,7 +229,7 @@ export class ApiKeysService {
       key.displayEnd = generated.end;
       const saved = await manager.getRepository(ApiKey).save(key);
       await this.audit.record(manager, {
-        ...auditActor(actor),
+        ...auditFieldsOf(actor),
         action: 'key.regenerate',
         ownerUserId: principal.userId,
         targetType: 'api_key',
@@ -280,18 +283,4 @@ export class ApiKeysService {
     );
     return Number(rows[0]?.requests ?? 0);
   }
-}
-
-function auditActor(actor: Actor): {
-  actorUserId: string;
-  actorKeyId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-} {
-  return {
-    actorUserId: actor.userId,
-    actorKeyId: actor.keyId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  };
 }

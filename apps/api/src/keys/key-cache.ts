@@ -35,6 +35,11 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   private subscriber: Redis | null = null;
   hits = 0;
   misses = 0;
+  /**
+   * Bumped by every eviction. A lookup that started before an eviction must not cache what it
+   * read, since the row may have changed after it was read.
+   */
+  generation = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -78,7 +83,9 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
     return found;
   }
 
-  set(hash: string, key: VerifiedKey): void {
+  /** Caches a lookup unless an eviction happened since `readAtGeneration`. */
+  set(hash: string, key: VerifiedKey, readAtGeneration: number): void {
+    if (readAtGeneration !== this.generation) return;
     this.known.set(hash, key);
     let hashes = this.hashesByKey.get(key.keyId);
     if (!hashes) {
@@ -109,6 +116,7 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   private evictLocal(keyId: string): void {
+    this.generation += 1;
     const hashes = this.hashesByKey.get(keyId);
     if (!hashes) return;
     for (const hash of [...hashes]) this.known.delete(hash);

@@ -8,7 +8,6 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { rateLimitedError } from '../rate-limit/rate-limit.headers.js';
-import { KeyActivityRecorder } from './key-activity.recorder.js';
 import { KeyCache } from './key-cache.js';
 import { hashApiKey, isWellFormedApiKey } from './key-format.js';
 import type { VerifiedKey } from './verified-key.js';
@@ -39,7 +38,6 @@ export class KeyVerificationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cache: KeyCache,
-    private readonly activity: KeyActivityRecorder,
     private readonly limiter: RateLimiterService,
     private readonly audit: AuditService,
   ) {}
@@ -57,12 +55,13 @@ export class KeyVerificationService {
     let key = this.cache.get(hash);
     if (!key) {
       if (this.cache.isKnownUnknown(hash)) return this.refuseInvalid(ip);
+      const generation = this.cache.generation;
       const found = await this.load(hash);
       if (!found) {
         this.cache.rememberUnknown(hash);
         return this.refuseInvalid(ip);
       }
-      this.cache.set(hash, found);
+      this.cache.set(hash, found, generation);
       key = found;
     }
     const now = Date.now();
@@ -75,7 +74,6 @@ export class KeyVerificationService {
     if (key.expiresAt !== null && key.expiresAt <= now) {
       throw new AppException(401, 'key_expired', 'This API key has expired');
     }
-    this.activity.recordUse(key.keyId);
     return key;
   }
 

@@ -13,11 +13,17 @@ const MAX_ENTRIES = 1_000;
 
 interface LeakedKeyRow {
   key_id: string;
+  secret_id: string;
   user_id: string;
   name: string;
   on_leak: 'revoke' | 'flag';
   revoked_at: Date | null;
+  /** Set once a regeneration replaced this secret. */
+  secret_expires_at: Date | null;
 }
+
+type LeakOutcome =
+  'revoked' | 'flagged' | 'already_revoked' | 'superseded_secret_ended' | 'superseded_secret';
 
 @Injectable()
 export class LeaksService {
@@ -36,7 +42,6 @@ export class LeaksService {
   async handleReport(body: unknown, ip: string): Promise<LeakReportResult[]> {
     const entries = parseReport(body);
     const results: LeakReportResult[] = [];
-    const revoked: string[] = [];
     for (const entry of entries) {
       // The checksum answers for strings that are not Keyward keys, without a query.
       const row = isWellFormedApiKey(entry.token) ? await this.findKey(entry.token) : undefined;
@@ -46,40 +51,64 @@ export class LeaksService {
         label: row ? 'true_positive' : 'false_positive',
       });
       if (!row) continue;
-      const revokeNow = row.on_leak === 'revoke' && !row.revoked_at;
-      await this.dataSource.transaction(async (manager) => {
-        if (revokeNow) {
-          await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
-        }
-        const outcome = revokeNow ? 'revoked' : row.revoked_at ? 'already_revoked' : 'flagged';
-        await this.audit.record(manager, {
-          action: 'key.leaked',
-          ownerUserId: row.user_id,
-          targetType: 'api_key',
-          targetId: row.key_id,
-          ip,
-          details: { outcome, url: entry.url, source: entry.source },
-        });
-        await this.notifications.record(manager, {
-          userId: row.user_id,
-          kind: 'key_leaked',
-          title: `API key "${row.name}" was found in public`,
-          body:
-            outcome === 'revoked'
-              ? `It was revoked automatically. Found at ${entry.url}.`
-              : `Found at ${entry.url}. Regenerate or revoke it now.`,
-          data: { keyId: row.key_id, url: entry.url, source: entry.source, outcome },
-        });
-      });
-      if (revokeNow) revoked.push(row.key_id);
+      const outcome = await this.act(row, entry, ip);
+      // Evicted as soon as the change commits, so a later failing entry cannot skip it.
+      if (outcome === 'revoked' || outcome === 'superseded_secret_ended') {
+        await this.cache.invalidate([row.key_id]);
+      }
     }
-    if (revoked.length > 0) await this.cache.invalidate(revoked);
     return results;
+  }
+
+  /**
+   * A leaked current secret revokes the key (or flags it, per the key's setting). A leaked secret
+   * that a regeneration already replaced must not take the new one down: its grace period, if
+   * still running, ends now, and the key stays.
+   */
+  private async act(row: LeakedKeyRow, entry: LeakReportEntry, ip: string): Promise<LeakOutcome> {
+    const now = new Date();
+    const superseded = row.secret_expires_at !== null;
+    const outcome: LeakOutcome = row.revoked_at
+      ? 'already_revoked'
+      : superseded
+        ? row.secret_expires_at! > now
+          ? 'superseded_secret_ended'
+          : 'superseded_secret'
+        : row.on_leak === 'revoke'
+          ? 'revoked'
+          : 'flagged';
+    await this.dataSource.transaction(async (manager) => {
+      if (outcome === 'revoked') {
+        await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
+      }
+      if (outcome === 'superseded_secret_ended') {
+        await manager.query('UPDATE api_key_secrets SET expires_at = now() WHERE id = $1', [
+          row.secret_id,
+        ]);
+      }
+      await this.audit.record(manager, {
+        action: 'key.leaked',
+        ownerUserId: row.user_id,
+        targetType: 'api_key',
+        targetId: row.key_id,
+        ip,
+        details: { outcome, url: entry.url, source: entry.source },
+      });
+      await this.notifications.record(manager, {
+        userId: row.user_id,
+        kind: 'key_leaked',
+        title: `API key "${row.name}" was found in public`,
+        body: describeOutcome(outcome, entry.url),
+        data: { keyId: row.key_id, url: entry.url, source: entry.source, outcome },
+      });
+    });
+    return outcome;
   }
 
   private async findKey(token: string): Promise<LeakedKeyRow | undefined> {
     const rows: LeakedKeyRow[] = await this.dataSource.query(
-      `SELECT k.id AS key_id, k.user_id, k.name, k.on_leak, k.revoked_at
+      `SELECT k.id AS key_id, s.id AS secret_id, k.user_id, k.name, k.on_leak, k.revoked_at,
+              s.expires_at AS secret_expires_at
          FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id
         WHERE s.key_hash = $1`,
       [hashApiKey(token)],
@@ -111,4 +140,19 @@ function parseReport(body: unknown): LeakReportEntry[] {
       source: field('source', 100),
     };
   });
+}
+
+function describeOutcome(outcome: LeakOutcome, url: string): string {
+  switch (outcome) {
+    case 'revoked':
+      return `It was revoked automatically. Found at ${url}.`;
+    case 'flagged':
+      return `Found at ${url}. Regenerate or revoke it now.`;
+    case 'already_revoked':
+      return `Found at ${url}; it was already revoked.`;
+    case 'superseded_secret_ended':
+      return `A previous secret of this key was found at ${url}; its grace period was ended. The current secret still works.`;
+    case 'superseded_secret':
+      return `A previous, already replaced secret of this key was found at ${url}. Nothing works with it any more.`;
+  }
 }

@@ -37,7 +37,8 @@ export class RedisRateLimitStore {
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
     const redis = this.redis as unknown as RateLimitCommand;
     const [allowed, current, previous, elapsed] = await redis.keywardRateLimit(
-      this.prefix + key,
+      // A hash tag keeps both windows of a key in one Redis Cluster slot.
+      `${this.prefix}{${key}}`,
       limit,
       windowMs,
     );

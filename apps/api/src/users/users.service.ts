@@ -96,13 +96,15 @@ export class UsersService {
   async update(actor: Actor, id: string, changes: UpdateUserRequest): Promise<UserResponse> {
     const result = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(User);
+      // Admin rows first, in id order, then the target: concurrent admin changes lock in one order.
+      const enabledAdmins = await this.lockEnabledAdmins(manager);
       const user = await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw notFound('User');
       const losesAdmin =
         user.role === 'admin' &&
         !user.disabled &&
         ((changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true);
-      if (losesAdmin && (await this.countEnabledAdmins(manager)) <= 1) {
+      if (losesAdmin && enabledAdmins <= 1) {
         throw new AppException(
           409,
           'last_admin',
@@ -153,10 +155,10 @@ export class UsersService {
     await this.users.update({ id }, { lastLoginAt: new Date() });
   }
 
-  private async countEnabledAdmins(manager: EntityManager): Promise<number> {
-    // Lock the admin rows so two concurrent demotions cannot both see "two admins left".
+  private async lockEnabledAdmins(manager: EntityManager): Promise<number> {
+    // Locked so two concurrent demotions cannot both see "two admins left".
     const rows: unknown[] = await manager.query(
-      `SELECT id FROM users WHERE role = 'admin' AND disabled = false FOR UPDATE`,
+      `SELECT id FROM users WHERE role = 'admin' AND disabled = false ORDER BY id FOR UPDATE`,
     );
     return rows.length;
   }
