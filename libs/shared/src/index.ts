@@ -13,3 +13,4 @@ export * from './keys/api-keys.dto.js';
 export * from './audit/audit.dto.js';
 export * from './keys/leaks.dto.js';
 export * from './notifications/notifications.dto.js';
+export * from './providers/providers.dto.js';

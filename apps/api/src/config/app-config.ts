@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import type { ProviderId } from '@keyward/shared';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envSchema, type Env } from './env.schema.js';
 import { loadOrCreateSecret } from './embedded-secrets.js';
@@ -49,6 +50,15 @@ export interface AppConfig {
     /** A shared bearer token accepted instead of a signature (for scanners without keys). */
     token: string | undefined;
   };
+  providers: {
+    /** Master keys by version; `current` seals new data keys. */
+    masterKeys: { current: string; keys: Record<string, Buffer> };
+    /** Where the embedded default keeps its generated master keys, when used. */
+    masterKeyFile: string | null;
+    baseUrls: Partial<Record<ProviderId, string>>;
+    verifyTimeoutMs: number;
+    reverifyIntervalMinutes: number;
+  };
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -86,6 +96,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   const jwtSecret = env.JWT_SECRET ?? loadOrCreateSecret(dataDir, 'jwt-secret');
+  if (production && env.DATABASE_URL && !env.ENCRYPTION_KEYS) {
+    throw new ConfigError([
+      'ENCRYPTION_KEYS: required when NODE_ENV=production and DATABASE_URL is set (replicas must share it)',
+    ]);
+  }
+  const masterKeyFile = env.ENCRYPTION_KEYS ? null : join(dataDir, 'encryption-keys');
+  const masterKeys = parseMasterKeys(
+    env.ENCRYPTION_KEYS ??
+      loadOrCreateSecret(
+        dataDir,
+        'encryption-keys',
+        32,
+        (bytes) => `v1:${bytes.toString('base64')}`,
+      ),
+  );
 
   return {
     env: env.NODE_ENV,
@@ -120,6 +145,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       invalidKeyMaxPerIpPerMinute: env.INVALID_KEY_MAX_PER_IP_PER_MINUTE,
     },
     leaks: { publicKeys: parseLeakKeys(env.LEAK_REPORT_PUBLIC_KEYS), token: env.LEAK_REPORT_TOKEN },
+    providers: {
+      masterKeys,
+      masterKeyFile,
+      baseUrls: {
+        openai: env.PROVIDER_OPENAI_BASE_URL,
+        anthropic: env.PROVIDER_ANTHROPIC_BASE_URL,
+        mistral: env.PROVIDER_MISTRAL_BASE_URL,
+        deepinfra: env.PROVIDER_DEEPINFRA_BASE_URL,
+        perplexity: env.PROVIDER_PERPLEXITY_BASE_URL,
+        runway: env.PROVIDER_RUNWAY_BASE_URL,
+        together: env.PROVIDER_TOGETHER_BASE_URL,
+      },
+      verifyTimeoutMs: env.PROVIDER_VERIFY_TIMEOUT_MS,
+      reverifyIntervalMinutes: env.PROVIDER_REVERIFY_INTERVAL_MINUTES,
+    },
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
   };
@@ -146,4 +186,28 @@ function parseLeakKeys(raw: string | undefined): Record<string, string> {
     throw new ConfigError(['LEAK_REPORT_PUBLIC_KEYS: must be a JSON object of key id to PEM']);
   }
   return parsed as Record<string, string>;
+}
+
+/**
+ * `ENCRYPTION_KEYS` is `version:base64key[,version:base64key…]`; the first one seals new data
+ * keys, the others only open what they sealed before a rotation.
+ */
+export function parseMasterKeys(raw: string): { current: string; keys: Record<string, Buffer> } {
+  const keys: Record<string, Buffer> = {};
+  let current: string | undefined;
+  for (const pair of raw.split(/[\s,]+/).filter(Boolean)) {
+    const separator = pair.indexOf(':');
+    const version = pair.slice(0, separator);
+    const key = Buffer.from(pair.slice(separator + 1), 'base64');
+    if (separator < 1 || key.length !== 32) {
+      throw new ConfigError([
+        'ENCRYPTION_KEYS: every key must be version:base64 of exactly 32 bytes',
+      ]);
+    }
+    if (keys[version]) throw new ConfigError([`ENCRYPTION_KEYS: version ${version} appears twice`]);
+    keys[version] = key;
+    current ??= version;
+  }
+  if (!current) throw new ConfigError(['ENCRYPTION_KEYS: no key given']);
+  return { current, keys };
 }

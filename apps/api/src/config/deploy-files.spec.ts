@@ -28,6 +28,7 @@ const STAND_INS: Record<string, string> = {
   JWT_SECRET: 'stand-in-jwt-secret-that-is-long-enough-0123456789',
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'stand-in-admin-password',
+  ENCRYPTION_KEYS: `v1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 // ---- docker-compose.yml --------------------------------------------------------------------

@@ -6,7 +6,12 @@ import { join } from 'node:path';
  * Reads a secret kept in the data directory, creating it with a CSPRNG on first use. The file is
  * readable by its owner only (0600), and is reused on every start so tokens survive restarts.
  */
-export function loadOrCreateSecret(dataDir: string, name: string, bytes = 48): string {
+export function loadOrCreateSecret(
+  dataDir: string,
+  name: string,
+  bytes = 48,
+  format: (random: Buffer) => string = (random) => random.toString('base64url'),
+): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, name);
   if (existsSync(path)) {
@@ -18,7 +23,7 @@ export function loadOrCreateSecret(dataDir: string, name: string, bytes = 48): s
     }
     return value;
   }
-  const value = randomBytes(bytes).toString('base64url');
+  const value = format(randomBytes(bytes));
   // 'wx' fails if another process created it meanwhile, so two replicas never disagree silently.
   writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
   return value;

@@ -84,6 +84,22 @@ export const envSchema = z.object({
   INVALID_KEY_MAX_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
   LEAK_REPORT_PUBLIC_KEYS: z.string().optional(),
   LEAK_REPORT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ENCRYPTION_KEYS: z
+    .string()
+    .regex(
+      /^\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{40,}\s*(,\s*[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{40,}\s*)*$/,
+      'must be a comma-separated list of version:base64key pairs (32-byte keys)',
+    )
+    .optional(),
+  PROVIDER_VERIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  PROVIDER_REVERIFY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(360),
+  PROVIDER_OPENAI_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_MISTRAL_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_DEEPINFRA_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_PERPLEXITY_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_RUNWAY_BASE_URL: optionalUrl(['http:', 'https:']),
+  PROVIDER_TOGETHER_BASE_URL: optionalUrl(['http:', 'https:']),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 
@@ -96,4 +112,5 @@ export const SENSITIVE_ENV = new Set<keyof Env>([
   'DATABASE_URL',
   'REDIS_URL',
   'LEAK_REPORT_TOKEN',
+  'ENCRYPTION_KEYS',
 ]);

@@ -4,6 +4,7 @@ import { Session } from '../auth/session.entity.js';
 import { ApiKeySecret } from '../keys/api-key-secret.entity.js';
 import { ApiKey } from '../keys/api-key.entity.js';
 import { Notification } from '../notifications/notification.entity.js';
+import { ProviderCredential } from '../providers/provider-credential.entity.js';
 import { User } from '../users/user.entity.js';
 
 export const ENTITIES = [
@@ -14,4 +15,5 @@ export const ENTITIES = [
   ApiKeySecret,
   AuditEvent,
   Notification,
+  ProviderCredential,
 ];

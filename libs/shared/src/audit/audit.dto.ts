@@ -14,6 +14,11 @@ export const AUDIT_ACTIONS = [
   'key.revoke',
   'key.leaked',
   'key.verification_failed_burst',
+  'provider_key.create',
+  'provider_key.update',
+  'provider_key.delete',
+  'provider_key.status_change',
+  'provider_preferences.update',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

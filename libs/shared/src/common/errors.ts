@@ -51,6 +51,9 @@ export const ERROR_CODES = [
   'scope_not_held',
   'key_not_active',
   'invalid_leak_report',
+  // provider vault
+  'unknown_provider',
+  'decryption_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,10 @@
 import { UsersAndSessions1795319615000 } from './1795319615000-users-and-sessions.js';
 import { ApiKeysAndAudit1795321598000 } from './1795321598000-api-keys-and-audit.js';
+import { ProviderVault1795322849000 } from './1795322849000-provider-vault.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
-export const MIGRATIONS = [UsersAndSessions1795319615000, ApiKeysAndAudit1795321598000];
+export const MIGRATIONS = [
+  UsersAndSessions1795319615000,
+  ApiKeysAndAudit1795321598000,
+  ProviderVault1795322849000,
+];

@@ -1,0 +1,131 @@
+import type { CredentialStatus } from '@keyward/shared';
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import type { ProviderAdapter } from '../adapters/provider-adapter.js';
+import { errorText } from '../adapters/provider-adapter.js';
+import { redactSecret } from './redact-secret.js';
+
+export interface VerificationOutcome {
+  status: CredentialStatus;
+  httpStatus: number | null;
+  latencyMs: number;
+  /** A short, secret-free summary for people. */
+  message: string;
+}
+
+export interface VerifyOptions {
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/** Keep-alive connections to the providers, shared by every verification. */
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+
+const SUMMARY: Record<CredentialStatus, string> = {
+  valid: 'The key works.',
+  invalid: 'The provider rejected this key.',
+  insufficient_quota: 'The key works but its account has no quota or credit left.',
+  rate_limited: 'The provider is rate limiting this key; try again later.',
+  error: 'The provider answered with an error.',
+  unverified: 'Not verified yet.',
+};
+
+/**
+ * Sends the adapter's read-only verification request to the configured base URL: with a timeout,
+ * without following redirects, reading at most `maxBodyBytes` of the answer. The key never
+ * appears in the returned message.
+ */
+export async function verifyCredential(
+  adapter: ProviderAdapter,
+  baseUrl: string,
+  apiKey: string,
+  options: VerifyOptions,
+): Promise<VerificationOutcome> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  const { method, path, body } = adapter.verification;
+  try {
+    const response = await request(joinUrl(baseUrl, path), {
+      method,
+      dispatcher: agent,
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Keyward/0.1 (credential check)',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...adapter.authHeaders(apiKey),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await readBounded(response.body, options.maxBodyBytes);
+    const parsed = parseJson(text);
+    if (response.statusCode >= 300 && response.statusCode < 400) {
+      return {
+        status: 'error',
+        httpStatus: response.statusCode,
+        latencyMs: elapsed(),
+        message: 'The provider answered with a redirect, which Keyward does not follow.',
+      };
+    }
+    const status = adapter.classify(response.statusCode, parsed);
+    const detail = status === 'valid' ? '' : summarise(errorText(parsed) || text, apiKey);
+    return {
+      status,
+      httpStatus: response.statusCode,
+      latencyMs: elapsed(),
+      message: detail ? `${SUMMARY[status]} (${detail})` : SUMMARY[status],
+    };
+  } catch (error) {
+    const timedOut =
+      error instanceof Error && /timeout|aborted/i.test(`${error.name} ${error.message}`);
+    return {
+      status: 'error',
+      httpStatus: null,
+      latencyMs: elapsed(),
+      message: timedOut
+        ? `The provider did not answer within ${options.timeoutMs} ms.`
+        : 'The provider could not be reached.',
+    };
+  }
+}
+
+/** Joins a base URL that may carry a path prefix (`https://gateway/openai`) with the adapter's path. */
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}
+
+async function readBounded(
+  body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void },
+  max: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = Buffer.from(chunk);
+    const room = max - size;
+    chunks.push(room < buffer.length ? buffer.subarray(0, room) : buffer);
+    size += Math.min(buffer.length, room);
+    if (size >= max) {
+      body.destroy?.();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** At most 200 characters of the provider's wording, with any echo of the key removed. */
+function summarise(text: string, apiKey: string): string {
+  const clean = redactSecret(text.replace(/\s+/g, ' ').trim(), apiKey);
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+}
