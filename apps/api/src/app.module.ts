@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { LeaksModule } from './leaks/leaks.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         LeaksModule,
+        ProvidersModule,
         HealthModule,
       ],
     };

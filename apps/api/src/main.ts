@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { openDatabase } from './database/data-source.js';
+import { missingKeyVersions } from './providers/master-key-rotation.js';
 import { createApp } from './app.factory.js';
 import { createRootLogger } from './logging/logger.js';
 import { AdminBootstrapService } from './users/admin-bootstrap.service.js';
@@ -28,6 +29,14 @@ async function main(): Promise<void> {
     'Starting Keyward',
   );
   const dataSource = await openDatabase(config.database);
+  // A credential sealed by a master key that is no longer configured could never be opened.
+  const missing = await missingKeyVersions(dataSource, config.providers.masterKeys);
+  if (missing.length > 0) {
+    process.stderr.write(
+      `ENCRYPTION_KEYS: credentials are sealed with master key version(s) ${missing.join(', ')}, which are not configured\n`,
+    );
+    process.exit(1);
+  }
   const app = await createApp(config, dataSource, logger);
   await app.listen({ port: config.http.port, host: config.http.host });
 

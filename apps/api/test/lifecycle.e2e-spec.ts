@@ -12,12 +12,19 @@ describe('process lifecycle', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'keyward-restart-'));
     try {
       // No JWT_SECRET: the embedded default generates one into the data directory.
-      const first = await startApi({ dataDir, env: { JWT_SECRET: undefined } });
+      const first = await startApi({
+        dataDir,
+        env: { JWT_SECRET: undefined, ENCRYPTION_KEYS: undefined },
+      });
       const user = await signUp(first.url);
       expect(await first.stop()).toBe(0);
       expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'encryption-keys')).mode & 0o777).toBe(0o600);
 
-      const second = await startApi({ dataDir, env: { JWT_SECRET: undefined } });
+      const second = await startApi({
+        dataDir,
+        env: { JWT_SECRET: undefined, ENCRYPTION_KEYS: undefined },
+      });
       try {
         expect(
           (await call(second.url, 'GET', '/api/auth/me', { token: user.accessToken })).status,

@@ -66,17 +66,7 @@ export class LeaksService {
    * still running, ends now, and the key stays.
    */
   private async act(row: LeakedKeyRow, entry: LeakReportEntry, ip: string): Promise<LeakOutcome> {
-    const now = new Date();
-    const superseded = row.secret_expires_at !== null;
-    const outcome: LeakOutcome = row.revoked_at
-      ? 'already_revoked'
-      : superseded
-        ? row.secret_expires_at! > now
-          ? 'superseded_secret_ended'
-          : 'superseded_secret'
-        : row.on_leak === 'revoke'
-          ? 'revoked'
-          : 'flagged';
+    const outcome = leakOutcome(row, new Date());
     await this.dataSource.transaction(async (manager) => {
       if (outcome === 'revoked') {
         await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
@@ -140,6 +130,14 @@ function parseReport(body: unknown): LeakReportEntry[] {
       source: field('source', 100),
     };
   });
+}
+
+function leakOutcome(row: LeakedKeyRow, now: Date): LeakOutcome {
+  if (row.revoked_at) return 'already_revoked';
+  if (row.secret_expires_at) {
+    return row.secret_expires_at > now ? 'superseded_secret_ended' : 'superseded_secret';
+  }
+  return row.on_leak === 'revoke' ? 'revoked' : 'flagged';
 }
 
 function describeOutcome(outcome: LeakOutcome, url: string): string {

@@ -238,8 +238,9 @@ export class ProviderKeysService {
 function statusFields(
   outcome: VerificationOutcome | null,
 ): Pick<ProviderCredential, 'status' | 'lastVerifiedAt' | 'lastError' | 'lastHttpStatus'> {
-  if (!outcome)
+  if (!outcome) {
     return { status: 'unverified', lastVerifiedAt: null, lastError: null, lastHttpStatus: null };
+  }
   return {
     status: CREDENTIAL_STATUSES.includes(outcome.status) ? outcome.status : 'error',
     lastVerifiedAt: new Date(),

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const API_ENTRY = resolve(here, '../../dist/main.js');
+export const TEST_ENCRYPTION_KEYS = `v1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 export interface ApiProcess {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -73,6 +74,11 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     // Counters of separate test processes must not meet in the shared Redis; replicas under test
     // pass one prefix explicitly.
     REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    // Every process of a run shares one master key, as replicas of one deployment do.
+    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    // Off unless a test turns it on: in a shared test database, every process's job would
+    // otherwise check every other test's credentials against its own fake upstream.
+    PROVIDER_REVERIFY_INTERVAL_MINUTES: '0',
   });
   if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;

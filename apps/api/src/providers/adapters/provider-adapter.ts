@@ -28,9 +28,23 @@ export function classifyCommon(httpStatus: number, body: unknown): CredentialSta
   if (httpStatus >= 200 && httpStatus < 300) return 'valid';
   if (httpStatus === 401 || httpStatus === 403) return 'invalid';
   if (httpStatus === 402) return 'insufficient_quota';
-  if (httpStatus === 429)
-    return QUOTA_WORDS.test(errorText(body)) ? 'insufficient_quota' : 'rate_limited';
+  if (httpStatus === 429) return isQuotaError(body) ? 'insufficient_quota' : 'rate_limited';
   return 'error';
+}
+
+/**
+ * A 429 means "slow down" unless the provider says the money ran out. Its machine-readable code
+ * or type decides first: OpenAI's plain rate-limit message also talks about billing.
+ */
+function isQuotaError(body: unknown): boolean {
+  const error = (body as { error?: unknown } | null)?.error;
+  if (error && typeof error === 'object') {
+    const { code, type } = error as { code?: unknown; type?: unknown };
+    const label = [code, type].filter((part) => typeof part === 'string').join(' ');
+    if (/quota|billing|credit|balance/i.test(label)) return true;
+    if (/rate_limit|requests|tokens/i.test(label)) return false;
+  }
+  return QUOTA_WORDS.test(errorText(body));
 }
 
 /** The provider's own error wording, wherever its JSON puts it. */

@@ -47,8 +47,9 @@ function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
 }
 
 function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
-  if (sealed.length < NONCE_BYTES + TAG_BYTES)
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) {
     throw new DecryptionError('Sealed value is truncated');
+  }
   const decipher = createDecipheriv(ALGORITHM, key, sealed.subarray(0, NONCE_BYTES));
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));

@@ -44,6 +44,7 @@ export async function verifyCredential(
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   const { method, path, body } = adapter.verification;
+  const deadline = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = await request(joinUrl(baseUrl, path), {
       method,
@@ -57,7 +58,7 @@ export async function verifyCredential(
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: deadline,
     });
     const text = await readBounded(response.body, options.maxBodyBytes);
     const parsed = parseJson(text);
@@ -70,16 +71,17 @@ export async function verifyCredential(
       };
     }
     const status = adapter.classify(response.statusCode, parsed);
-    const detail = status === 'valid' ? '' : summarise(errorText(parsed) || text, apiKey);
+    // Only the provider's own error wording is shown; a raw body (HTML, account JSON) is not.
+    const detail = status === 'valid' ? '' : summarise(errorText(parsed), apiKey);
     return {
       status,
       httpStatus: response.statusCode,
       latencyMs: elapsed(),
       message: detail ? `${SUMMARY[status]} (${detail})` : SUMMARY[status],
     };
-  } catch (error) {
-    const timedOut =
-      error instanceof Error && /timeout|aborted/i.test(`${error.name} ${error.message}`);
+  } catch {
+    // Undici's own timeouts and the abort signal both end up here; the signal says which.
+    const timedOut = deadline.aborted || performance.now() - started >= options.timeoutMs;
     return {
       status: 'error',
       httpStatus: null,

@@ -1,0 +1,75 @@
+import type { DataSource } from 'typeorm';
+import type { ProviderId } from '@keyward/shared';
+import { aadOf } from './credential-vault.js';
+import { rewrapSecret, type MasterKeys } from './crypto/envelope.js';
+
+interface SealedRow {
+  id: string;
+  user_id: string;
+  provider: ProviderId;
+  ciphertext: Buffer;
+  wrapped_key: Buffer;
+  key_version: string;
+}
+
+/** How many credentials each master key version seals. */
+export async function countByKeyVersion(dataSource: DataSource): Promise<Record<string, number>> {
+  const rows: { key_version: string; count: string }[] = await dataSource.query(
+    'SELECT key_version, count(*) AS count FROM provider_credentials GROUP BY key_version ORDER BY key_version',
+  );
+  return Object.fromEntries(rows.map((row) => [row.key_version, Number(row.count)]));
+}
+
+/**
+ * Re-wraps every data key still sealed by an older master key with the current one, in batches
+ * that each commit on their own: stopping half-way leaves every row readable (each is on one
+ * version or the other), and running again resumes where it stopped. Only the small wrapped data
+ * key changes; the secrets' ciphertexts are untouched.
+ */
+export async function rotateMasterKey(
+  dataSource: DataSource,
+  keys: MasterKeys,
+  options: { batchSize?: number; maxBatches?: number; onBatch?: (done: number) => void } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? 100;
+  let done = 0;
+  for (let batch = 0; options.maxBatches === undefined || batch < options.maxBatches; batch += 1) {
+    const rewrapped = await dataSource.transaction(async (manager) => {
+      // SKIP LOCKED lets several rotations (or replicas) share the work without waiting.
+      const rows: SealedRow[] = await manager.query(
+        `SELECT id, user_id, provider, ciphertext, wrapped_key, key_version
+           FROM provider_credentials
+          WHERE key_version <> $1
+          ORDER BY id
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
+        [keys.current, batchSize],
+      );
+      for (const row of rows) {
+        const identity = { id: row.id, userId: row.user_id, provider: row.provider };
+        const next = rewrapSecret(
+          { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, keyVersion: row.key_version },
+          aadOf(identity),
+          keys,
+        );
+        await manager.query(
+          'UPDATE provider_credentials SET wrapped_key = $2, key_version = $3 WHERE id = $1 AND key_version = $4',
+          [row.id, next.wrappedKey, next.keyVersion, row.key_version],
+        );
+      }
+      return rows.length;
+    });
+    if (rewrapped === 0) break;
+    done += rewrapped;
+    options.onBatch?.(done);
+  }
+  return done;
+}
+
+/** Versions that credentials use but the configuration does not provide. */
+export async function missingKeyVersions(
+  dataSource: DataSource,
+  keys: MasterKeys,
+): Promise<string[]> {
+  return Object.keys(await countByKeyVersion(dataSource)).filter((version) => !keys.keys[version]);
+}

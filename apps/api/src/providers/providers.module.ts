@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CredentialVault } from './credential-vault.js';
+import { ProviderKeysService } from './provider-keys.service.js';
+import { ProviderPreferencesService } from './provider-preferences.service.js';
+import { ProvidersController } from './providers.controller.js';
+import { ReverificationJob } from './reverification.job.js';
+
+@Module({
+  controllers: [ProvidersController],
+  providers: [CredentialVault, ProviderKeysService, ProviderPreferencesService, ReverificationJob],
+  exports: [CredentialVault, ProviderKeysService, ProviderPreferencesService],
+})
+export class ProvidersModule {}

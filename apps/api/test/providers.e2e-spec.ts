@@ -1,0 +1,364 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  PROVIDER_IDS,
+  type AuditEventResponse,
+  type ErrorBody,
+  type NotificationResponse,
+  type Page,
+  type ProviderInfo,
+  type ProviderKeyResponse,
+  type ProviderKeyTestResponse,
+  type ProviderPreferencesResponse,
+  type ProviderStatusEntry,
+} from '@keyward/shared';
+import { rmSync } from 'node:fs';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import { queryDatabase } from './support/database.js';
+import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { call, signUp, type SignedIn } from './support/http.js';
+
+describe('provider credential vault', () => {
+  let upstream: FakeUpstream;
+  let api: ApiProcess;
+  let user: SignedIn;
+  const addKey = (token: string, body: Record<string, unknown>) =>
+    call<ProviderKeyResponse & ErrorBody>(api.url, 'POST', '/api/provider-keys', { token, body });
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    api = await startApi({
+      env: { ...upstream.envFor(), PROVIDER_VERIFY_TIMEOUT_MS: '1000', LOG_LEVEL: 'trace' },
+    });
+    user = await signUp(api.url, 'vault');
+  });
+  afterAll(async () => {
+    await api.stop();
+    await upstream.stop();
+  });
+
+  it('publishes the catalogue of seven providers with models, prices and key hints', async () => {
+    const result = await call<ProviderInfo[]>(api.url, 'GET', '/api/providers', {
+      token: user.accessToken,
+    });
+    expect(result.body.map((provider) => provider.id)).toEqual([...PROVIDER_IDS]);
+    for (const provider of result.body) {
+      expect(provider.models.length).toBeGreaterThan(0);
+      expect(provider.keyHint.example).toBeTruthy();
+    }
+    expect(JSON.stringify(result.body)).not.toContain('127.0.0.1');
+  });
+
+  it.each(PROVIDER_IDS)(
+    'adds, tests, replaces and deletes a %s credential, never showing the secret',
+    async (provider) => {
+      const good = fakeKey(provider, 'good');
+      const created = await addKey(user.accessToken, {
+        provider,
+        name: `${provider} main`,
+        apiKey: good,
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ provider, status: 'valid', lastError: null });
+      expect(created.body.maskedKey).toBe(`${good.slice(0, 3)}...${good.slice(-4)}`);
+      expect(created.text).not.toContain(good);
+
+      const tested = await call<ProviderKeyTestResponse>(
+        api.url,
+        'POST',
+        `/api/provider-keys/${created.body.id}/test`,
+        {
+          token: user.accessToken,
+        },
+      );
+      expect(tested.body).toMatchObject({ status: 'valid', httpStatus: expect.any(Number) });
+      expect(tested.body.latencyMs).toBeGreaterThanOrEqual(0);
+
+      const bad = fakeKey(provider, 'bad');
+      const replaced = await call<ProviderKeyResponse>(
+        api.url,
+        'PUT',
+        `/api/provider-keys/${created.body.id}`,
+        {
+          token: user.accessToken,
+          body: { apiKey: bad, name: `${provider} replaced` },
+        },
+      );
+      expect(replaced.body).toMatchObject({ status: 'invalid', name: `${provider} replaced` });
+      expect(replaced.body.maskedKey.endsWith(bad.slice(-4))).toBe(true);
+      expect(replaced.text).not.toContain(bad);
+
+      const listed = await call<ProviderKeyResponse[]>(api.url, 'GET', '/api/provider-keys', {
+        token: user.accessToken,
+      });
+      expect(listed.body.map((key) => key.id)).toContain(created.body.id);
+      expect(listed.text).not.toContain(bad);
+
+      expect(
+        (
+          await call(api.url, 'DELETE', `/api/provider-keys/${created.body.id}`, {
+            token: user.accessToken,
+          })
+        ).status,
+      ).toBe(204);
+      expect(
+        (
+          await call(api.url, 'GET', `/api/provider-keys/${created.body.id}`, {
+            token: user.accessToken,
+          })
+        ).status,
+      ).toBe(404);
+    },
+  );
+
+  it('reports quota, rate limits, provider errors and timeouts truthfully', async () => {
+    const cases = [
+      ['openai', 'quota', 'insufficient_quota'],
+      ['anthropic', 'quota', 'insufficient_quota'],
+      ['runway', 'quota', 'insufficient_quota'],
+      ['mistral', 'ratelimit', 'rate_limited'],
+      ['together', 'error', 'error'],
+      ['deepinfra', 'slow', 'error'],
+    ] as const;
+    for (const [provider, marker, status] of cases) {
+      const created = await addKey(user.accessToken, {
+        provider,
+        name: marker,
+        apiKey: fakeKey(provider, marker),
+      });
+      expect({ provider, marker, status: created.body.status }).toEqual({
+        provider,
+        marker,
+        status,
+      });
+      expect(created.body.lastError).toBeTruthy();
+    }
+  });
+
+  it('stores a key unverified when asked, without calling the provider', async () => {
+    const before = upstream.requests.length;
+    const created = await addKey(user.accessToken, {
+      provider: 'openai',
+      name: 'later',
+      apiKey: fakeKey('openai', 'good'),
+      verify: false,
+    });
+    expect(created.body.status).toBe('unverified');
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('shows a truthful status per provider', async () => {
+    const fresh = await signUp(api.url, 'status');
+    await addKey(fresh.accessToken, {
+      provider: 'openai',
+      name: 'a',
+      apiKey: fakeKey('openai', 'bad'),
+    });
+    await addKey(fresh.accessToken, {
+      provider: 'openai',
+      name: 'b',
+      apiKey: fakeKey('openai', 'good'),
+    });
+    await addKey(fresh.accessToken, {
+      provider: 'anthropic',
+      name: 'c',
+      apiKey: fakeKey('anthropic', 'bad'),
+    });
+    const result = await call<ProviderStatusEntry[]>(api.url, 'GET', '/api/providers/status', {
+      token: fresh.accessToken,
+    });
+    const byProvider = new Map(result.body.map((entry) => [entry.provider, entry]));
+    expect(byProvider.get('openai')).toMatchObject({ status: 'valid', keyCount: 2 });
+    expect(byProvider.get('openai')?.lastCheckedAt).not.toBeNull();
+    expect(byProvider.get('anthropic')).toMatchObject({ status: 'invalid', keyCount: 1 });
+    expect(byProvider.get('mistral')).toMatchObject({
+      status: 'not_configured',
+      keyCount: 0,
+      lastCheckedAt: null,
+    });
+  });
+
+  it("answers 404 for another user's credential on every route", async () => {
+    const created = await addKey(user.accessToken, {
+      provider: 'openai',
+      name: 'mine',
+      apiKey: fakeKey('openai', 'good'),
+    });
+    const intruder = await signUp(api.url, 'intruder');
+    const id = created.body.id;
+    const attempts = await Promise.all([
+      call<ErrorBody>(api.url, 'GET', `/api/provider-keys/${id}`, { token: intruder.accessToken }),
+      call<ErrorBody>(api.url, 'PUT', `/api/provider-keys/${id}`, {
+        token: intruder.accessToken,
+        body: { name: 'x' },
+      }),
+      call<ErrorBody>(api.url, 'DELETE', `/api/provider-keys/${id}`, {
+        token: intruder.accessToken,
+      }),
+      call<ErrorBody>(api.url, 'POST', `/api/provider-keys/${id}/test`, {
+        token: intruder.accessToken,
+      }),
+    ]);
+    for (const attempt of attempts) {
+      expect([attempt.status, attempt.body.code]).toEqual([404, 'not_found']);
+    }
+    const mine = await call<ProviderKeyResponse>(api.url, 'GET', `/api/provider-keys/${id}`, {
+      token: user.accessToken,
+    });
+    expect(mine.body.name).toBe('mine');
+  });
+
+  it('refuses unknown providers, user-chosen base URLs and other extra fields', async () => {
+    const cases = [
+      { provider: 'acme', name: 'x', apiKey: 'sk-0123456789abcdef' },
+      {
+        provider: 'openai',
+        name: 'x',
+        apiKey: 'sk-0123456789abcdef',
+        baseUrl: 'http://169.254.169.254',
+      },
+      { provider: 'openai', name: 'x', apiKey: 'short' },
+      { provider: 'openai', name: 'x', apiKey: 'sk-0123456789abcdef', userId: 'usr_other' },
+    ];
+    for (const body of cases) {
+      const result = await addKey(user.accessToken, body);
+      expect([result.status, result.body.code]).toEqual([400, 'validation_failed']);
+      expect(result.text).not.toContain('sk-0123456789abcdef');
+    }
+  });
+
+  it('keeps the fallback order per capability', async () => {
+    const set = await call<ProviderPreferencesResponse>(
+      api.url,
+      'PUT',
+      '/api/provider-preferences',
+      {
+        token: user.accessToken,
+        body: { capability: 'chat', order: ['anthropic', 'openai', 'mistral'] },
+      },
+    );
+    expect(set.status).toBe(200);
+    expect(set.body.preferences.find((entry) => entry.capability === 'chat')?.order).toEqual([
+      'anthropic',
+      'openai',
+      'mistral',
+    ]);
+    const wrong = await call<ErrorBody>(api.url, 'PUT', '/api/provider-preferences', {
+      token: user.accessToken,
+      body: { capability: 'video', order: ['openai'] },
+    });
+    expect([wrong.status, wrong.body.message]).toEqual([400, 'openai cannot serve video']);
+    const other = await signUp(api.url, 'prefs');
+    const theirs = await call<ProviderPreferencesResponse>(
+      api.url,
+      'GET',
+      '/api/provider-preferences',
+      {
+        token: other.accessToken,
+      },
+    );
+    expect(theirs.body.preferences.every((entry) => entry.order.length === 0)).toBe(true);
+  });
+
+  it('never lets a secret reach logs, audit entries or error bodies, even when the provider echoes it', async () => {
+    const echoed = fakeKey('openai', 'echo');
+    const created = await addKey(user.accessToken, {
+      provider: 'openai',
+      name: 'echo',
+      apiKey: echoed,
+    });
+    expect(created.body.status).toBe('invalid');
+    expect(created.text).not.toContain(echoed);
+    expect(created.body.lastError).toContain('[redacted]');
+    const audit = await call<Page<AuditEventResponse>>(api.url, 'GET', '/api/audit?pageSize=100', {
+      token: user.accessToken,
+    });
+    expect(audit.body.items.some((event) => event.action === 'provider_key.create')).toBe(true);
+    expect(audit.text).not.toContain(echoed);
+    expect(api.output()).not.toContain(echoed);
+    for (const request of upstream.requests) expect(request.path).not.toContain(echoed.slice(-12));
+  });
+
+  it('keeps only ciphertext in the database', async () => {
+    const secret = fakeKey('mistral', 'good');
+    const created = await addKey(user.accessToken, {
+      provider: 'mistral',
+      name: 'sealed',
+      apiKey: secret,
+      verify: false,
+    });
+    if (!api.env.DATABASE_URL) return; // the embedded database is read by the rotation test below
+    const rows = await queryDatabase(api, 'SELECT * FROM provider_credentials WHERE id = $1', [
+      created.body.id,
+    ]);
+    const stored = JSON.stringify(rows, (_key, value: unknown) =>
+      value &&
+      typeof value === 'object' &&
+      'type' in value &&
+      (value as { type: string }).type === 'Buffer'
+        ? Buffer.from((value as unknown as { data: number[] }).data).toString('latin1')
+        : value,
+    );
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(secret.slice(4, -4));
+  });
+});
+
+describe('scheduled re-verification', () => {
+  it('re-checks due credentials after start, marks one that turned invalid and tells its owner', async () => {
+    const upstream = await startFakeUpstream();
+    const first = await startApi({ env: { ...upstream.envFor() }, cleanup: false });
+    const user = await signUp(first.url, 'reverify');
+    const created = await call<ProviderKeyResponse>(first.url, 'POST', '/api/provider-keys', {
+      token: user.accessToken,
+      body: {
+        provider: 'anthropic',
+        name: 'stale',
+        apiKey: fakeKey('anthropic', 'bad'),
+        verify: false,
+      },
+    });
+    expect(created.body.status).toBe('unverified');
+    await first.stop();
+    // Same data, same master key; a port of its own.
+    const firstEnv = Object.fromEntries(
+      Object.entries(first.env).filter(([name]) => name !== 'PORT'),
+    );
+    const second = await startApi({
+      dataDir: first.dataDir,
+      env: {
+        ...firstEnv,
+        PROVIDER_REVERIFY_INTERVAL_MINUTES: '1',
+        PROVIDER_VERIFY_TIMEOUT_MS: '1000',
+      },
+    });
+    try {
+      let status = 'unverified';
+      for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const current = await call<ProviderKeyResponse>(
+          second.url,
+          'GET',
+          `/api/provider-keys/${created.body.id}`,
+          {
+            token: user.accessToken,
+          },
+        );
+        status = current.body.status;
+      }
+      expect(status).toBe('invalid');
+      const notifications = await call<Page<NotificationResponse>>(
+        second.url,
+        'GET',
+        '/api/notifications',
+        {
+          token: user.accessToken,
+        },
+      );
+      expect(notifications.body.items[0]).toMatchObject({ kind: 'credential_invalid' });
+    } finally {
+      await second.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+      await upstream.stop();
+    }
+  });
+});
