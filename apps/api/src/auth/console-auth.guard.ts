@@ -22,15 +22,7 @@ export class ConsoleAuthGuard extends JwtAuthGuard {
       token !== undefined &&
       (request.headers['x-api-key'] !== undefined || !looksLikeJwt(token))
     ) {
-      const key = await this.verification.verify(token, request.ip);
-      request.apiKey = key;
-      request.principal = {
-        kind: 'key',
-        userId: key.userId,
-        role: key.ownerRole,
-        key,
-        scopes: key.scopes,
-      };
+      await this.verification.authenticate(request, token);
       return true;
     }
     await super.canActivate(context);

@@ -10,15 +10,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
-    const key = await this.verification.verify(presentedKey(request), request.ip);
-    request.apiKey = key;
-    request.principal = {
-      kind: 'key',
-      userId: key.userId,
-      role: key.ownerRole,
-      key,
-      scopes: key.scopes,
-    };
+    await this.verification.authenticate(request, presentedKey(request));
     return true;
   }
 }

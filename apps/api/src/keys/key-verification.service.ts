@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Role, Scope } from '@keyward/shared';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { scopesOfRole } from '../auth/principal.js';
+import { scopesOfRole, type PrincipalRequest } from '../auth/principal.js';
 import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
@@ -75,6 +75,19 @@ export class KeyVerificationService {
       throw new AppException(401, 'key_expired', 'This API key has expired');
     }
     return key;
+  }
+
+  /** Verifies the key a request presents and records it as the request's principal. */
+  async authenticate(request: PrincipalRequest, presented: string | undefined): Promise<void> {
+    const key = await this.verify(presented, request.ip);
+    request.apiKey = key;
+    request.principal = {
+      kind: 'key',
+      userId: key.userId,
+      role: key.ownerRole,
+      key,
+      scopes: key.scopes,
+    };
   }
 
   private async load(hash: string): Promise<VerifiedKey | undefined> {
