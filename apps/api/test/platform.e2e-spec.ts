@@ -53,6 +53,30 @@ describe('HTTP platform', () => {
         '/api/health',
       ]),
     );
+    // Request schemas come from the same class-validator rules the API enforces.
+    const full = document.body as unknown as {
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      };
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
+    const createKey = full.components.schemas.CreateApiKeyRequest;
+    expect(Object.keys(createKey?.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'name',
+        'scopes',
+        'preset',
+        'expiresInDays',
+        'rateLimit',
+        'allowedModels',
+      ]),
+    );
+    expect(createKey?.required).toContain('name');
+    expect(full.components.schemas.LoginRequest?.required?.sort()).toEqual(['email', 'password']);
+    const listParameters = full.paths['/api/api-keys']?.get?.parameters?.map(
+      (parameter) => parameter.name,
+    );
+    expect(listParameters).toEqual(expect.arrayContaining(['status', 'name', 'page', 'pageSize']));
     const ui = await call(api.url, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiQueryFrom } from '../openapi.js';
 import {
   ListAuditQuery,
   type AuditEventResponse,
@@ -19,6 +20,7 @@ export class AuditController {
   /** The caller's own events; admins signed in to the console see all. */
   @Get()
   @ConsoleAuth('audit:read')
+  @ApiQueryFrom(ListAuditQuery)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListAuditQuery,

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiQueryFrom } from '../openapi.js';
 import {
   ADMIN_SCOPES,
   CreateApiKeyRequest,
@@ -56,6 +57,7 @@ export class ApiKeysController {
 
   @Get()
   @ConsoleAuth('keys:read')
+  @ApiQueryFrom(ListApiKeysQuery)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListApiKeysQuery,

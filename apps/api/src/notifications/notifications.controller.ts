@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiQueryFrom } from '../openapi.js';
 import { ListNotificationsQuery, type NotificationResponse, type Page } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -13,6 +14,7 @@ export class NotificationsController {
 
   @Get()
   @ConsoleAuth('notifications:read')
+  @ApiQueryFrom(ListNotificationsQuery)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListNotificationsQuery,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiQueryFrom } from '../openapi.js';
 import { ListUsersQuery, UpdateUserRequest, type Page, type UserResponse } from '@keyward/shared';
 import { ConsoleAuth } from '../auth/auth.decorators.js';
 import { CurrentActor } from '../auth/current-principal.decorator.js';
@@ -13,6 +14,7 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiQueryFrom(ListUsersQuery)
   list(@Query() query: ListUsersQuery): Promise<Page<UserResponse>> {
     return this.users.list(query.page, query.pageSize);
   }
