@@ -42,12 +42,8 @@ export class RateLimitSetting {
 /** Model ids are `provider/model`, e.g. `openai/gpt-4o-mini`; `provider/*` allows a provider. */
 const MODEL_ID = /^[a-z0-9-]{1,40}\/([A-Za-z0-9._:@-]{1,120}|\*)$/;
 
-export class CreateApiKeyRequest {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name!: string;
-
+/** What both creating and editing a key may set. */
+abstract class ApiKeySettings {
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -62,6 +58,29 @@ export class CreateApiKeyRequest {
     message: 'each scope must be one of the catalogue (GET /api/api-keys/scopes)',
   })
   scopes?: Scope[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateLimitSetting)
+  rateLimit?: RateLimitSetting;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(100)
+  @Matches(MODEL_ID, { each: true, message: 'each allowed model must look like provider/model' })
+  allowedModels?: string[];
+
+  @IsOptional()
+  @IsIn(LEAK_ACTIONS)
+  onLeak?: LeakAction;
+}
+
+export class CreateApiKeyRequest extends ApiKeySettings {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
 
   @IsOptional()
   @IsIn(SCOPE_PRESET_NAMES)
@@ -78,72 +97,25 @@ export class CreateApiKeyRequest {
   expiresAt?: string;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RateLimitSetting)
-  rateLimit?: RateLimitSetting;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(100)
-  @Matches(MODEL_ID, { each: true, message: 'each allowed model must look like provider/model' })
-  allowedModels?: string[];
-
-  @IsOptional()
   @Matches(API_KEY_PREFIX_PATTERN, { message: 'prefix must be 1-12 lowercase letters or digits' })
   prefix?: string;
 
   @IsOptional()
   @IsObject()
   metadata?: Record<string, string | number | boolean | null>;
-
-  @IsOptional()
-  @IsIn(LEAK_ACTIONS)
-  onLeak?: LeakAction;
 }
 
-export class UpdateApiKeyRequest {
+export class UpdateApiKeyRequest extends ApiKeySettings {
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name?: string;
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(50)
-  @IsIn(SCOPES, {
-    each: true,
-    message: 'each scope must be one of the catalogue (GET /api/api-keys/scopes)',
-  })
-  scopes?: Scope[];
-
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => RateLimitSetting)
-  rateLimit?: RateLimitSetting;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(100)
-  @Matches(MODEL_ID, { each: true, message: 'each allowed model must look like provider/model' })
-  allowedModels?: string[];
-
   /** An ISO date, or null for "never". */
   @IsOptional()
   @IsDateString({ strict: true })
   expiresAt?: string | null;
-
-  @IsOptional()
-  @IsIn(LEAK_ACTIONS)
-  onLeak?: LeakAction;
 }
 
 export class RegenerateApiKeyRequest {
