@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { LeaksModule } from './leaks/leaks.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         AuthModule,
         LeaksModule,
         ProvidersModule,
+        GatewayModule,
         HealthModule,
       ],
     };

@@ -16,6 +16,7 @@ import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { call, signUp, type SignedIn } from './support/http.js';
+import { createKey } from './support/keys.js';
 
 describe('provider credential vault', () => {
   let upstream: FakeUpstream;
@@ -300,6 +301,55 @@ describe('provider credential vault', () => {
     );
     expect(stored).not.toContain(secret);
     expect(stored).not.toContain(secret.slice(4, -4));
+  });
+});
+
+describe('GET /v1/models', () => {
+  it('lists the models of providers with a valid credential, narrowed by the key', async () => {
+    const upstream = await startFakeUpstream();
+    const api = await startApi({ env: upstream.envFor() });
+    try {
+      const user = await signUp(api.url, 'models');
+      const add = (provider: string, apiKey: string) =>
+        call(api.url, 'POST', '/api/provider-keys', {
+          token: user.accessToken,
+          body: { provider, name: provider, apiKey },
+        });
+      await add('openai', fakeKey('openai', 'good'));
+      await add('anthropic', fakeKey('anthropic', 'bad'));
+      const list = async (key: string) =>
+        call<{ object: string; data: { id: string; owned_by: string }[] } & ErrorBody>(
+          api.url,
+          'GET',
+          '/v1/models',
+          {
+            headers: { authorization: `Bearer ${key}` },
+          },
+        );
+
+      const open = await createKey(api.url, user.accessToken, { preset: 'generate_only' });
+      const all = await list(open.key);
+      expect(all.status).toBe(200);
+      expect(all.body.object).toBe('list');
+      expect(new Set(all.body.data.map((model) => model.owned_by))).toEqual(new Set(['openai']));
+      expect(all.body.data.map((model) => model.id)).toContain('openai/gpt-4o-mini');
+
+      const narrow = await createKey(api.url, user.accessToken, {
+        preset: 'generate_only',
+        allowedModels: ['openai/gpt-4o-mini', 'anthropic/*'],
+      });
+      expect((await list(narrow.key)).body.data.map((model) => model.id)).toEqual([
+        'openai/gpt-4o-mini',
+      ]);
+
+      const noScope = await createKey(api.url, user.accessToken, { scopes: ['keys:read'] });
+      const refused = await list(noScope.key);
+      expect([refused.status, refused.body.code]).toEqual([403, 'insufficient_scope']);
+      expect(refused.body.message).toContain('models:read');
+    } finally {
+      await api.stop();
+      await upstream.stop();
+    }
   });
 });
 
