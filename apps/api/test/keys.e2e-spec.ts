@@ -469,6 +469,14 @@ describe('issued API keys', () => {
       expect(byId.get(used.id)?.requestsLast30Days).toBe(3);
       expect(byId.get(used.id)?.lastUsedAt).not.toBeNull();
       expect(byId.get(revoked.id)?.requestsLast30Days).toBe(0);
+      if (api.env.DATABASE_URL) {
+        const secrets = await queryDatabase<{ last_used_at: Date | null }>(
+          api,
+          'SELECT last_used_at FROM api_key_secrets WHERE key_id = $1',
+          [used.id],
+        );
+        expect(secrets[0]?.last_used_at).not.toBeNull();
+      }
 
       const active = await call<Page<ApiKeyResponse>>(
         api.url,

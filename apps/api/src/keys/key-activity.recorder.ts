@@ -22,9 +22,9 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger(KeyActivityRecorder.name);
   /** `${keyId}|${day}` -> requests not yet written */
   private counts = new Map<string, number>();
-  /** keyId -> last use not yet written */
-  private lastUsed = new Map<string, Date>();
-  /** keyId -> when its last_used_at was last written */
+  /** secretId -> last use (of the secret and its key) not yet written */
+  private lastUsed = new Map<string, { keyId: string; at: Date }>();
+  /** secretId -> when its last use was last written */
   private readonly lastWritten = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -44,16 +44,16 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
     await this.flush();
   }
 
-  recordUse(keyId: string, now = new Date()): void {
+  recordUse(keyId: string, secretId: string, now = new Date()): void {
     const day = now.toISOString().slice(0, 10);
     const countKey = `${keyId}|${day}`;
     if (this.counts.size < MAX_PENDING_KEYS || this.counts.has(countKey)) {
       this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
     }
     const resolutionMs = this.config.keys.lastUsedResolutionSeconds * 1000;
-    const written = this.lastWritten.get(keyId) ?? 0;
+    const written = this.lastWritten.get(secretId) ?? 0;
     if (now.getTime() - written >= resolutionMs && this.lastUsed.size < MAX_PENDING_KEYS) {
-      this.lastUsed.set(keyId, now);
+      this.lastUsed.set(secretId, { keyId, at: now });
     }
   }
 
@@ -92,28 +92,41 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
           );
         }
         if (lastUsed.size > 0) {
-          const rows = [...lastUsed].map(([keyId, at]) => ({
-            key_id: keyId,
-            at: at.toISOString(),
-          }));
+          const rows = JSON.stringify(
+            [...lastUsed].map(([secretId, use]) => ({
+              secret_id: secretId,
+              key_id: use.keyId,
+              at: use.at.toISOString(),
+            })),
+          );
+          // Per secret too, so during a regeneration's grace period one can see whether the
+          // previous secret is still in use.
+          await manager.query(
+            `UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at::timestamptz)
+               FROM jsonb_to_recordset($1::jsonb) AS r(secret_id text, at text)
+              WHERE s.id = r.secret_id`,
+            [rows],
+          );
           await manager.query(
             `UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, r.at::timestamptz)
-               FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, at text)
+               FROM (SELECT key_id, max(at::timestamptz) AS at
+                       FROM jsonb_to_recordset($1::jsonb) AS x(key_id text, at text)
+                      GROUP BY key_id) r
               WHERE k.id = r.key_id`,
-            [JSON.stringify(rows)],
+            [rows],
           );
         }
       });
       const now = Date.now();
-      for (const keyId of lastUsed.keys()) this.lastWritten.set(keyId, now);
+      for (const secretId of lastUsed.keys()) this.lastWritten.set(secretId, now);
       if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
     } catch (error) {
       // Put the counts back so the next flush retries them; a last-use time is simply re-sent.
       for (const [key, requests] of counts) {
         this.counts.set(key, (this.counts.get(key) ?? 0) + requests);
       }
-      for (const [keyId, at] of lastUsed) {
-        if (!this.lastUsed.has(keyId)) this.lastUsed.set(keyId, at);
+      for (const [secretId, use] of lastUsed) {
+        if (!this.lastUsed.has(secretId)) this.lastUsed.set(secretId, use);
       }
       this.logger.warn(`Could not record key activity, will retry: ${String(error)}`);
     }
