@@ -29,8 +29,9 @@ export class ScopesGuard implements CanActivate {
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length === 0) {
       // Counted here, the last guard, so refused requests (429, 403) are not usage.
-      if (principal.kind === 'key')
+      if (principal.kind === 'key') {
         this.activity.recordUse(principal.key.keyId, principal.key.secretId);
+      }
       return true;
     }
     if (principal.kind === 'key') {
