@@ -1,4 +1,9 @@
 import type {
+  ApiKeyResponse,
+  ApiKeyStatus,
+  CreateApiKeyRequest,
+  CreatedApiKeyResponse,
+  CreateProviderKeyRequest,
   ErrorBody,
   ErrorCode,
   FieldError,
@@ -6,9 +11,20 @@ import type {
   LoginResponse,
   MeResponse,
   Page,
+  ProviderInfo,
+  ProviderKeyResponse,
+  ProviderKeyTestResponse,
+  ProviderPreferencesRequest,
+  ProviderPreferencesResponse,
+  ProviderStatusEntry,
   RefreshResponse,
+  RegenerateApiKeyRequest,
+  RegeneratedApiKeyResponse,
   RegisterResponse,
   Role,
+  ScopeCatalogueResponse,
+  UpdateApiKeyRequest,
+  UpdateProviderKeyRequest,
   UserResponse,
 } from '@keyward/shared';
 
@@ -210,6 +226,14 @@ export interface PageParams {
   pageSize: number;
 }
 
+export interface ApiKeyListParams extends PageParams {
+  status?: ApiKeyStatus | undefined;
+  name?: string | undefined;
+}
+
+const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}`;
+const providerKeyPath = (id: string): string => `/api/provider-keys/${encodeURIComponent(id)}`;
+
 export const api = {
   health: (): Promise<HealthResponse> => request('GET', '/api/health', { auth: false }),
 
@@ -248,5 +272,53 @@ export const api = {
 
     updateUser: (id: string, input: UpdateUserInput): Promise<UserResponse> =>
       request('PATCH', `/api/admin/users/${encodeURIComponent(id)}`, { body: input }),
+  },
+
+  // Secrets travel only in request and response bodies, never in a URL.
+  keys: {
+    scopes: (): Promise<ScopeCatalogueResponse> => request('GET', '/api/api-keys/scopes'),
+
+    list: ({ page, pageSize, status, name }: ApiKeyListParams): Promise<Page<ApiKeyResponse>> => {
+      const query = new URLSearchParams({ page: String(page), pageSize: String(pageSize) });
+      if (status) query.set('status', status);
+      if (name) query.set('name', name);
+      return request('GET', `/api/api-keys?${query.toString()}`);
+    },
+
+    create: (input: CreateApiKeyRequest): Promise<CreatedApiKeyResponse> =>
+      request('POST', '/api/api-keys', { body: input }),
+
+    update: (id: string, input: UpdateApiKeyRequest): Promise<ApiKeyResponse> =>
+      request('PATCH', keyPath(id), { body: input }),
+
+    revoke: (id: string): Promise<void> => request('DELETE', keyPath(id)),
+
+    regenerate: (id: string, input: RegenerateApiKeyRequest): Promise<RegeneratedApiKeyResponse> =>
+      request('POST', `${keyPath(id)}/regenerate`, { body: input }),
+  },
+
+  providers: {
+    catalogue: (): Promise<ProviderInfo[]> => request('GET', '/api/providers'),
+
+    status: (): Promise<ProviderStatusEntry[]> => request('GET', '/api/providers/status'),
+
+    listKeys: (): Promise<ProviderKeyResponse[]> => request('GET', '/api/provider-keys'),
+
+    createKey: (input: CreateProviderKeyRequest): Promise<ProviderKeyResponse> =>
+      request('POST', '/api/provider-keys', { body: input }),
+
+    updateKey: (id: string, input: UpdateProviderKeyRequest): Promise<ProviderKeyResponse> =>
+      request('PUT', providerKeyPath(id), { body: input }),
+
+    deleteKey: (id: string): Promise<void> => request('DELETE', providerKeyPath(id)),
+
+    testKey: (id: string): Promise<ProviderKeyTestResponse> =>
+      request('POST', `${providerKeyPath(id)}/test`),
+
+    preferences: (): Promise<ProviderPreferencesResponse> =>
+      request('GET', '/api/provider-preferences'),
+
+    savePreferences: (input: ProviderPreferencesRequest): Promise<ProviderPreferencesResponse> =>
+      request('PUT', '/api/provider-preferences', { body: input }),
   },
 } as const;

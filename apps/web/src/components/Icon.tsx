@@ -11,7 +11,12 @@ export type IconName =
   | 'admin'
   | 'menu'
   | 'close'
-  | 'signOut';
+  | 'signOut'
+  | 'plus'
+  | 'search'
+  | 'edit'
+  | 'rotate'
+  | 'revoke';
 
 function paths(name: IconName): ReactElement {
   switch (name) {
@@ -68,6 +73,26 @@ function paths(name: IconName): ReactElement {
       return <path d="M4 7h16M4 12h16M4 17h16" />;
     case 'close':
       return <path d="M6 6l12 12M18 6 6 18" />;
+    case 'edit':
+      return <path d="M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4" />;
+    case 'rotate':
+      return <path d="M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5" />;
+    case 'revoke':
+      return (
+        <>
+          <circle cx="12" cy="12" r="8" />
+          <path d="m6.5 6.5 11 11" />
+        </>
+      );
+    case 'plus':
+      return <path d="M12 5v14M5 12h14" />;
+    case 'search':
+      return (
+        <>
+          <circle cx="11" cy="11" r="6" />
+          <path d="m20 20-4.5-4.5" />
+        </>
+      );
     case 'signOut':
       return <path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 16l-4-4 4-4m-4 4h11" />;
   }
