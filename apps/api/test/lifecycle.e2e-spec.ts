@@ -11,20 +11,20 @@ describe('process lifecycle', () => {
   it('keeps users and sessions across a restart, with a generated JWT secret kept at mode 0600', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'keyward-restart-'));
     try {
-      // No JWT_SECRET: the embedded default generates one into the data directory.
-      const first = await startApi({
-        dataDir,
-        env: { JWT_SECRET: undefined, ENCRYPTION_KEYS: undefined },
-      });
+      // No JWT_SECRET: it is generated into the data directory. On the embedded database the
+      // master key is generated too; a real database requires ENCRYPTION_KEYS, so it stays given.
+      const embedded = !process.env.TEST_DATABASE_URL;
+      const secrets = {
+        JWT_SECRET: undefined,
+        ...(embedded ? { ENCRYPTION_KEYS: undefined } : {}),
+      };
+      const first = await startApi({ dataDir, env: secrets });
       const user = await signUp(first.url);
       expect(await first.stop()).toBe(0);
       expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
-      expect(statSync(join(dataDir, 'encryption-keys')).mode & 0o777).toBe(0o600);
+      if (embedded) expect(statSync(join(dataDir, 'encryption-keys')).mode & 0o777).toBe(0o600);
 
-      const second = await startApi({
-        dataDir,
-        env: { JWT_SECRET: undefined, ENCRYPTION_KEYS: undefined },
-      });
+      const second = await startApi({ dataDir, env: secrets });
       try {
         expect(
           (await call(second.url, 'GET', '/api/auth/me', { token: user.accessToken })).status,

@@ -218,6 +218,8 @@ describe('provider credential vault', () => {
         baseUrl: 'http://169.254.169.254',
       },
       { provider: 'openai', name: 'x', apiKey: 'short' },
+      { provider: 'openai', name: 'x', apiKey: '          ' },
+      { provider: 'openai', name: '   ', apiKey: 'sk-0123456789abcdef' },
       { provider: 'openai', name: 'x', apiKey: 'sk-0123456789abcdef', userId: 'usr_other' },
     ];
     for (const body of cases) {

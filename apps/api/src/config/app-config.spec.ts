@@ -93,6 +93,32 @@ describe('loadConfig', () => {
     expect(() => statSync(join(dataDir, 'jwt-secret'))).toThrow();
   });
 
+  it('requires shared master keys whenever a real database is used', () => {
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/keyward', DATA_DIR: tempDir() })).toEqual([
+      expect.stringContaining('ENCRYPTION_KEYS'),
+    ]);
+    const keys = `v2:${Buffer.alloc(32, 2).toString('base64')},v1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://db/keyward',
+      ENCRYPTION_KEYS: keys,
+      DATA_DIR: tempDir(),
+    });
+    expect(config.providers.masterKeys.current).toBe('v2');
+    expect(Object.keys(config.providers.masterKeys.keys)).toEqual(['v2', 'v1']);
+    expect(config.providers.masterKeyFile).toBeNull();
+  });
+
+  it('refuses malformed or duplicated master keys', () => {
+    const short = `v1:${Buffer.alloc(16).toString('base64')}`;
+    expect(problemsOf({ ENCRYPTION_KEYS: short, DATA_DIR: tempDir() }).join()).toContain(
+      'ENCRYPTION_KEYS',
+    );
+    const key = Buffer.alloc(32, 3).toString('base64');
+    expect(
+      problemsOf({ ENCRYPTION_KEYS: `v1:${key},v1:${key}`, DATA_DIR: tempDir() }).join(),
+    ).toContain('twice');
+  });
+
   it('requires JWT_SECRET in production with a real database, but not on the embedded one', () => {
     expect(
       problemsOf({

@@ -96,9 +96,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   const jwtSecret = env.JWT_SECRET ?? loadOrCreateSecret(dataDir, 'jwt-secret');
-  if (production && env.DATABASE_URL && !env.ENCRYPTION_KEYS) {
+  // Generated master keys are per data directory: with a shared database, replicas (or a restart
+  // without the same DATA_DIR) would seal with keys the others cannot open.
+  if (env.DATABASE_URL && !env.ENCRYPTION_KEYS) {
     throw new ConfigError([
-      'ENCRYPTION_KEYS: required when NODE_ENV=production and DATABASE_URL is set (replicas must share it)',
+      'ENCRYPTION_KEYS: required when DATABASE_URL is set (every replica must share the master keys)',
     ]);
   }
   const masterKeyFile = env.ENCRYPTION_KEYS ? null : join(dataDir, 'encryption-keys');

@@ -26,44 +26,61 @@ export async function countByKeyVersion(dataSource: DataSource): Promise<Record<
  * version or the other), and running again resumes where it stopped. Only the small wrapped data
  * key changes; the secrets' ciphertexts are untouched.
  */
+export interface RotationResult {
+  rewrapped: number;
+  /** Credentials that could not be opened with the configured keys, left as they were. */
+  failed: string[];
+}
+
 export async function rotateMasterKey(
   dataSource: DataSource,
   keys: MasterKeys,
   options: { batchSize?: number; maxBatches?: number; onBatch?: (done: number) => void } = {},
-): Promise<number> {
+): Promise<RotationResult> {
   const batchSize = options.batchSize ?? 100;
-  let done = 0;
+  const result: RotationResult = { rewrapped: 0, failed: [] };
+  // Walks ids in order, so a row that cannot be re-wrapped is reported once, not retried forever.
+  let after = '';
   for (let batch = 0; options.maxBatches === undefined || batch < options.maxBatches; batch += 1) {
-    const rewrapped = await dataSource.transaction(async (manager) => {
+    const seen = await dataSource.transaction(async (manager) => {
       // SKIP LOCKED lets several rotations (or replicas) share the work without waiting.
       const rows: SealedRow[] = await manager.query(
         `SELECT id, user_id, provider, ciphertext, wrapped_key, key_version
            FROM provider_credentials
-          WHERE key_version <> $1
+          WHERE key_version <> $1 AND id > $2
           ORDER BY id
-          LIMIT $2
+          LIMIT $3
           FOR UPDATE SKIP LOCKED`,
-        [keys.current, batchSize],
+        [keys.current, after, batchSize],
       );
       for (const row of rows) {
         const identity = { id: row.id, userId: row.user_id, provider: row.provider };
-        const next = rewrapSecret(
-          { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, keyVersion: row.key_version },
-          aadOf(identity),
-          keys,
-        );
+        const sealed = {
+          ciphertext: row.ciphertext,
+          wrappedKey: row.wrapped_key,
+          keyVersion: row.key_version,
+        };
+        let next;
+        try {
+          next = rewrapSecret(sealed, aadOf(identity), keys);
+        } catch {
+          result.failed.push(row.id);
+          continue;
+        }
         await manager.query(
           'UPDATE provider_credentials SET wrapped_key = $2, key_version = $3 WHERE id = $1 AND key_version = $4',
           [row.id, next.wrappedKey, next.keyVersion, row.key_version],
         );
+        result.rewrapped += 1;
       }
-      return rows.length;
+      return rows;
     });
-    if (rewrapped === 0) break;
-    done += rewrapped;
-    options.onBatch?.(done);
+    const last = seen[seen.length - 1];
+    if (!last) break;
+    after = last.id;
+    options.onBatch?.(result.rewrapped);
   }
-  return done;
+  return result;
 }
 
 /** Versions that credentials use but the configuration does not provide. */

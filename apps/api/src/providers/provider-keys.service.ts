@@ -13,7 +13,7 @@ import {
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
-import { notFound } from '../common/app.exception.js';
+import { AppException, notFound } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -175,7 +175,19 @@ export class ProviderKeysService {
       credential.id,
       true,
     );
-    const outcome = await this.verify(sealed.provider, this.vault.open(sealed, sealed));
+    let outcome: VerificationOutcome;
+    try {
+      outcome = await this.verify(sealed.provider, this.vault.open(sealed, sealed));
+    } catch (error) {
+      if (!(error instanceof AppException && error.code === 'decryption_failed')) throw error;
+      // Recorded like any failed check, so the job moves on and the owner learns of it.
+      outcome = {
+        status: 'error',
+        httpStatus: null,
+        latencyMs: 0,
+        message: 'The stored key could not be decrypted; replace it.',
+      };
+    }
     await this.recordOutcome(sealed, outcome);
     return outcome.status;
   }
@@ -185,10 +197,19 @@ export class ProviderKeysService {
     outcome: VerificationOutcome,
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager
-        .getRepository(ProviderCredential)
-        .update({ id: credential.id, userId: credential.userId }, statusFields(outcome));
-      if (outcome.status === credential.status) return;
+      // Only if the secret is still the one that was checked: a key replaced (or deleted) while
+      // the provider was answering must not inherit the old key's result.
+      const result = await manager
+        .createQueryBuilder()
+        .update(ProviderCredential)
+        .set(statusFields(outcome))
+        .where('id = :id AND user_id = :userId AND ciphertext = :ciphertext', {
+          id: credential.id,
+          userId: credential.userId,
+          ciphertext: credential.ciphertext,
+        })
+        .execute();
+      if (result.affected === 0 || outcome.status === credential.status) return;
       await this.audit.record(manager, {
         action: 'provider_key.status_change',
         ownerUserId: credential.userId,

@@ -24,6 +24,8 @@ const JOB_LOCK_ID = 0x72766679; // "rvfy"
 export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReverificationJob.name);
   private timer: NodeJS.Timeout | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
   private running: Promise<number> | undefined;
 
   constructor(
@@ -40,11 +42,15 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
     this.timer = setInterval(() => void this.runOnce(), wakeMs);
     this.timer.unref();
     // Also shortly after start, so statuses are fresh after downtime.
-    setTimeout(() => void this.runOnce(), START_DELAY_MS).unref();
+    this.startTimer = setTimeout(() => void this.runOnce(), START_DELAY_MS);
+    this.startTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // A run stops between credentials, so shutdown waits for one check at most.
+    this.stopping = true;
     clearInterval(this.timer);
+    clearTimeout(this.startTimer);
     await this.running;
   }
 
@@ -84,8 +90,9 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
             take: BATCH,
           });
           const pending = due.filter((credential) => !this.seen.has(credential.id));
-          if (pending.length === 0) break;
+          if (pending.length === 0 || this.isStopping()) break;
           for (const credential of pending) {
+            if (this.isStopping()) return checked;
             this.seen.add(credential.id);
             try {
               await this.keys.reverify(credential);
@@ -106,6 +113,11 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
     } finally {
       await runner.release();
     }
+  }
+
+  /** A method, not a field read, so each check sees a shutdown that began meanwhile. */
+  private isStopping(): boolean {
+    return this.stopping;
   }
 
   /** Credentials handled in this run, so one that cannot be verified is not retried in a loop. */

@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, parseMasterKeys, type AppConfig } from '../config/app-config.js';
 import { createDataSourceOptions, runMigrations } from '../database/data-source.js';
@@ -23,6 +32,24 @@ function nextVersion(keys: AppConfig['providers']['masterKeys']): string {
     Number(/^v(\d+)$/.exec(version)?.[1] ?? 0),
   );
   return `v${Math.max(0, ...numbers) + 1}`;
+}
+
+/**
+ * The key file is the only copy of the master keys: write a sibling, flush it, keep the previous
+ * file as `.previous`, then rename over, so a crash or a full disk never leaves it empty.
+ */
+function writeKeyFile(file: string, content: string): void {
+  const next = `${file}.next`;
+  const descriptor = openSync(next, 'w', 0o600);
+  try {
+    writeSync(descriptor, `${content}\n`);
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  copyFileSync(file, `${file}.previous`);
+  chmodSync(`${file}.previous`, 0o600);
+  renameSync(next, file);
 }
 
 function numberOption(args: string[], name: string): number | undefined {
@@ -52,11 +79,9 @@ async function main(): Promise<void> {
     }
     const version = nextVersion(config.providers.masterKeys);
     const existing = readFileSync(file, 'utf8').trim();
-    writeFileSync(file, `${version}:${randomBytes(32).toString('base64')},${existing}\n`, {
-      mode: 0o600,
-    });
+    writeKeyFile(file, `${version}:${randomBytes(32).toString('base64')},${existing}`);
     print(
-      `Added master key ${version}; new credentials are sealed with it. Run again without --new-key to re-wrap.`,
+      `Added master key ${version}. Restart the API so it seals with it, then run again without --new-key to re-wrap.`,
     );
     config = loadConfig();
   }
@@ -66,8 +91,11 @@ async function main(): Promise<void> {
   try {
     await runMigrations(dataSource);
     const keys = config.providers.masterKeys;
-    const retire = args[args.indexOf('--retire') + 1];
-    if (args.includes('--retire') && retire) {
+    const retire = args.includes('--retire') ? args[args.indexOf('--retire') + 1] : undefined;
+    if (args.includes('--retire') && (!retire || retire.startsWith('--'))) {
+      throw new Error('--retire needs the version to retire, e.g. --retire v1');
+    }
+    if (retire) {
       const counts = await countByKeyVersion(dataSource);
       if ((counts[retire] ?? 0) > 0) {
         throw new Error(`${counts[retire]} credentials still use ${retire}; rotate first`);
@@ -81,20 +109,24 @@ async function main(): Promise<void> {
           .split(',')
           .filter((pair) => !pair.startsWith(`${retire}:`));
         parseMasterKeys(remaining.join(','));
-        writeFileSync(file, `${remaining.join(',')}\n`, { mode: 0o600 });
+        writeKeyFile(file, remaining.join(','));
         print(`Retired ${retire} from ${file}.`);
       } else {
         print(`No credential uses ${retire}: remove it from ENCRYPTION_KEYS on every replica.`);
       }
     } else if (!args.includes('--status')) {
-      const done = await rotateMasterKey(dataSource, keys, {
+      const result = await rotateMasterKey(dataSource, keys, {
         batchSize: numberOption(args, '--batch-size'),
         maxBatches: numberOption(args, '--max-batches'),
         onBatch: (count) => {
           print(`  re-wrapped ${count} credentials so far`);
         },
       });
-      print(`Re-wrapped ${done} credentials to ${keys.current}.`);
+      print(`Re-wrapped ${result.rewrapped} credentials to ${keys.current}.`);
+      if (result.failed.length > 0) {
+        process.exitCode = 1;
+        print(`Could not open (left as they were): ${result.failed.join(', ')}`);
+      }
     }
     print('Credentials per master key version:');
     for (const [version, count] of Object.entries(await countByKeyVersion(dataSource))) {

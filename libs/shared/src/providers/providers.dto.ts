@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -9,6 +10,9 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+
+/** Pasted keys and names often carry stray spaces; length rules apply to what is left. */
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export const PROVIDER_IDS = [
   'openai',
@@ -60,11 +64,13 @@ export class CreateProviderKeyRequest {
   @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider!: ProviderId;
 
+  @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name!: string;
 
+  @Transform(trim)
   @IsString()
   @MinLength(8, { message: 'apiKey looks too short to be a provider key' })
   @MaxLength(512)
@@ -77,12 +83,14 @@ export class CreateProviderKeyRequest {
 
 export class UpdateProviderKeyRequest {
   @IsOptional()
+  @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name?: string;
 
   @IsOptional()
+  @Transform(trim)
   @IsString()
   @MinLength(8, { message: 'apiKey looks too short to be a provider key' })
   @MaxLength(512)

@@ -72,7 +72,8 @@ export async function verifyCredential(
     }
     const status = adapter.classify(response.statusCode, parsed);
     // Only the provider's own error wording is shown; a raw body (HTML, account JSON) is not.
-    const detail = status === 'valid' ? '' : summarise(errorText(parsed), apiKey);
+    const detail =
+      status === 'valid' || typeof parsed !== 'object' ? '' : summarise(errorText(parsed), apiKey);
     return {
       status,
       httpStatus: response.statusCode,
