@@ -12,7 +12,8 @@ import {
 } from 'class-validator';
 
 /** Pasted keys and names often carry stray spaces; length rules apply to what is left. */
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
 
 export const PROVIDER_IDS = [
   'openai',
