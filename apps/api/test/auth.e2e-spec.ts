@@ -178,6 +178,50 @@ describe('console auth', () => {
     expect((await get('/api/auth/me', second.accessToken)).status).toBe(200);
   });
 
+  it('changes the password with the current one, ending every other session', async () => {
+    const user = await signUp(api.url, 'password');
+    const other = await signIn(api.url, user.email, user.password);
+    const change = (body: Record<string, unknown>) =>
+      call<ErrorBody>(api.url, 'POST', '/api/auth/password', { token: user.accessToken, body });
+    const wrong = await change({
+      currentPassword: 'not-my-password',
+      newPassword: 'brand-new-password-1',
+    });
+    expect([wrong.status, wrong.body.code]).toEqual([403, 'invalid_credentials']);
+    expect(
+      (await change({ currentPassword: user.password, newPassword: user.password })).status,
+    ).toBe(400);
+    expect((await change({ currentPassword: user.password, newPassword: 'short' })).status).toBe(
+      400,
+    );
+    expect(
+      (await change({ currentPassword: user.password, newPassword: 'brand-new-password-1' }))
+        .status,
+    ).toBe(204);
+    expect((await get('/api/auth/me', user.accessToken)).status).toBe(200);
+    expect((await get('/api/auth/me', other.accessToken)).body.code).toBe('session_revoked');
+    const old = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
+    expect(old.status).toBe(401);
+    await signIn(api.url, user.email, 'brand-new-password-1');
+  });
+
+  it('updates the profile name and refuses other fields', async () => {
+    const user = await signUp(api.url, 'profile');
+    const updated = await call<MeResponse>(api.url, 'PATCH', '/api/auth/me', {
+      token: user.accessToken,
+      body: { name: 'Grace Hopper' },
+    });
+    expect(updated.body.user.name).toBe('Grace Hopper');
+    const sneaky = await call<ErrorBody>(api.url, 'PATCH', '/api/auth/me', {
+      token: user.accessToken,
+      body: { role: 'admin' },
+    });
+    expect(sneaky.status).toBe(400);
+    expect((await get<MeResponse>('/api/auth/me', user.accessToken)).body.user.role).toBe('user');
+  });
+
   describe('admin user management', () => {
     it('is refused to a normal user with 403 and to nobody with 401', async () => {
       const user = await signUp(api.url);

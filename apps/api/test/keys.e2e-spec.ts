@@ -334,6 +334,20 @@ describe('issued API keys', () => {
       expect(notAdmin.body.code).toBe('insufficient_scope');
     });
 
+    it("never lets an API key change its owner's password or profile", async () => {
+      const full = await createKey(api.url, owner.accessToken, { preset: 'full_access' });
+      for (const [method, path, body] of [
+        ['POST', '/api/auth/password', { currentPassword: 'x', newPassword: 'y'.repeat(12) }],
+        ['PATCH', '/api/auth/me', { name: 'taken over' }],
+      ] as const) {
+        const result = await call<ErrorBody>(api.url, method, path, {
+          headers: withKey(full.key),
+          body,
+        });
+        expect(result.status).toBe(401);
+      }
+    });
+
     it('never lets a key or a user grant scopes it does not hold', async () => {
       const writer = await createKey(api.url, owner.accessToken, {
         scopes: ['keys:read', 'keys:write'],

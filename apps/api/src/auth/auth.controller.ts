@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
+  ChangePasswordRequest,
   LoginRequest,
   RegisterRequest,
+  UpdateProfileRequest,
   type LoginResponse,
   type MeResponse,
   type RefreshResponse,
@@ -83,6 +85,31 @@ export class AuthController {
   @UseGuards(JwtAuthGuard)
   async me(@CurrentUser() user: AuthUser): Promise<MeResponse> {
     return { user: await this.users.get(user.id) };
+  }
+
+  @Patch('me')
+  @ApiBearerAuth()
+  @UseGuards(JwtAuthGuard)
+  async updateProfile(
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+    @Body() body: UpdateProfileRequest,
+  ): Promise<MeResponse> {
+    return { user: await this.auth.updateProfile(user, clientOf(request), body) };
+  }
+
+  /** Console sessions only: an API key must never be able to change its owner's password. */
+  @Post('password')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @UseGuards(JwtAuthGuard, LoginThrottlerGuard)
+  @SkipThrottle({ [LOGIN_BY_ACCOUNT]: true })
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+    @Body() body: ChangePasswordRequest,
+  ): Promise<void> {
+    return this.auth.changePassword(user, clientOf(request), body);
   }
 }
 

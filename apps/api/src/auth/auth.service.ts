@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { LoginRequest, LoginResponse, RegisterRequest, UserResponse } from '@keyward/shared';
+import type {
+  LoginRequest,
+  LoginResponse,
+  RegisterRequest,
+  UserResponse,
+  ChangePasswordRequest,
+  UpdateProfileRequest,
+} from '@keyward/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -9,9 +16,9 @@ import { AppException } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
 import { UsersService } from '../users/users.service.js';
 import { toUserResponse } from '../users/user.mapper.js';
-import type { User } from '../users/user.entity.js';
-import type { AccessTokenPayload } from './auth-user.js';
-import { burnPasswordCheck, verifyPassword } from './password.js';
+import { User } from '../users/user.entity.js';
+import type { AccessTokenPayload, AuthUser } from './auth-user.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { generateRefreshToken, hashToken } from './refresh-tokens.js';
 import { Session } from './session.entity.js';
@@ -219,6 +226,67 @@ export class AuthService {
     });
     await sessions.update({ id: session.id }, { lastRefreshedAt: now });
     return { kind: 'rotated', session };
+  }
+
+  async updateProfile(
+    user: AuthUser,
+    client: ClientInfo,
+    body: UpdateProfileRequest,
+  ): Promise<UserResponse> {
+    await this.dataSource.transaction(async (manager) => {
+      if (body.name !== undefined) {
+        await manager.getRepository(User).update({ id: user.id }, { name: body.name.trim() });
+      }
+      await this.audit.record(manager, {
+        action: 'auth.profile_update',
+        ownerUserId: user.id,
+        actorUserId: user.id,
+        ...client,
+        targetType: 'user',
+        targetId: user.id,
+        details: { changed: Object.keys(body) },
+      });
+    });
+    return this.users.get(user.id);
+  }
+
+  /**
+   * Needs the current password. Every other session of the user ends, so a password changed
+   * because of a suspected compromise also signs the intruder out.
+   */
+  async changePassword(
+    user: AuthUser,
+    client: ClientInfo,
+    body: ChangePasswordRequest,
+  ): Promise<void> {
+    const account = await this.users.findForSignIn(user.email);
+    if (!account || !(await verifyPassword(account.passwordHash, body.currentPassword))) {
+      throw new AppException(403, 'invalid_credentials', 'The current password is incorrect');
+    }
+    if (body.currentPassword === body.newPassword) {
+      throw new AppException(
+        400,
+        'weak_password',
+        'The new password must differ from the current one',
+      );
+    }
+    const passwordHash = await hashPassword(body.newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(User).update({ id: user.id }, { passwordHash });
+      await manager.query(
+        `UPDATE sessions SET revoked_at = now(), revoked_reason = 'password_change'
+            WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
+        [user.id, user.sessionId],
+      );
+      await this.audit.record(manager, {
+        action: 'auth.password_change',
+        ownerUserId: user.id,
+        actorUserId: user.id,
+        ...client,
+        targetType: 'user',
+        targetId: user.id,
+      });
+    });
   }
 
   /** Ends the session the refresh token belongs to; unknown tokens are ignored. */

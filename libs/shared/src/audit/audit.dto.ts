@@ -7,6 +7,8 @@ export const AUDIT_ACTIONS = [
   'auth.login_failed',
   'auth.logout',
   'auth.refresh_reuse',
+  'auth.password_change',
+  'auth.profile_update',
   'user.update',
   'key.create',
   'key.update',
