@@ -133,14 +133,20 @@ describe('console sign-in (real API, headless Chromium)', () => {
       await page.getByTestId('health-status').waitFor();
       await screenshot(page, '04-overview');
 
-      // Keys and providers are real pages now (keys-providers.e2e.ts); the rest are placeholders.
+      // Usage is still a placeholder; the other pages have their own files (keys-providers.e2e.ts,
+      // console-pages.e2e.ts).
       for (const [label, heading, file, marker] of [
         ['API Keys', 'API Keys', '05-keys', 'No API keys yet'],
         ['Providers', 'Providers', '06-providers', 'Chat fallback order'],
         ['Usage', 'Usage', '07-usage', 'What will live here'],
-        ['Audit log', 'Audit log', '08-audit', 'What will live here'],
-        ['Docs', 'Docs', '09-docs', 'What will live here'],
-        ['Settings', 'Settings', '10-settings', 'What will live here'],
+        [
+          'Audit log',
+          'Audit log',
+          '08-audit',
+          'Who changed what, and when: an append-only record, chained by hashes.',
+        ],
+        ['Docs', 'Docs', '09-docs', 'Security best practices'],
+        ['Settings', 'Settings', '10-settings', 'How you appear in the console.'],
       ] as const) {
         await nav.getByRole('link', { name: label, exact: true }).click();
         await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();

@@ -1,6 +1,9 @@
 import type {
   ApiKeyResponse,
   ApiKeyStatus,
+  AuditEventResponse,
+  AuditVerifyResponse,
+  ChangePasswordRequest,
   CreateApiKeyRequest,
   CreatedApiKeyResponse,
   CreateProviderKeyRequest,
@@ -24,6 +27,7 @@ import type {
   Role,
   ScopeCatalogueResponse,
   UpdateApiKeyRequest,
+  UpdateProfileRequest,
   UpdateProviderKeyRequest,
   UserResponse,
 } from '@keyward/shared';
@@ -231,6 +235,14 @@ export interface ApiKeyListParams extends PageParams {
   name?: string | undefined;
 }
 
+export interface AuditListParams extends PageParams {
+  /** An action (key.create) or a prefix (key) for every action under it. */
+  action?: string | undefined;
+  /** ISO 8601 instants: from is inclusive, to is exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
 const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}`;
 const providerKeyPath = (id: string): string => `/api/provider-keys/${encodeURIComponent(id)}`;
 
@@ -262,6 +274,34 @@ export const api = {
       updateSessionUser(body.user);
       return body;
     },
+
+    updateProfile: async (input: UpdateProfileRequest): Promise<MeResponse> => {
+      const body = await request<MeResponse>('PATCH', '/api/auth/me', { body: input });
+      updateSessionUser(body.user);
+      return body;
+    },
+
+    // The current session stays signed in; every other session of the user ends.
+    changePassword: (input: ChangePasswordRequest): Promise<void> =>
+      request('POST', '/api/auth/password', { body: input }),
+  },
+
+  audit: {
+    list: ({
+      page,
+      pageSize,
+      action,
+      from,
+      to,
+    }: AuditListParams): Promise<Page<AuditEventResponse>> => {
+      const query = new URLSearchParams({ page: String(page), pageSize: String(pageSize) });
+      if (action) query.set('action', action);
+      if (from) query.set('from', from);
+      if (to) query.set('to', to);
+      return request('GET', `/api/audit?${query.toString()}`);
+    },
+
+    verify: (): Promise<AuditVerifyResponse> => request('GET', '/api/audit/verify'),
   },
 
   admin: {

@@ -1,19 +1,17 @@
 import type { ReactElement } from 'react';
-import { FeaturePlaceholder } from '../../components/Feedback';
-
-const PLANNED = [
-  'Profile: name and email',
-  'Change password',
-  'Active sessions, with sign-out everywhere',
-  'Instance settings for admins, such as open registration',
-];
+import { PageHeader } from '../../components/Feedback';
+import { PasswordForm } from './PasswordForm';
+import { ProfileForm } from './ProfileForm';
+import './settings.css';
 
 export function SettingsHome(): ReactElement {
   return (
-    <FeaturePlaceholder
-      title="Settings"
-      description="Your profile, password and sessions."
-      planned={PLANNED}
-    />
+    <>
+      <PageHeader title="Settings" description="Your profile and how you sign in." />
+      <div className="settings">
+        <ProfileForm />
+        <PasswordForm />
+      </div>
+    </>
   );
 }
