@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { startApi, type ApiProcess } from '../../api/test/support/api-process.js';
+import { describe, expect, it } from '@jest/globals';
 import {
   ADMIN,
   expectValue,
-  launchChromium,
   openPage,
   registerThroughApi,
   screenshot,
   signIn,
   uniqueEmail,
-  WEB_DIST_DIR,
   withDiagnostics,
 } from './support/browser.js';
+import { useConsole } from './support/console-fixture.js';
 
 const SIGNED_IN_NAV = [
   'Overview',
@@ -26,35 +21,7 @@ const SIGNED_IN_NAV = [
   'Settings',
 ];
 
-// Set by beforeAll; either may still be undefined in afterAll when beforeAll failed part-way.
-let apiProcess: ApiProcess | undefined;
-let chromium: Browser | undefined;
-
-/** The API and browser beforeAll started, for use inside a test. */
-function running(): { api: ApiProcess; browser: Browser } {
-  if (!apiProcess || !chromium) {
-    throw new Error('The API or Chromium did not start: see the beforeAll failure');
-  }
-  return { api: apiProcess, browser: chromium };
-}
-
-const apiOutput = (): string => apiProcess?.output() ?? '(the API was not started)';
-
-beforeAll(async () => {
-  if (!existsSync(resolve(WEB_DIST_DIR, 'index.html'))) {
-    throw new Error('Build the console first: pnpm --filter @keyward/web build');
-  }
-  apiProcess = await startApi({ env: { WEB_DIST_DIR, LOG_LEVEL: 'warn' } });
-  chromium = await launchChromium();
-});
-
-afterAll(async () => {
-  try {
-    await chromium?.close();
-  } finally {
-    await apiProcess?.stop();
-  }
-});
+const { running, apiOutput } = useConsole();
 
 describe('console sign-in (real API, headless Chromium)', () => {
   it('sends a signed-out visitor to /login and validates the form in the browser', async () => {

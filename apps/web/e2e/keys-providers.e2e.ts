@@ -1,59 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { startApi, type ApiProcess } from '../../api/test/support/api-process.js';
+import type { ApiProcess } from '../../api/test/support/api-process.js';
+import { fakeKey } from '../../api/test/support/fake-upstream.js';
 import {
-  fakeKey,
-  startFakeUpstream,
-  type FakeUpstream,
-} from '../../api/test/support/fake-upstream.js';
-import {
-  launchChromium,
   openPage,
   registerThroughApi,
   screenshot,
   signIn,
   uniqueEmail,
-  WEB_DIST_DIR,
   withDiagnostics,
   type TestPage,
 } from './support/browser.js';
+import { useConsole } from './support/console-fixture.js';
 
-// Set by beforeAll; any may still be undefined in afterAll when beforeAll failed part-way.
-let apiProcess: ApiProcess | undefined;
-let upstream: FakeUpstream | undefined;
-let chromium: Browser | undefined;
-
-function running(): { api: ApiProcess; browser: Browser } {
-  if (!apiProcess || !chromium) {
-    throw new Error('The API or Chromium did not start: see the beforeAll failure');
-  }
-  return { api: apiProcess, browser: chromium };
-}
-
-const apiOutput = (): string => apiProcess?.output() ?? '(the API was not started)';
-
-beforeAll(async () => {
-  if (!existsSync(resolve(WEB_DIST_DIR, 'index.html'))) {
-    throw new Error('Build the console first: pnpm --filter @keyward/web build');
-  }
-  upstream = await startFakeUpstream();
-  apiProcess = await startApi({ env: { WEB_DIST_DIR, LOG_LEVEL: 'warn', ...upstream.envFor() } });
-  chromium = await launchChromium();
-});
-
-afterAll(async () => {
-  try {
-    await chromium?.close();
-  } finally {
-    try {
-      await apiProcess?.stop();
-    } finally {
-      await upstream?.stop();
-    }
-  }
-});
+const { running, apiOutput } = useConsole({ withFakeUpstream: true });
 
 /** A fresh user, signed in through the console in a fresh browser context. */
 async function signedInUser(
