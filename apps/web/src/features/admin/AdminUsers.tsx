@@ -4,6 +4,7 @@ import { Alert, PageHeader, Spinner } from '../../components/Feedback';
 import { useCurrentUser } from '../auth/auth-context';
 import { useAdminUsers } from './hooks';
 import { UserRow } from './UserRow';
+import { Pagination } from '../../components/Pagination';
 
 const PAGE_SIZE = 20;
 
@@ -12,9 +13,6 @@ export function AdminUsers(): ReactElement {
   const [page, setPage] = useState(1);
   const users = useAdminUsers({ page, pageSize: PAGE_SIZE });
   const data = users.data;
-  const lastPage = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
-  const first = data && data.total > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
-  const last = data && data.items.length > 0 ? first + data.items.length - 1 : first;
 
   return (
     <>
@@ -57,33 +55,13 @@ export function AdminUsers(): ReactElement {
               </tbody>
             </table>
           </div>
-          <nav className="pagination" aria-label="User list pages">
-            <p className="pagination__summary">
-              {data.total === 0 ? 'No users' : `${first}–${last} of ${data.total}`}
-            </p>
-            <div className="pagination__buttons">
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                disabled={page <= 1 || users.isFetching}
-                onClick={() => {
-                  setPage((p) => p - 1);
-                }}
-              >
-                Previous
-              </button>
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                disabled={page >= lastPage || users.isFetching}
-                onClick={() => {
-                  setPage((p) => p + 1);
-                }}
-              >
-                Next
-              </button>
-            </div>
-          </nav>
+          <Pagination
+            data={data}
+            label="User list pages"
+            emptyText="No users"
+            busy={users.isFetching}
+            onPage={setPage}
+          />
         </section>
       )}
     </>

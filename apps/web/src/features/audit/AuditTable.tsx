@@ -2,6 +2,7 @@ import type { AuditEventResponse, Page } from '@keyward/shared';
 import type { ReactElement } from 'react';
 import { formatDateTime, formatRelative } from '../../app/format';
 import { shortUserAgent, targetLabel } from './audit-filters';
+import { Pagination } from '../../components/Pagination';
 
 const COLUMNS = ['Time', 'Action', 'Target', 'IP address', 'User agent'];
 
@@ -60,9 +61,6 @@ interface AuditTableProps {
 }
 
 export function AuditTable({ data, busy, onPage }: AuditTableProps): ReactElement {
-  const lastPage = Math.max(1, Math.ceil(data.total / data.pageSize));
-  const first = data.total > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
-  const last = data.items.length > 0 ? first + data.items.length - 1 : first;
   return (
     <>
       <div className="table-wrap">
@@ -90,33 +88,13 @@ export function AuditTable({ data, busy, onPage }: AuditTableProps): ReactElemen
           </tbody>
         </table>
       </div>
-      <nav className="pagination" aria-label="Audit log pages">
-        <p className="pagination__summary">
-          {data.total === 0 ? 'No entries' : `${first}–${last} of ${data.total}`}
-        </p>
-        <div className="pagination__buttons">
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={data.page <= 1 || busy}
-            onClick={() => {
-              onPage(data.page - 1);
-            }}
-          >
-            Previous
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={data.page >= lastPage || busy}
-            onClick={() => {
-              onPage(data.page + 1);
-            }}
-          >
-            Next
-          </button>
-        </div>
-      </nav>
+      <Pagination
+        data={data}
+        label="Audit log pages"
+        emptyText="No entries"
+        busy={busy}
+        onPage={onPage}
+      />
     </>
   );
 }

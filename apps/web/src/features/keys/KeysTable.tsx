@@ -1,6 +1,7 @@
 import type { ApiKeyResponse, Page } from '@keyward/shared';
 import type { ReactElement } from 'react';
 import { KeyRow, type KeyAction } from './KeyRow';
+import { Pagination } from '../../components/Pagination';
 
 const COLUMNS = ['Name', 'Key', 'Scopes', 'Status', 'Created', 'Expires', 'Last used'];
 
@@ -12,9 +13,6 @@ interface KeysTableProps {
 }
 
 export function KeysTable({ data, busy, onAction, onPage }: KeysTableProps): ReactElement {
-  const lastPage = Math.max(1, Math.ceil(data.total / data.pageSize));
-  const first = data.total > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
-  const last = data.items.length > 0 ? first + data.items.length - 1 : first;
   return (
     <>
       <div className="table-wrap">
@@ -48,33 +46,13 @@ export function KeysTable({ data, busy, onAction, onPage }: KeysTableProps): Rea
           </tbody>
         </table>
       </div>
-      <nav className="pagination" aria-label="API key pages">
-        <p className="pagination__summary">
-          {data.total === 0 ? 'No keys' : `${first}–${last} of ${data.total}`}
-        </p>
-        <div className="pagination__buttons">
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={data.page <= 1 || busy}
-            onClick={() => {
-              onPage(data.page - 1);
-            }}
-          >
-            Previous
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={data.page >= lastPage || busy}
-            onClick={() => {
-              onPage(data.page + 1);
-            }}
-          >
-            Next
-          </button>
-        </div>
-      </nav>
+      <Pagination
+        data={data}
+        label="API key pages"
+        emptyText="No keys"
+        busy={busy}
+        onPage={onPage}
+      />
     </>
   );
 }
