@@ -17,7 +17,7 @@ import {
   type FieldErrors,
 } from '../auth/validation';
 import { useCreateProviderKey } from './hooks';
-import { keyHintWarning } from './key-hint';
+import { ProviderKeyField } from './ProviderKeyField';
 
 interface AddProviderKeyDialogProps {
   catalogue: ProviderInfo[];
@@ -43,7 +43,6 @@ export function AddProviderKeyDialog({
   const [name, setName] = useState('');
   const [apiKey, setApiKey] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const warning = keyHintWarning(info, apiKey);
 
   async function handleSubmit(event: SubmitEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
@@ -111,27 +110,14 @@ export function AddProviderKeyDialog({
           }}
           errors={errors.name}
         />
-        <div className="field">
-          <TextField
-            label="API key"
-            name="apiKey"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder={info?.keyHint.example}
-            hint={warning ? undefined : info?.keyHint.description}
-            value={apiKey}
-            onChange={(event) => {
-              setApiKey(event.target.value);
-            }}
-            errors={errors.apiKey}
-          />
-          {warning && (
-            <p className="field__warning" role="status">
-              {warning}
-            </p>
-          )}
-        </div>
+        <ProviderKeyField
+          label="API key"
+          provider={info}
+          value={apiKey}
+          onChange={setApiKey}
+          errors={errors.apiKey}
+          describeKey
+        />
         <DialogActions>
           <button type="button" className="button button--secondary" onClick={onClose}>
             Cancel

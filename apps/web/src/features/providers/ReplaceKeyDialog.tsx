@@ -8,7 +8,6 @@ import { ApiError } from '../../api/client';
 import { errorMessage } from '../../api/messages';
 import { Dialog, DialogActions } from '../../components/Dialog';
 import { Alert } from '../../components/Feedback';
-import { TextField } from '../../components/TextField';
 import {
   fieldErrorsFromApi,
   focusFirstInvalid,
@@ -16,7 +15,7 @@ import {
   type FieldErrors,
 } from '../auth/validation';
 import { useUpdateProviderKey } from './hooks';
-import { keyHintWarning } from './key-hint';
+import { ProviderKeyField } from './ProviderKeyField';
 
 interface ReplaceKeyDialogProps {
   credential: ProviderKeyResponse;
@@ -32,7 +31,6 @@ export function ReplaceKeyDialog({
   const replace = useUpdateProviderKey();
   const [apiKey, setApiKey] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const warning = keyHintWarning(provider, apiKey);
 
   async function handleSubmit(event: SubmitEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
@@ -68,27 +66,14 @@ export function ReplaceKeyDialog({
         {replace.isError && Object.keys(errors).length === 0 && (
           <Alert title="Could not replace the key">{errorMessage(replace.error)}</Alert>
         )}
-        <div className="field">
-          <TextField
-            label="New API key"
-            name="apiKey"
-            type="password"
-            autoComplete="off"
-            spellCheck={false}
-            data-autofocus
-            placeholder={provider?.keyHint.example}
-            value={apiKey}
-            onChange={(event) => {
-              setApiKey(event.target.value);
-            }}
-            errors={errors.apiKey}
-          />
-          {warning && (
-            <p className="field__warning" role="status">
-              {warning}
-            </p>
-          )}
-        </div>
+        <ProviderKeyField
+          label="New API key"
+          provider={provider}
+          value={apiKey}
+          onChange={setApiKey}
+          errors={errors.apiKey}
+          autoFocus
+        />
         <DialogActions>
           <button type="button" className="button button--secondary" onClick={onClose}>
             Cancel
