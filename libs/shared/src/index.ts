@@ -14,3 +14,7 @@ export * from './audit/audit.dto.js';
 export * from './keys/leaks.dto.js';
 export * from './notifications/notifications.dto.js';
 export * from './providers/providers.dto.js';
+export * from './usage/usage.dto.js';
+export * from './plans/plans.dto.js';
+export * from './webhooks/webhooks.dto.js';
+export * from './gateway/gateway.dto.js';

@@ -48,6 +48,17 @@ export class ApiKey {
   @Column({ name: 'on_leak', type: 'text' })
   onLeak!: LeakAction;
 
+  @Column({
+    name: 'monthly_budget_micros',
+    type: 'bigint',
+    nullable: true,
+    transformer: {
+      to: (value: number | null | undefined) => value,
+      from: (value: string | null) => (value === null ? null : Number(value)),
+    },
+  })
+  monthlyBudgetMicros!: number | null;
+
   /** Display parts of the current secret, so listing needs no join. */
   @Column({ name: 'display_start', type: 'text' })
   displayStart!: string;

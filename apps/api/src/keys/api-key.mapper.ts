@@ -26,6 +26,7 @@ export function toApiKeyResponse(key: ApiKey, requestsLast30Days: number): ApiKe
     allowedModels: key.allowedModels,
     metadata: key.metadata,
     onLeak: key.onLeak,
+    monthlyBudgetMicros: key.monthlyBudgetMicros,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     requestsLast30Days,
     createdAt: key.createdAt.toISOString(),

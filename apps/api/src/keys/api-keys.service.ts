@@ -64,6 +64,7 @@ export class ApiKeysService {
         allowedModels: body.allowedModels ?? [],
         metadata: checkedMetadata(body.metadata),
         onLeak: body.onLeak ?? 'revoke',
+        monthlyBudgetMicros: body.monthlyBudgetMicros ?? null,
         displayStart: generated.start,
         displayEnd: generated.end,
         lastUsedAt: null,
@@ -164,6 +165,7 @@ export class ApiKeysService {
       set('rateWindowSeconds', body.rateLimit?.windowSeconds);
       set('allowedModels', body.allowedModels);
       set('onLeak', body.onLeak);
+      set('monthlyBudgetMicros', body.monthlyBudgetMicros);
       if (body.expiresAt !== undefined) set('expiresAt', expiryFrom({ expiresAt: body.expiresAt }));
       const saved = await manager.getRepository(ApiKey).save(current);
       await this.audit.record(manager, {

@@ -21,6 +21,9 @@ interface KeyRow {
   rate_limit: number;
   rate_window_seconds: number;
   allowed_models: string[];
+  /** bigint arrives as a string */
+  monthly_budget_micros: string | null;
+  plan_id: string;
   expires_at: Date | null;
   revoked_at: Date | null;
   secret_expires_at: Date | null;
@@ -93,7 +96,7 @@ export class KeyVerificationService {
   private async load(hash: string): Promise<VerifiedKey | undefined> {
     const rows: KeyRow[] = await this.dataSource.query(
       `SELECT k.id AS key_id, s.id AS secret_id, k.user_id, k.name, k.scopes, k.rate_limit,
-              k.rate_window_seconds, k.allowed_models, k.expires_at, k.revoked_at,
+              k.rate_window_seconds, k.allowed_models, k.monthly_budget_micros, u.plan_id, k.expires_at, k.revoked_at,
               s.expires_at AS secret_expires_at, u.role, u.disabled
          FROM api_key_secrets s
          JOIN api_keys k ON k.id = s.key_id
@@ -115,6 +118,9 @@ export class KeyVerificationService {
       scopes: row.scopes.filter((scope) => held.includes(scope)),
       rateLimit: { limit: row.rate_limit, windowSeconds: row.rate_window_seconds },
       allowedModels: row.allowed_models,
+      planId: row.plan_id,
+      monthlyBudgetMicros:
+        row.monthly_budget_micros === null ? null : Number(row.monthly_budget_micros),
       expiresAt: time(row.expires_at),
       secretExpiresAt: time(row.secret_expires_at),
       revokedAt: time(row.revoked_at),

@@ -15,6 +15,10 @@ export interface VerifiedKey {
   scopes: Scope[];
   rateLimit: { limit: number; windowSeconds: number };
   allowedModels: string[];
+  /** The owner's plan, whose monthly limits apply to every key of theirs. */
+  planId: string;
+  /** This key's own monthly spending cap in micro-dollars, or null. */
+  monthlyBudgetMicros: number | null;
   /** Milliseconds since the epoch, or null for never. */
   expiresAt: number | null;
   /** Set once a regeneration replaced this secret: the end of its grace period. */

@@ -54,6 +54,16 @@ export const ERROR_CODES = [
   // provider vault
   'unknown_provider',
   'decryption_failed',
+  // guarded API
+  'model_not_found',
+  'no_credential',
+  'upstream_unavailable',
+  'upstream_error',
+  'quota_exceeded',
+  'budget_exceeded',
+  // plans and webhooks
+  'upgrade_pending',
+  'webhook_url_refused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

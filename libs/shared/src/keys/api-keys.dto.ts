@@ -14,6 +14,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/pagination.js';
@@ -74,6 +75,14 @@ abstract class ApiKeySettings {
   @IsOptional()
   @IsIn(LEAK_ACTIONS)
   onLeak?: LeakAction;
+
+  /** A monthly spending cap for this key in micro-dollars; null removes it. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000_000)
+  monthlyBudgetMicros?: number | null;
 }
 
 export class CreateApiKeyRequest extends ApiKeySettings {
@@ -152,6 +161,8 @@ export interface ApiKeyResponse {
   allowedModels: string[];
   metadata: Record<string, string | number | boolean | null>;
   onLeak: LeakAction;
+  /** Integer micro-dollars per calendar month (UTC); null when the key has no budget. */
+  monthlyBudgetMicros: number | null;
   lastUsedAt: string | null;
   requestsLast30Days: number;
   createdAt: string;

@@ -1,0 +1,90 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export interface PlanResponse {
+  id: string;
+  name: string;
+  /** Per calendar month (UTC); null is unlimited. */
+  monthlyRequestLimit: number | null;
+  monthlyCostLimitMicros: number | null;
+  sortOrder: number;
+}
+
+export class UpsertPlanRequest {
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  name!: string;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  monthlyRequestLimit!: number | null;
+
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000_000)
+  monthlyCostLimitMicros!: number | null;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  sortOrder?: number;
+}
+
+export const PLAN_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
+
+export class SetUserPlanRequest {
+  @IsString()
+  @Matches(PLAN_ID_PATTERN, { message: 'planId must be 1-32 lowercase letters, digits or dashes' })
+  planId!: string;
+}
+
+export class CreateUpgradeRequest {
+  @IsString()
+  @Matches(PLAN_ID_PATTERN, { message: 'planId must be 1-32 lowercase letters, digits or dashes' })
+  planId!: string;
+
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(1000)
+  message?: string;
+}
+
+export const UPGRADE_DECISIONS = ['approved', 'declined'] as const;
+
+export class DecideUpgradeRequest {
+  @IsIn(UPGRADE_DECISIONS)
+  status!: (typeof UPGRADE_DECISIONS)[number];
+}
+
+export interface UpgradeRequestResponse {
+  id: string;
+  userId: string;
+  userEmail: string;
+  fromPlanId: string;
+  toPlanId: string;
+  message: string | null;
+  status: 'pending' | 'approved' | 'declined';
+  decidedAt: string | null;
+  createdAt: string;
+}
