@@ -9,10 +9,13 @@ import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { KeyActivityRecorder } from './keys/key-activity.recorder.js';
 import { PinoNestLogger } from './logging/logger.js';
 import { redactUrl } from './logging/redact.js';
 import { setupOpenApi } from './openapi.js';
 import { serveSpa } from './spa/spa.js';
+import { recordGuardedRequest } from './usage/usage-hook.js';
+import { UsageRecorder } from './usage/usage-recorder.js';
 
 /**
  * Builds the whole HTTP application: Fastify with its security plugins, Nest's modules, the
@@ -82,7 +85,9 @@ export async function createApp(
   });
 
   const requestLog = logger.child({ context: 'http' });
+  const usageRecorder = app.get(UsageRecorder);
   fastify.addHook('onResponse', (request, reply, done) => {
+    recordGuardedRequest(usageRecorder, request, reply);
     requestLog.info(
       {
         method: request.method,
@@ -94,6 +99,13 @@ export async function createApp(
       'request',
     );
     done();
+  });
+
+  // Fastify closes during Nest's shutdown once the last in-flight response is sent, and before
+  // any module closes the database: the moment to write what the buffers still hold.
+  const activityRecorder = app.get(KeyActivityRecorder);
+  fastify.addHook('onClose', async () => {
+    await Promise.all([usageRecorder.drain(), activityRecorder.flush()]);
   });
 
   setupOpenApi(app);

@@ -10,9 +10,11 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { LeaksModule } from './leaks/leaks.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PlansModule } from './plans/plans.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { UsageRecordingModule } from './usage/usage-recording.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -27,6 +29,8 @@ export class AppModule {
         RateLimitModule,
         AuditModule,
         NotificationsModule,
+        PlansModule,
+        UsageRecordingModule,
         KeysModule,
         UsersModule,
         AuthModule,

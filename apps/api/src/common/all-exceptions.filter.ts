@@ -6,7 +6,8 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { ErrorBody, ErrorCode } from '@keyward/shared';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { AppException } from './app.exception.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -44,7 +45,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest & UsageTrackedRequest>();
     const { body, headers } = this.toResponse(exception);
+    request.keywardErrorCode = body.code;
+    // OpenAI's SDKs read `error.message`; the guarded API speaks their dialect too.
+    if (request.url.startsWith('/v1/')) {
+      body.error = { message: body.message, type: body.code, code: body.code };
+    }
     if (body.statusCode >= 500) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }

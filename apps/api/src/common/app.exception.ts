@@ -13,6 +13,8 @@ export class AppException extends HttpException {
     readonly fieldErrors?: FieldError[],
     /** Extra response headers, such as Retry-After. */
     readonly headers: Record<string, string> = {},
+    /** Machine-readable facts about the error, such as a quota's limit and reset time. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message, statusCode);
   }
@@ -20,6 +22,7 @@ export class AppException extends HttpException {
   toBody(): ErrorBody {
     const body: ErrorBody = { statusCode: this.statusCode, code: this.code, message: this.message };
     if (this.fieldErrors) body.errors = this.fieldErrors;
+    if (this.details) body.details = this.details;
     return body;
   }
 }

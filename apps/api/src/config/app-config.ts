@@ -59,6 +59,18 @@ export interface AppConfig {
     verifyTimeoutMs: number;
     reverifyIntervalMinutes: number;
   };
+  gateway: {
+    /** Until the provider's headers arrive, and between two chunks of its body. */
+    upstreamTimeoutMs: number;
+    maxResponseBytes: number;
+    connectionsPerOrigin: number;
+  };
+  usageRecording: {
+    flushIntervalMs: number;
+    flushBatchSize: number;
+    /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
+    bufferMaxEvents: number;
+  };
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -161,6 +173,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       verifyTimeoutMs: env.PROVIDER_VERIFY_TIMEOUT_MS,
       reverifyIntervalMinutes: env.PROVIDER_REVERIFY_INTERVAL_MINUTES,
+    },
+    gateway: {
+      upstreamTimeoutMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS,
+      maxResponseBytes: env.GATEWAY_MAX_RESPONSE_BYTES,
+      connectionsPerOrigin: env.GATEWAY_CONNECTIONS_PER_ORIGIN,
+    },
+    usageRecording: {
+      flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
+      flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
+      bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
     },
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,

@@ -100,6 +100,18 @@ export const envSchema = z.object({
   PROVIDER_PERPLEXITY_BASE_URL: optionalUrl(['http:', 'https:']),
   PROVIDER_RUNWAY_BASE_URL: optionalUrl(['http:', 'https:']),
   PROVIDER_TOGETHER_BASE_URL: optionalUrl(['http:', 'https:']),
+  // Guarded API (gateway) and usage recording
+  GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  GATEWAY_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  GATEWAY_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(128),
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  USAGE_BUFFER_MAX_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 

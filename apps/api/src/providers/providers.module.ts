@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CredentialLookup } from './credential-lookup.js';
 import { CredentialVault } from './credential-vault.js';
 import { ProviderKeysService } from './provider-keys.service.js';
 import { ProviderPreferencesService } from './provider-preferences.service.js';
@@ -7,7 +8,13 @@ import { ReverificationJob } from './reverification.job.js';
 
 @Module({
   controllers: [ProvidersController],
-  providers: [CredentialVault, ProviderKeysService, ProviderPreferencesService, ReverificationJob],
-  exports: [CredentialVault, ProviderKeysService, ProviderPreferencesService],
+  providers: [
+    CredentialVault,
+    CredentialLookup,
+    ProviderKeysService,
+    ProviderPreferencesService,
+    ReverificationJob,
+  ],
+  exports: [CredentialVault, CredentialLookup, ProviderKeysService, ProviderPreferencesService],
 })
 export class ProvidersModule {}

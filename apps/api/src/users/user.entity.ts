@@ -24,6 +24,9 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  @Column({ name: 'plan_id', type: 'text', default: 'free' })
+  planId!: string;
+
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
 

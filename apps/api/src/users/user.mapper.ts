@@ -8,6 +8,7 @@ export function toUserResponse(user: User): UserResponse {
     name: user.name,
     role: user.role,
     disabled: user.disabled,
+    planId: user.planId,
     createdAt: user.createdAt.toISOString(),
     lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
   };

@@ -113,6 +113,15 @@ export class UsersService {
       }
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.disabled !== undefined) user.disabled = changes.disabled;
+      if (changes.planId !== undefined && changes.planId !== user.planId) {
+        const plans: unknown[] = await manager.query('SELECT 1 FROM plans WHERE id = $1', [
+          changes.planId,
+        ]);
+        if (plans.length === 0) {
+          throw new AppException(400, 'validation_failed', `There is no plan "${changes.planId}"`);
+        }
+        user.planId = changes.planId;
+      }
       const saved = await repository.save(user);
       if (changes.disabled === true) {
         await manager
@@ -134,6 +143,7 @@ export class UsersService {
         details: {
           ...(changes.role ? { role: changes.role } : {}),
           ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+          ...(changes.planId ? { planId: changes.planId } : {}),
         },
       });
       return toUserResponse(saved);

@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'provider_key.delete',
   'provider_key.status_change',
   'provider_preferences.update',
+  'plan.upsert',
+  'plan.upgrade_request',
+  'plan.upgrade_approved',
+  'plan.upgrade_declined',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -8,6 +8,10 @@ export interface ErrorBody {
   message: string;
   /** Present on validation errors: one entry per offending field. */
   errors?: FieldError[];
+  /** Facts a program may act on, such as `{ limit, used, resetsAt }` on quota errors. */
+  details?: Record<string, unknown>;
+  /** On the guarded API (`/v1`) only: the same error in the shape OpenAI's SDKs read. */
+  error?: { message: string; type: string; code: string };
 }
 
 export interface FieldError {
@@ -59,6 +63,7 @@ export const ERROR_CODES = [
   'no_credential',
   'upstream_unavailable',
   'upstream_error',
+  'upstream_rejected',
   'quota_exceeded',
   'budget_exceeded',
   // plans and webhooks

@@ -81,7 +81,7 @@ abstract class ApiKeySettings {
   @ValidateIf((_, value) => value !== null)
   @IsInt()
   @Min(0)
-  @Max(1_000_000_000_000_000)
+  @Max(1e15) // a billion dollars
   monthlyBudgetMicros?: number | null;
 }
 

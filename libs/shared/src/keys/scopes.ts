@@ -12,6 +12,7 @@ export const SCOPE_CATALOGUE = {
   'providers:write': 'Add, test, replace and delete provider credentials.',
   'audit:read': 'Read the audit log.',
   'notifications:read': 'Read and mark notifications.',
+  'plan:write': 'Ask for a different plan (upgrade requests).',
   'admin:users': 'Manage users, roles and plans (admins only).',
 } as const;
 

@@ -40,7 +40,7 @@ export class UpsertPlanRequest {
   @ValidateIf((_, value) => value !== null)
   @IsInt()
   @Min(0)
-  @Max(1_000_000_000_000_000)
+  @Max(1e15) // a billion dollars
   monthlyCostLimitMicros!: number | null;
 
   @IsOptional()
@@ -87,4 +87,10 @@ export interface UpgradeRequestResponse {
   status: 'pending' | 'approved' | 'declined';
   decidedAt: string | null;
   createdAt: string;
+}
+
+export class ListUpgradeRequestsQuery {
+  @IsOptional()
+  @IsIn(['pending', 'approved', 'declined'])
+  status?: 'pending' | 'approved' | 'declined';
 }

@@ -8,6 +8,8 @@ export interface UserResponse {
   name: string | null;
   role: Role;
   disabled: boolean;
+  /** The plan whose monthly limits apply to this user's keys. */
+  planId: string;
   createdAt: string;
   lastLoginAt: string | null;
 }

@@ -68,7 +68,9 @@ export class UsagePlansAlerts1795400000000 implements MigrationInterface {
         client_ip text,
         user_agent text,
         error_code text,
-        attempts jsonb NOT NULL DEFAULT '[]'
+        attempts jsonb NOT NULL DEFAULT '[]',
+        -- counted against the plan's monthly request limit (admitted generation requests)
+        billable boolean NOT NULL DEFAULT false
       )`);
     await queryRunner.query(
       `CREATE INDEX usage_events_user_time_idx ON usage_events (user_id, occurred_at DESC, id DESC)`,
@@ -89,6 +91,7 @@ export class UsagePlansAlerts1795400000000 implements MigrationInterface {
         model text NOT NULL DEFAULT '',
         requests bigint NOT NULL DEFAULT 0,
         successes bigint NOT NULL DEFAULT 0,
+        billable_requests bigint NOT NULL DEFAULT 0,
         input_tokens bigint NOT NULL DEFAULT 0,
         output_tokens bigint NOT NULL DEFAULT 0,
         cost_micros bigint NOT NULL DEFAULT 0,

@@ -41,6 +41,7 @@ export const anthropic: ProviderAdapter = {
   defaultBaseUrl: 'https://api.anthropic.com',
   authHeaders: (apiKey) => ({ 'x-api-key': apiKey, 'anthropic-version': ANTHROPIC_VERSION }),
   verification: { method: 'GET', path: '/v1/models' },
+  chat: { protocol: 'anthropic', path: '/v1/messages' },
   classify: (httpStatus, body): CredentialStatus => {
     // An exhausted balance is a 400 "credit balance is too low"; 529 means overloaded.
     if (httpStatus === 400 && /credit balance/i.test(errorText(body))) return 'insufficient_quota';

@@ -32,5 +32,6 @@ export const deepinfra: ProviderAdapter = {
   authHeaders: bearer,
   // DeepInfra's OpenAI-compatible surface lives under /v1/openai.
   verification: { method: 'GET', path: '/v1/openai/models' },
+  chat: { protocol: 'openai', path: '/v1/openai/chat/completions' },
   classify: classifyCommon,
 };

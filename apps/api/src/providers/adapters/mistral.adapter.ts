@@ -38,5 +38,6 @@ export const mistral: ProviderAdapter = {
   defaultBaseUrl: 'https://api.mistral.ai',
   authHeaders: bearer,
   verification: { method: 'GET', path: '/v1/models' },
+  chat: { protocol: 'openai', path: '/v1/chat/completions' },
   classify: classifyCommon,
 };

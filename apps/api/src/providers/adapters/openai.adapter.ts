@@ -46,6 +46,7 @@ export const openai: ProviderAdapter = {
   authHeaders: bearer,
   // Listing models is free and reads nothing of the account's data.
   verification: { method: 'GET', path: '/v1/models' },
+  chat: { protocol: 'openai', path: '/v1/chat/completions' },
   // OpenAI answers an exhausted balance with 429 and code insufficient_quota.
   classify: classifyCommon,
 };

@@ -34,6 +34,7 @@ export const perplexity: ProviderAdapter = {
   // Perplexity has no free listing endpoint. An empty chat request is authenticated first and
   // then refused as invalid (400) without generating anything, so it costs nothing.
   verification: { method: 'POST', path: '/chat/completions', body: {} },
+  chat: { protocol: 'openai', path: '/chat/completions' },
   classify: (httpStatus, body): CredentialStatus =>
     httpStatus === 400 || httpStatus === 422 ? 'valid' : classifyCommon(httpStatus, body),
 };

@@ -8,6 +8,15 @@ export interface VerificationRequest {
 }
 
 /**
+ * How a provider takes chat requests: most speak OpenAI's Chat Completions shape at some path;
+ * Anthropic speaks its own Messages API, which the gateway translates to and from.
+ */
+export interface ChatEndpoint {
+  protocol: 'openai' | 'anthropic';
+  path: string;
+}
+
+/**
  * Everything Keyward knows about one provider. Adding a provider is one file implementing this,
  * one line in `index.ts`, and its cases in the adapter spec.
  */
@@ -17,6 +26,8 @@ export interface ProviderAdapter {
   /** How the key travels (and any version header the provider requires). */
   authHeaders(apiKey: string): Record<string, string>;
   verification: VerificationRequest;
+  /** Absent for providers that cannot chat (e.g. video generation). */
+  chat?: ChatEndpoint;
   /** Reads the verification answer. `body` is the parsed JSON, or the text, or null. */
   classify(httpStatus: number, body: unknown): CredentialStatus;
 }

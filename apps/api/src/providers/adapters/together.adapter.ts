@@ -31,5 +31,6 @@ export const together: ProviderAdapter = {
   defaultBaseUrl: 'https://api.together.xyz',
   authHeaders: bearer,
   verification: { method: 'GET', path: '/v1/models' },
+  chat: { protocol: 'openai', path: '/v1/chat/completions' },
   classify: classifyCommon,
 };

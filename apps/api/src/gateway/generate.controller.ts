@@ -1,0 +1,60 @@
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { GenerateRequest, SERVED_BY_HEADER, type GenerateResponse } from '@keyward/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KeyAuth } from '../auth/auth.decorators.js';
+import { CurrentKey } from '../auth/current-principal.decorator.js';
+import { notFound } from '../common/app.exception.js';
+import type { VerifiedKey } from '../keys/verified-key.js';
+import { ChatService } from './chat.service.js';
+import { guardedCall } from './guarded-call.js';
+
+const SUFFIX = '/generate';
+
+@ApiTags('guarded')
+@Controller('v1/models')
+export class GenerateController {
+  constructor(private readonly chat: ChatService) {}
+
+  /**
+   * Model ids hold slashes (`openai/gpt-4o-mini`, `deepinfra/meta-llama/…`), so the route takes
+   * the rest of the path; an encoded id (`openai%2Fgpt-4o-mini`) works as well.
+   */
+  @Post('*')
+  @KeyAuth('generate')
+  @ApiOperation({
+    summary: 'Generate text from one prompt: POST /v1/models/{provider/model}/generate',
+  })
+  async generate(
+    @CurrentKey() key: VerifiedKey,
+    @Param('*') path: string | undefined,
+    @Body() body: GenerateRequest,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const rest = path ?? '';
+    if (!rest.endsWith(SUFFIX) || rest.length === SUFFIX.length) throw notFound('Route');
+    const model = decodeURIComponent(rest.slice(0, -SUFFIX.length));
+    const call = guardedCall(key, request, reply);
+    const result = await this.chat.complete(call, {
+      model,
+      messages: [{ role: 'user', content: body.prompt }],
+      ...(body.maxTokens === undefined ? {} : { max_tokens: body.maxTokens }),
+      ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
+    });
+    if (result.kind !== 'completion') throw new Error('generate never streams');
+    const { completion } = result;
+    const answer: GenerateResponse = {
+      id: completion.id,
+      model: completion.model,
+      provider: result.provider,
+      text: completion.choices[0]?.message.content ?? '',
+      usage: {
+        inputTokens: completion.usage?.prompt_tokens ?? 0,
+        outputTokens: completion.usage?.completion_tokens ?? 0,
+      },
+      cost: call.usage.costMicros,
+    };
+    await reply.header(SERVED_BY_HEADER, result.provider).status(200).send(answer);
+  }
+}

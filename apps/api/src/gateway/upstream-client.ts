@@ -1,0 +1,117 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Agent, errors, request } from 'undici';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+export interface UpstreamCall {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Aborts the call when the caller hangs up. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown };
+}
+
+/** The provider could not be reached, or went quiet for longer than the timeout. */
+export class UpstreamUnreachable extends Error {
+  constructor(readonly timedOut: boolean) {
+    super(timedOut ? 'timed out' : 'unreachable');
+  }
+}
+
+/** The provider's answer was bigger than Keyward accepts. */
+export class UpstreamTooLarge extends Error {}
+
+/**
+ * One keep-alive connection pool per provider origin, shared by every guarded request, with
+ * timeouts on the headers and on each gap in the body. Redirects are never followed: a provider
+ * API that redirects is misconfigured, and following could send a credential elsewhere.
+ */
+@Injectable()
+export class UpstreamClient implements OnApplicationShutdown {
+  private readonly agent: Agent;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.timeoutMs = config.gateway.upstreamTimeoutMs;
+    this.maxResponseBytes = config.gateway.maxResponseBytes;
+    this.agent = new Agent({
+      connections: config.gateway.connectionsPerOrigin,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async post(call: UpstreamCall): Promise<UpstreamAnswer> {
+    try {
+      const answer = await request(call.url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: call.headers,
+        body: call.body,
+        signal: call.signal,
+      });
+      return { status: answer.statusCode, headers: answer.headers, body: answer.body };
+    } catch (error) {
+      throw new UpstreamUnreachable(isTimeout(error));
+    }
+  }
+
+  /** Reads a whole (non-streamed) answer, refusing more than the configured size. */
+  async readAll(answer: UpstreamAnswer): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of answer.body) {
+        size += chunk.length;
+        if (size > this.maxResponseBytes) {
+          answer.body.destroy();
+          throw new UpstreamTooLarge();
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof UpstreamTooLarge) throw error;
+      throw new UpstreamUnreachable(isTimeout(error));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** Drains and drops an answer, so its connection goes back to the pool. */
+  async discard(answer: UpstreamAnswer): Promise<void> {
+    try {
+      await this.readAll(answer);
+    } catch {
+      // Nothing to keep; a broken body simply closes its connection.
+    }
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError
+  );
+}
+
+export function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,51 @@
+import type { ProviderAdapter } from '../providers/adapters/provider-adapter.js';
+
+/**
+ * Whether a provider's refusal is the caller's own doing (a malformed request, a model the
+ * provider does not have), which another provider would refuse too. Everything else — rate
+ * limits, outages, and problems with the stored credential — is worth trying elsewhere.
+ */
+export function isCallersFault(adapter: ProviderAdapter, status: number, body: unknown): boolean {
+  if (status < 400 || status >= 500) return false;
+  if (status === 401 || status === 402 || status === 403 || status === 408 || status === 429) {
+    return false;
+  }
+  const verdict = adapter.classify(status, body);
+  return verdict !== 'insufficient_quota' && verdict !== 'invalid' && verdict !== 'rate_limited';
+}
+
+/** The code recorded for a failed attempt, for usage history and the final error message. */
+export function attemptErrorCode(adapter: ProviderAdapter, status: number, body: unknown): string {
+  if (status === 429 && adapter.classify(status, body) !== 'insufficient_quota') {
+    return 'upstream_rate_limited';
+  }
+  if (status === 401 || status === 403) return 'upstream_auth_failed';
+  if (status === 402 || adapter.classify(status, body) === 'insufficient_quota') {
+    return 'upstream_quota';
+  }
+  if (status >= 400 && status < 500 && isCallersFault(adapter, status, body)) {
+    return 'upstream_rejected';
+  }
+  return 'upstream_error';
+}
+
+/** How a failed attempt reads in the error message a caller gets when every provider failed. */
+export function describeAttempt(provider: string, status: number | null, code: string): string {
+  switch (code) {
+    case 'no_credential':
+      return `${provider} has no usable credential`;
+    case 'upstream_timeout':
+      return `${provider} timed out`;
+    case 'upstream_unreachable':
+      return `${provider} could not be reached`;
+    case 'unsupported_request':
+      return `${provider} cannot take this request`;
+    case 'upstream_too_large':
+      return `${provider} answered with too much data`;
+    case 'upstream_malformed':
+    case 'upstream_stream_broken':
+      return `${provider} answered with something unreadable`;
+    default:
+      return status === null ? `${provider} failed` : `${provider} answered ${status}`;
+  }
+}

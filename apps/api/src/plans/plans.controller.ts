@@ -1,0 +1,80 @@
+import { Body, Controller, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  CreateUpgradeRequest,
+  DecideUpgradeRequest,
+  ListUpgradeRequestsQuery,
+  UpsertPlanRequest,
+  type PlanResponse,
+  type UpgradeRequestResponse,
+} from '@keyward/shared';
+import { ConsoleAuth } from '../auth/auth.decorators.js';
+import { CurrentActor, CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Actor, Principal } from '../auth/principal.js';
+import { ApiQueryFrom } from '../openapi.js';
+import { PlansService } from './plans.service.js';
+import { UpgradeRequestsService } from './upgrade-requests.service.js';
+
+@ApiTags('plans')
+@Controller('api/plans')
+export class PlansController {
+  constructor(
+    private readonly plans: PlansService,
+    private readonly upgrades: UpgradeRequestsService,
+  ) {}
+
+  @Get()
+  @ConsoleAuth('usage:read')
+  list(): Promise<PlanResponse[]> {
+    return this.plans.list();
+  }
+
+  @Get('upgrade-requests')
+  @ConsoleAuth('usage:read')
+  ownRequests(@CurrentPrincipal() principal: Principal): Promise<UpgradeRequestResponse[]> {
+    return this.upgrades.listOwn(principal.userId);
+  }
+
+  @Post('upgrade-requests')
+  @ConsoleAuth('plan:write')
+  requestUpgrade(
+    @CurrentActor() actor: Actor,
+    @Body() body: CreateUpgradeRequest,
+  ): Promise<UpgradeRequestResponse> {
+    return this.upgrades.create(actor, body);
+  }
+}
+
+@ApiTags('admin')
+@Controller('api/admin')
+@ConsoleAuth('admin:users')
+export class AdminPlansController {
+  constructor(
+    private readonly plans: PlansService,
+    private readonly upgrades: UpgradeRequestsService,
+  ) {}
+
+  @Put('plans/:id')
+  upsert(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: UpsertPlanRequest,
+  ): Promise<PlanResponse> {
+    return this.plans.upsert(actor, id, body);
+  }
+
+  @Get('upgrade-requests')
+  @ApiQueryFrom(ListUpgradeRequestsQuery)
+  upgradeRequests(@Query() query: ListUpgradeRequestsQuery): Promise<UpgradeRequestResponse[]> {
+    return this.upgrades.listAll(query.status);
+  }
+
+  @Post('upgrade-requests/:id/decision')
+  decide(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Body() body: DecideUpgradeRequest,
+  ): Promise<UpgradeRequestResponse> {
+    return this.upgrades.decide(actor, id, body);
+  }
+}

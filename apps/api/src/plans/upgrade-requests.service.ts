@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type {
+  CreateUpgradeRequest,
+  DecideUpgradeRequest,
+  UpgradeRequestResponse,
+} from '@keyward/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { auditFieldsOf, type Actor } from '../auth/principal.js';
+import { AppException, notFound } from '../common/app.exception.js';
+import { newId } from '../database/ids.js';
+import { KeyCache } from '../keys/key-cache.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import { PlansService } from './plans.service.js';
+
+interface UpgradeRow {
+  id: string;
+  user_id: string;
+  email: string;
+  from_plan_id: string;
+  to_plan_id: string;
+  message: string | null;
+  status: UpgradeRequestResponse['status'];
+  decided_at: Date | null;
+  created_at: Date;
+}
+
+const SELECT = `SELECT r.id, r.user_id, u.email, r.from_plan_id, r.to_plan_id, r.message, r.status,
+                       r.decided_at, r.created_at
+                  FROM plan_upgrade_requests r JOIN users u ON u.id = r.user_id`;
+
+/**
+ * A user asks for another plan from the console; an admin approves (which switches the plan) or
+ * declines. No payment is taken here: this is the hand-off to whoever handles billing.
+ */
+@Injectable()
+export class UpgradeRequestsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly plans: PlansService,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationsService,
+    private readonly keyCache: KeyCache,
+  ) {}
+
+  async create(actor: Actor, body: CreateUpgradeRequest): Promise<UpgradeRequestResponse> {
+    await this.plans.get(body.planId).catch(() => {
+      throw new AppException(400, 'validation_failed', `There is no plan "${body.planId}"`);
+    });
+    const id = newId('upg');
+    await this.dataSource.transaction(async (manager) => {
+      const [user] = await manager.query<{ plan_id: string }[]>(
+        'SELECT plan_id FROM users WHERE id = $1',
+        [actor.userId],
+      );
+      if (user?.plan_id === body.planId) {
+        throw new AppException(
+          400,
+          'validation_failed',
+          `You are already on the ${body.planId} plan`,
+        );
+      }
+      const open = await manager.query<unknown[]>(
+        `SELECT 1 FROM plan_upgrade_requests WHERE user_id = $1 AND status = 'pending'`,
+        [actor.userId],
+      );
+      if (open.length > 0) {
+        throw new AppException(
+          409,
+          'upgrade_pending',
+          'You already have a plan request waiting for an admin',
+        );
+      }
+      await manager.query(
+        `INSERT INTO plan_upgrade_requests (id, user_id, from_plan_id, to_plan_id, message)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [id, actor.userId, user?.plan_id ?? 'free', body.planId, body.message || null],
+      );
+      await this.audit.record(manager, {
+        ...auditFieldsOf(actor),
+        action: 'plan.upgrade_request',
+        ownerUserId: actor.userId,
+        targetType: 'upgrade_request',
+        targetId: id,
+        details: { to: body.planId },
+      });
+    });
+    return this.findOne(this.dataSource.manager, id);
+  }
+
+  async listOwn(userId: string): Promise<UpgradeRequestResponse[]> {
+    const rows = await this.dataSource.query<UpgradeRow[]>(
+      `${SELECT} WHERE r.user_id = $1 ORDER BY r.created_at DESC LIMIT 50`,
+      [userId],
+    );
+    return rows.map(toResponse);
+  }
+
+  async listAll(
+    status: UpgradeRequestResponse['status'] | undefined,
+  ): Promise<UpgradeRequestResponse[]> {
+    const rows = await this.dataSource.query<UpgradeRow[]>(
+      `${SELECT} WHERE ($1::text IS NULL OR r.status = $1) ORDER BY r.created_at DESC LIMIT 200`,
+      [status ?? null],
+    );
+    return rows.map(toResponse);
+  }
+
+  async decide(
+    actor: Actor,
+    id: string,
+    body: DecideUpgradeRequest,
+  ): Promise<UpgradeRequestResponse> {
+    const userId = await this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<{ user_id: string; to_plan_id: string; status: string }[]>(
+        'SELECT user_id, to_plan_id, status FROM plan_upgrade_requests WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      if (!row) throw notFound('Upgrade request');
+      if (row.status !== 'pending') {
+        throw new AppException(409, 'validation_failed', `This request was already ${row.status}`);
+      }
+      await manager.query(
+        `UPDATE plan_upgrade_requests SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1`,
+        [id, body.status, actor.userId],
+      );
+      if (body.status === 'approved') {
+        await manager.query('UPDATE users SET plan_id = $2, updated_at = now() WHERE id = $1', [
+          row.user_id,
+          row.to_plan_id,
+        ]);
+      }
+      await this.audit.record(manager, {
+        ...auditFieldsOf(actor),
+        action: `plan.upgrade_${body.status}`,
+        ownerUserId: row.user_id,
+        targetType: 'upgrade_request',
+        targetId: id,
+        details: { to: row.to_plan_id },
+      });
+      await this.notifications.record(manager, {
+        userId: row.user_id,
+        kind: 'plan.upgrade_decided',
+        title:
+          body.status === 'approved'
+            ? `You are now on the ${row.to_plan_id} plan`
+            : `Your request for the ${row.to_plan_id} plan was declined`,
+        body:
+          body.status === 'approved'
+            ? 'Its limits apply from now on.'
+            : 'Your plan stays as it was.',
+        data: { requestId: id, planId: row.to_plan_id, status: body.status },
+      });
+      return row.user_id;
+    });
+    // Keys carry their owner's plan in the verification cache.
+    const keys = await this.dataSource.query<{ id: string }[]>(
+      'SELECT id FROM api_keys WHERE user_id = $1',
+      [userId],
+    );
+    await this.keyCache.invalidate(keys.map((key) => key.id));
+    return this.findOne(this.dataSource.manager, id);
+  }
+
+  private async findOne(manager: EntityManager, id: string): Promise<UpgradeRequestResponse> {
+    const [row] = await manager.query<UpgradeRow[]>(`${SELECT} WHERE r.id = $1`, [id]);
+    if (!row) throw notFound('Upgrade request');
+    return toResponse(row);
+  }
+}
+
+function toResponse(row: UpgradeRow): UpgradeRequestResponse {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    userEmail: row.email,
+    fromPlanId: row.from_plan_id,
+    toPlanId: row.to_plan_id,
+    message: row.message,
+    status: row.status,
+    decidedAt: row.decided_at ? new Date(row.decided_at).toISOString() : null,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}

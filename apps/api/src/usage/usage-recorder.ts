@@ -1,0 +1,206 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { UsageAttempt } from '@keyward/shared';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { newId } from '../database/ids.js';
+
+export interface UsageEvent {
+  id: string;
+  occurredAt: Date;
+  userId: string;
+  keyId: string;
+  route: string;
+  method: string;
+  status: number;
+  success: boolean;
+  latencyMs: number;
+  provider: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+  clientIp: string | null;
+  userAgent: string | null;
+  errorCode: string | null;
+  attempts: UsageAttempt[];
+  billable: boolean;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+/** How long shutdown keeps retrying a database that is away before giving up. */
+const SHUTDOWN_FLUSH_MS = 10_000;
+
+/**
+ * Every guarded request becomes one usage event, without a database write per request: events
+ * wait in memory and are written by one statement per batch, which also adds them to the daily
+ * rollups. A failed write keeps the batch and retries with backoff; shutdown writes what is left.
+ */
+@Injectable()
+export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(UsageRecorder.name);
+  private pending: UsageEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private dropped = 0;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.usageRecording.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  /**
+   * Writes everything left, retrying a database that is briefly away. Runs when the HTTP server
+   * has closed (see app.factory), after the last response and before the database closes.
+   */
+  async drain(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
+    while (this.pending.length > 0 || this.flushing) {
+      this.retryAt = 0;
+      await this.flush();
+      if (this.pending.length === 0) break;
+      if (Date.now() > deadline) {
+        this.logger.error(`Shutting down with ${this.pending.length} usage events unwritten`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  record(event: Omit<UsageEvent, 'id'>): void {
+    this.pending.push({ id: newId('req'), ...event });
+    const max = this.config.usageRecording.bufferMaxEvents;
+    if (this.pending.length > max) {
+      // Bounded memory during a long outage: the oldest go first, and the loss is reported.
+      const excess = this.pending.length - max;
+      this.pending.splice(0, excess);
+      this.dropped += excess;
+      this.logger.error(`Usage buffer full: dropped ${this.dropped} events so far`);
+    }
+    if (this.pending.length >= this.config.usageRecording.flushBatchSize && !this.stopped) {
+      void this.flush();
+    }
+  }
+
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  /** Writes what is pending, in batches; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    if (Date.now() < this.retryAt) return Promise.resolve();
+    this.flushing ??= this.writePending().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    const batchSize = this.config.usageRecording.flushBatchSize;
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, batchSize);
+      try {
+        await this.write(batch);
+      } catch (error) {
+        this.failures += 1;
+        const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 10));
+        this.retryAt = Date.now() + backoff;
+        if (this.failures === 1 || this.failures % 10 === 0) {
+          this.logger.warn(
+            `Could not write ${this.pending.length} usage events (attempt ${this.failures}), retrying in ${backoff} ms: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+        return;
+      }
+      // Only now leave the buffer: a write that failed keeps every event of its batch.
+      this.pending.splice(0, batch.length);
+      if (this.failures > 0) this.logger.log('Usage events are being written again');
+      this.failures = 0;
+      this.retryAt = 0;
+    }
+  }
+
+  /**
+   * One statement: the events go in (a re-sent batch after an unclear failure is skipped by id),
+   * and exactly the rows that went in are added to the daily rollups.
+   */
+  private async write(batch: UsageEvent[]): Promise<void> {
+    const rows = JSON.stringify(
+      batch.map((event) => ({
+        id: event.id,
+        occurred_at: event.occurredAt.toISOString(),
+        user_id: event.userId,
+        key_id: event.keyId,
+        route: event.route,
+        method: event.method,
+        status: event.status,
+        success: event.success,
+        latency_ms: event.latencyMs,
+        provider: event.provider,
+        model: event.model,
+        input_tokens: event.inputTokens,
+        output_tokens: event.outputTokens,
+        cost_micros: event.costMicros,
+        client_ip: event.clientIp,
+        user_agent: event.userAgent,
+        error_code: event.errorCode,
+        attempts: event.attempts,
+        billable: event.billable,
+      })),
+    );
+    await this.dataSource.query(
+      `WITH inserted AS (
+         INSERT INTO usage_events (id, occurred_at, user_id, key_id, route, method, status, success,
+                                   latency_ms, provider, model, input_tokens, output_tokens,
+                                   cost_micros, client_ip, user_agent, error_code, attempts, billable)
+         SELECT id, occurred_at::timestamptz, user_id, key_id, route, method, status, success,
+                latency_ms, provider, model, input_tokens, output_tokens, cost_micros, client_ip,
+                user_agent, error_code, COALESCE(attempts, '[]'::jsonb), billable
+           FROM jsonb_to_recordset($1::jsonb) AS r(
+                id text, occurred_at text, user_id text, key_id text, route text, method text,
+                status integer, success boolean, latency_ms integer, provider text, model text,
+                input_tokens integer, output_tokens integer, cost_micros bigint, client_ip text,
+                user_agent text, error_code text, attempts jsonb, billable boolean)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING *
+       )
+       INSERT INTO usage_daily AS d (user_id, day, key_id, route, model, requests, successes,
+                                     billable_requests, input_tokens, output_tokens, cost_micros,
+                                     latency_ms_total)
+       SELECT user_id, (occurred_at AT TIME ZONE 'UTC')::date, key_id, route, COALESCE(model, ''),
+              count(*), count(*) FILTER (WHERE success), count(*) FILTER (WHERE billable),
+              sum(input_tokens), sum(output_tokens), sum(cost_micros), sum(latency_ms)
+         FROM inserted
+        GROUP BY 1, 2, 3, 4, 5
+       ON CONFLICT (user_id, day, key_id, route, model) DO UPDATE SET
+         requests = d.requests + EXCLUDED.requests,
+         successes = d.successes + EXCLUDED.successes,
+         billable_requests = d.billable_requests + EXCLUDED.billable_requests,
+         input_tokens = d.input_tokens + EXCLUDED.input_tokens,
+         output_tokens = d.output_tokens + EXCLUDED.output_tokens,
+         cost_micros = d.cost_micros + EXCLUDED.cost_micros,
+         latency_ms_total = d.latency_ms_total + EXCLUDED.latency_ms_total`,
+      [rows],
+    );
+  }
+}
