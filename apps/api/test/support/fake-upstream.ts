@@ -7,11 +7,26 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { PROVIDER_IDS, type ProviderId } from '@keyward/shared';
+import { chatCompletion, chatStream, parseChatRequest, type ChatFlavour } from './fake-chat.js';
+
+export {
+  contentText,
+  countTokens,
+  expectedReply,
+  MAX_COMPLETION_TOKENS,
+  type ChatContent,
+  type ChatMessage,
+  type ContentPart,
+  type ExpectedReply,
+  type ReplyInput,
+} from './fake-chat.js';
 
 /**
  * A local stand-in for the seven providers, for tests only. Each provider is reached under its own
  * path prefix (`${url}/openai/v1/models`) and checks method, path and authentication the way the
- * real one does; a marker word inside the key chooses the answer.
+ * real one does; a marker word inside the key chooses the answer. Chat-capable providers also speak
+ * their chat protocol (`${url}/openai/v1/chat/completions`, `${url}/anthropic/v1/messages`), streamed
+ * or not, with a deterministic reply that `expectedReply` computes for tests.
  */
 export const MARKERS = [
   'good',
@@ -23,12 +38,18 @@ export const MARKERS = [
   'redirect',
   'huge',
   'echo',
+  // Chat streams (and other answers) start with 200 and then the connection drops.
+  'streamfail',
 ] as const;
 export type Marker = (typeof MARKERS)[number];
 
 export const SLOW_MS = 3_000;
 export const HUGE_BYTES = 5 * 1024 * 1024;
 export const REDIRECT_TARGET = 'http://127.0.0.1:1/elsewhere';
+/** Server-sent event frames a `streamfail` answer writes before the connection drops. */
+export const STREAMFAIL_FRAMES = 2;
+/** The pause between two streamed frames, so a stream really arrives in pieces. */
+export const STREAM_GAP_MS = 5;
 
 export interface RecordedRequest {
   /** The first path segment, which names the provider. */
@@ -77,6 +98,12 @@ interface Answer {
   body: unknown;
   headers?: Record<string, string>;
 }
+/** A 200 answer streamed as server-sent events. */
+interface StreamAnswer {
+  status: 200;
+  frames: string[];
+}
+type Reply = Answer | StreamAnswer;
 
 type ErrorKind = 'authentication' | 'request' | 'quota' | 'rate_limit' | 'server';
 /** How one provider words an error. */
@@ -97,6 +124,8 @@ interface Protocol {
   quota: [status: number, message: string] | Answer;
   rateLimit: string;
   failure: [status: number, message: string];
+  /** The chat endpoint, for providers that chat. */
+  chat?: { path: string; flavour: ChatFlavour };
 }
 
 const OPENAI_TYPES: Record<ErrorKind, [type: string, code: string | null]> = {
@@ -122,12 +151,15 @@ const anthropicDialect: Dialect = (status, kind, message) => ({
   status,
   body: { type: 'error', error: { type: ANTHROPIC_TYPES[kind], message } },
 });
+// Requests refused as malformed share OpenAI's type name across the OpenAI-shaped providers.
+const errorType = (kind: ErrorKind): string =>
+  kind === 'request' ? 'invalid_request_error' : kind;
 const mistralDialect: Dialect = (status, kind, message) => ({
   status,
   body:
     kind === 'authentication'
       ? { message, request_id: 'fake' }
-      : { object: 'error', message, type: kind, param: null, code: null },
+      : { object: 'error', message, type: errorType(kind), param: null, code: null },
 });
 // Perplexity's gateway (openresty) answers authentication and outages with an HTML page.
 const perplexityDialect: Dialect = (status, kind, message) =>
@@ -136,7 +168,7 @@ const perplexityDialect: Dialect = (status, kind, message) =>
         status,
         body: `<html><head><title>${status} ${message}</title></head><body><center><h1>${status} ${message}</h1></center><hr><center>openresty</center></body></html>`,
       }
-    : { status, body: { error: { message, type: kind, code: status } } };
+    : { status, body: { error: { message, type: errorType(kind), code: status } } };
 const runwayDialect: Dialect = (status, _kind, message) => ({ status, body: { error: message } });
 
 const modelList = (owner: string, ...ids: string[]): Answer => ({
@@ -170,6 +202,7 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     rateLimit:
       'Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
     failure: [500, 'The server had an error while processing your request. Sorry about that!'],
+    chat: { path: '/v1/chat/completions', flavour: 'openai' },
   },
   anthropic: {
     method: 'GET',
@@ -195,6 +228,7 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     rateLimit:
       'This request would exceed the rate limit for your organization of 50 requests per minute. Please try again later.',
     failure: [500, 'Internal server error'],
+    chat: { path: '/v1/messages', flavour: 'anthropic' },
   },
   mistral: {
     method: 'GET',
@@ -211,6 +245,7 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     ],
     rateLimit: 'Requests rate limit exceeded',
     failure: [503, 'Service unavailable.'],
+    chat: { path: '/v1/chat/completions', flavour: 'openai' },
   },
   deepinfra: {
     method: 'GET',
@@ -223,6 +258,7 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     quota: [402, 'Payment required: your balance is insufficient, please add a payment method.'],
     rateLimit: 'Rate limited: too many concurrent requests.',
     failure: [500, 'Internal server error'],
+    chat: { path: '/v1/openai/chat/completions', flavour: 'openai' },
   },
   perplexity: {
     method: 'POST',
@@ -239,6 +275,8 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     ],
     rateLimit: 'Rate limit exceeded. Please slow down.',
     failure: [503, 'Service Temporarily Unavailable'],
+    // The same endpoint as verification: a body naming a model is a chat, one without is refused.
+    chat: { path: '/chat/completions', flavour: 'openai' },
   },
   runway: {
     method: 'GET',
@@ -273,6 +311,7 @@ const PROTOCOLS: Record<ProviderId, Protocol> = {
     ],
     rateLimit: 'Request was rejected due to request rate limiting. Your rate limits are 60 RPM.',
     failure: [503, 'The server is overloaded or not ready yet.'],
+    chat: { path: '/v1/chat/completions', flavour: 'openai' },
   },
 };
 
@@ -290,12 +329,17 @@ function credential(protocol: Protocol, headers: IncomingHttpHeaders): string | 
   return key;
 }
 
-function answerFor(protocol: Protocol, key: string, requestBody: string): Answer {
+const markerOf = (key: string): Marker | undefined =>
+  MARKERS.find((marker) => key.includes(marker));
+
+/** What the marker in `key` makes the provider say; `ok` is the answer a working key earns. */
+function answerFor(protocol: Protocol, key: string, ok: () => Reply): Reply {
   const { dialect } = protocol;
-  switch (MARKERS.find((marker) => key.includes(marker))) {
+  switch (markerOf(key)) {
     case 'good':
     case 'slow':
-      return protocol.ok(requestBody);
+    case 'streamfail':
+      return ok();
     case 'quota':
       return Array.isArray(protocol.quota)
         ? dialect(protocol.quota[0], 'quota', protocol.quota[1])
@@ -319,20 +363,91 @@ function answerFor(protocol: Protocol, key: string, requestBody: string): Answer
   }
 }
 
+/** A chat answer for a working key: the reply, streamed or not, or the provider's 400. */
+function chatAnswer(protocol: Protocol, flavour: ChatFlavour, requestBody: string): Reply {
+  const request = parseChatRequest(flavour, requestBody);
+  if ('invalid' in request) return protocol.dialect(400, 'request', request.invalid);
+  return request.stream
+    ? { status: 200, frames: chatStream(flavour, request) }
+    : { status: 200, body: chatCompletion(flavour, request) };
+}
+
+type Route = 'verification' | 'chat';
+
+function routeFor(protocol: Protocol, method: string, path: string, body: string): Route | null {
+  const { chat } = protocol;
+  // Perplexity verifies on its chat endpoint; a body without a model keeps that behaviour.
+  if (
+    chat &&
+    method === 'POST' &&
+    path === chat.path &&
+    (path !== protocol.path || namesModel(body))
+  ) {
+    return 'chat';
+  }
+  return method === protocol.method && path === protocol.path ? 'verification' : null;
+}
+
+function namesModel(body: string): boolean {
+  try {
+    const json: unknown = JSON.parse(body);
+    return typeof json === 'object' && json !== null && 'model' in json;
+  } catch {
+    return false;
+  }
+}
+
 let huge: Buffer | undefined;
 const hugeBody = (): Buffer =>
   (huge ??= Buffer.from(`{"object":"list","data":[],"padding":"${'x'.repeat(HUGE_BYTES)}"}`));
 
-function send(res: ServerResponse, { status, body, headers }: Answer): void {
-  const html = typeof body === 'string';
-  res.writeHead(status, { 'content-type': html ? 'text/html' : 'application/json', ...headers });
-  res.end(html || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+function encode({ body }: Answer): { contentType: string; payload: string | Buffer } {
+  if (typeof body === 'string') return { contentType: 'text/html', payload: body };
+  return {
+    contentType: 'application/json',
+    payload: Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  };
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const { contentType, payload } = encode(answer);
+  res.writeHead(answer.status, { 'content-type': contentType, ...answer.headers });
+  res.end(payload);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+type Later = (ms: number, run: () => void) => void;
+
+/** Writes server-sent event frames with small gaps; `broken` drops the connection partway. */
+function streamFrames(res: ServerResponse, frames: string[], broken: boolean, later: Later): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const writeFrom = (index: number): void => {
+    const frame = frames[index];
+    if (broken && index === STREAMFAIL_FRAMES) {
+      res.destroy();
+    } else if (frame === undefined) {
+      res.end();
+    } else {
+      res.write(frame);
+      later(STREAM_GAP_MS, () => {
+        writeFrom(index + 1);
+      });
+    }
+  };
+  writeFrom(0);
+}
+
+/** Starts `answer` as usual, then drops the connection halfway through its body. */
+function sendBroken(res: ServerResponse, answer: Answer, later: Later): void {
+  const { contentType, payload } = encode(answer);
+  res.writeHead(answer.status, { 'content-type': contentType, ...answer.headers });
+  res.write(payload.slice(0, Math.ceil(payload.length / 2)));
+  later(STREAM_GAP_MS, () => res.destroy());
 }
 
 export async function startFakeUpstream(): Promise<FakeUpstream> {
@@ -348,7 +463,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     requests.push({ provider: first, method, path: req.url ?? '', headers: req.headers, body });
     const provider = PROVIDER_IDS.find((id) => id === first);
     const protocol = provider && PROTOCOLS[provider];
-    if (!protocol || method !== protocol.method || `/${rest.join('/')}` !== protocol.path) {
+    const route = protocol ? routeFor(protocol, method, `/${rest.join('/')}`, body) : null;
+    if (!protocol || !route) {
       send(res, { status: 404, body: { error: { message: `No route ${method} ${pathname}` } } });
       return;
     }
@@ -357,19 +473,45 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       send(res, key);
       return;
     }
-    const answer = answerFor(protocol, key, body);
-    if (!key.includes('slow')) {
-      send(res, answer);
-      return;
+    const { chat } = protocol;
+    const reply = answerFor(protocol, key, () =>
+      route === 'chat' && chat ? chatAnswer(protocol, chat.flavour, body) : protocol.ok(body),
+    );
+    const marker = markerOf(key);
+    const later = pacer(res);
+    const deliver = (): void => {
+      if ('frames' in reply) {
+        streamFrames(res, reply.frames, marker === 'streamfail', later);
+      } else if (marker === 'streamfail') {
+        sendBroken(res, reply, later);
+      } else {
+        send(res, reply);
+      }
+    };
+    if (marker === 'slow') {
+      later(SLOW_MS, deliver);
+    } else {
+      deliver();
     }
-    const timer = setTimeout(() => {
-      send(res, answer);
-    }, SLOW_MS);
-    timers.add(timer);
+  };
+
+  /** Runs steps of one answer later; a client that hangs up cancels whatever is still pending. */
+  const pacer = (res: ServerResponse): Later => {
+    let pending: NodeJS.Timeout | undefined;
     res.on('close', () => {
-      clearTimeout(timer);
-      timers.delete(timer);
+      if (!pending) return;
+      clearTimeout(pending);
+      timers.delete(pending);
     });
+    return (ms, run) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        pending = undefined;
+        run();
+      }, ms);
+      pending = timer;
+      timers.add(timer);
+    };
   };
 
   const server = createServer((req, res) => {
