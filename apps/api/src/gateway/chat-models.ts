@@ -56,14 +56,16 @@ export function defaultChatModel(provider: ProviderId): ChatModel | null {
 
 /**
  * Prices are US dollars per million tokens, which is exactly micro-dollars per token, so the
- * cost in micro-dollars is a plain sum, rounded once.
+ * cost in micro-dollars is a plain sum. It is rounded up: a request to a cheap model must not
+ * cost nothing, or budgets could never be reached with it. (The epsilon absorbs float error on
+ * sums that are whole numbers.)
  */
 export function costMicros(
   model: ProviderModel,
   inputTokens: number,
   outputTokens: number,
 ): number {
-  return Math.round(
-    inputTokens * model.inputPricePerMillion + outputTokens * model.outputPricePerMillion,
-  );
+  const exact =
+    inputTokens * model.inputPricePerMillion + outputTokens * model.outputPricePerMillion;
+  return Math.max(0, Math.ceil(exact - 1e-9));
 }

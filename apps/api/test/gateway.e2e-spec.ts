@@ -1,0 +1,372 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SERVED_BY_HEADER, type ErrorBody, type GenerateResponse } from '@keyward/shared';
+import OpenAI from 'openai';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import {
+  expectedReply,
+  startFakeUpstream,
+  type FakeUpstream,
+  type RecordedRequest,
+} from './support/fake-upstream.js';
+import { gatewayUser, type GatewayUser } from './support/gateway.js';
+import { call } from './support/http.js';
+import { withKey } from './support/keys.js';
+
+const UPSTREAM_TIMEOUT_MS = 1_000;
+
+describe('guarded chat API', () => {
+  let upstream: FakeUpstream;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    api = await startApi({
+      env: { ...upstream.envFor(), GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) },
+    });
+  });
+  afterAll(async () => {
+    await api.stop();
+    await upstream.stop();
+  });
+
+  const sdkFor = (user: GatewayUser): OpenAI =>
+    new OpenAI({ apiKey: user.key, baseURL: `${api.url}/v1`, maxRetries: 0 });
+  /** What the fake received for this user's credential of `provider`, oldest first. */
+  const sentBy = (user: GatewayUser): RecordedRequest[] =>
+    upstream.requests.filter((request) =>
+      Object.values(user.providerKeys).some(
+        (key) =>
+          request.headers.authorization === `Bearer ${key}` || request.headers['x-api-key'] === key,
+      ),
+    );
+  const chat = (user: GatewayUser, body: Record<string, unknown>) =>
+    call<Record<string, unknown> & ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+      headers: withKey(user.key),
+      body,
+    });
+
+  it('works with the official openai client, plain and streamed', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    const client = sdkFor(user);
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'hello there, gateway' },
+    ];
+    const expected = expectedReply({ messages });
+
+    const { data, response } = await client.chat.completions
+      .create({ model: 'openai/gpt-4o-mini', messages })
+      .withResponse();
+    expect(response.headers.get(SERVED_BY_HEADER)).toBe('openai');
+    expect(data.model).toBe('openai/gpt-4o-mini');
+    expect(data.choices[0]?.message.content).toBe(expected.content);
+    expect(data.usage).toMatchObject({
+      prompt_tokens: expected.promptTokens,
+      completion_tokens: expected.completionTokens,
+    });
+    // The provider got its own model name and the stored key, never the Keyward key.
+    const [sent] = sentBy(user);
+    expect(sent?.path).toBe('/openai/v1/chat/completions');
+    expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(JSON.stringify(sent?.headers)).not.toContain(user.key);
+
+    const stream = await client.chat.completions.create({
+      model: 'openai/gpt-4o-mini',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
+      expect(chunk.model).toBe('openai/gpt-4o-mini');
+    }
+    expect(text).toBe(expected.content);
+    expect(usage).toMatchObject({
+      prompt_tokens: expected.promptTokens,
+      completion_tokens: expected.completionTokens,
+    });
+
+    // Without include_usage, no usage chunk reaches the caller (Keyward asked for it anyway).
+    const quiet = await client.chat.completions.create({
+      model: 'openai/gpt-4o-mini',
+      messages,
+      stream: true,
+    });
+    const chunks = [];
+    for await (const chunk of quiet) chunks.push(chunk);
+    expect(chunks.every((chunk) => !chunk.usage)).toBe(true);
+    expect(JSON.parse(sentBy(user).at(-1)?.body ?? '{}')).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  it('translates requests to Anthropic Messages and answers back in the OpenAI shape', async () => {
+    const user = await gatewayUser(api, { anthropic: 'good' });
+    const messages = [
+      { role: 'system' as const, content: 'You are terse.' },
+      { role: 'user' as const, content: 'first question' },
+      { role: 'assistant' as const, content: 'first answer' },
+      { role: 'user' as const, content: 'second question please' },
+    ];
+    const answer = await chat(user, {
+      model: 'anthropic/claude-3-5-haiku-latest',
+      messages,
+      temperature: 1.5,
+      stop: 'END',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get(SERVED_BY_HEADER)).toBe('anthropic');
+    const sentBody = JSON.parse(sentBy(user)[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(sentBody).toEqual({
+      model: 'claude-3-5-haiku-latest',
+      system: 'You are terse.',
+      messages: messages.slice(1),
+      max_tokens: 4096,
+      temperature: 1,
+      stop_sequences: ['END'],
+    });
+    const expected = expectedReply({ messages: messages.slice(1), system: 'You are terse.' });
+    expect(answer.body).toMatchObject({
+      object: 'chat.completion',
+      model: 'anthropic/claude-3-5-haiku-latest',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: expected.content },
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: expected.promptTokens,
+        completion_tokens: expected.completionTokens,
+        total_tokens: expected.promptTokens + expected.completionTokens,
+      },
+    });
+
+    // Streamed, through the SDK, with max_tokens cutting the answer short.
+    const stream = await sdkFor(user).chat.completions.create({
+      model: 'anthropic/claude-3-5-haiku-latest',
+      messages: [{ role: 'user', content: 'one two three four five six' }],
+      max_tokens: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    const cut = expectedReply({
+      messages: [{ role: 'user', content: 'one two three four five six' }],
+      max_tokens: 3,
+    });
+    expect(text).toBe(cut.content);
+    expect(finish).toBe('length');
+    expect(usage).toMatchObject({
+      prompt_tokens: cut.promptTokens,
+      completion_tokens: cut.completionTokens,
+    });
+  });
+
+  it('refuses what Anthropic cannot take with a clear 400 before calling it', async () => {
+    const user = await gatewayUser(api, { anthropic: 'good' });
+    const refused = await chat(user, {
+      model: 'anthropic/claude-3-5-haiku-latest',
+      messages: [{ role: 'tool', content: 'result', tool_call_id: 'x' }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/Tool results cannot be sent to Anthropic/);
+    expect(sentBy(user)).toHaveLength(0);
+  });
+
+  it('falls back past 429, 5xx and timeouts, in the order the request names', async () => {
+    const user = await gatewayUser(api, {
+      openai: 'ratelimit',
+      mistral: 'error',
+      together: 'slow',
+      anthropic: 'good',
+    });
+    const started = Date.now();
+    const answer = await chat(user, {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'anyone there?' }],
+      fallbacks: [
+        'mistral/mistral-small-latest',
+        'together/meta-llama/Llama-3.3-70B-Instruct-Turbo',
+        'anthropic/claude-3-5-haiku-latest',
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get(SERVED_BY_HEADER)).toBe('anthropic');
+    expect(answer.body.model).toBe('anthropic/claude-3-5-haiku-latest');
+    expect(sentBy(user).map((request) => request.provider)).toEqual([
+      'openai',
+      'mistral',
+      'together',
+      'anthropic',
+    ]);
+    // The slow provider was given up after the timeout, not waited for.
+    expect(Date.now() - started).toBeLessThan(UPSTREAM_TIMEOUT_MS + 2_500);
+  });
+
+  it("falls back in the owner's provider order when the request names no fallbacks", async () => {
+    const user = await gatewayUser(api, { openai: 'error', perplexity: 'good', mistral: 'good' });
+    const order = await call(api.url, 'PUT', '/api/provider-preferences', {
+      token: user.accessToken,
+      body: { capability: 'chat', order: ['openai', 'perplexity', 'mistral'] },
+    });
+    expect(order.status).toBe(200);
+    const answer = await chat(user, {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get(SERVED_BY_HEADER)).toBe('perplexity');
+    expect(answer.body.model).toBe('perplexity/sonar');
+    expect(sentBy(user).map((request) => request.provider)).toEqual(['openai', 'perplexity']);
+  });
+
+  it('does not retry what is the caller’s fault (a 400 from the provider)', async () => {
+    const user = await gatewayUser(api, { openai: 'good', anthropic: 'good' });
+    const answer = await chat(user, {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 200_000,
+      fallbacks: ['anthropic/claude-3-5-haiku-latest'],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('upstream_rejected');
+    expect(answer.body.message).toMatch(/^OpenAI refused the request: .*max_tokens/);
+    expect(answer.body.error?.message).toBe(answer.body.message);
+    expect(sentBy(user).map((request) => request.provider)).toEqual(['openai']);
+  });
+
+  it('answers 502 upstream_unavailable naming each failure, with no provider secret', async () => {
+    const user = await gatewayUser(api, {
+      openai: 'ratelimit',
+      mistral: 'error',
+      deepinfra: 'bad',
+    });
+    const answer = await chat(user, {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      fallbacks: [
+        'mistral/mistral-small-latest',
+        'deepinfra/meta-llama/Meta-Llama-3.1-8B-Instruct',
+        'anthropic/claude-3-5-haiku-latest',
+      ],
+    });
+    expect(answer.status).toBe(502);
+    expect(answer.body.code).toBe('upstream_unavailable');
+    expect(answer.body.message).toBe(
+      'No provider could serve openai/gpt-4o-mini: openai answered 429; mistral answered 503; deepinfra answered 401; anthropic has no usable credential',
+    );
+    for (const secret of Object.values(user.providerKeys)) {
+      expect(answer.text).not.toContain(secret);
+    }
+  });
+
+  it('checks models, allowed models and scopes before anything is sent', async () => {
+    const user = await gatewayUser(
+      api,
+      { openai: 'good' },
+      { allowedModels: ['openai/gpt-4o-mini'] },
+    );
+    const body = (model: string) => ({ model, messages: [{ role: 'user', content: 'x' }] });
+    const unknown = await chat(user, body('openai/gpt-9'));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('model_not_found');
+    const bare = await chat(user, body('gpt-4o-mini'));
+    expect(bare.status).toBe(404);
+    expect(bare.body.message).toMatch(/provider\/model/);
+    const notAllowed = await chat(user, body('openai/gpt-4o'));
+    expect(notAllowed.status).toBe(403);
+    expect(notAllowed.body.code).toBe('model_not_allowed');
+    const fallbackNotAllowed = await chat(user, {
+      ...body('openai/gpt-4o-mini'),
+      fallbacks: ['anthropic/claude-3-5-haiku-latest'],
+    });
+    expect(fallbackNotAllowed.status).toBe(403);
+    const video = await chat(user, body('runway/gen4_turbo'));
+    expect(video.status).toBe(400);
+    expect(video.body.message).toBe('The model runway/gen4_turbo cannot chat');
+    const invalid = await chat(user, { model: 'openai/gpt-4o-mini', messages: 'hello' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors?.[0]?.field).toBe('messages');
+    const readOnly = await call(api.url, 'POST', '/api/api-keys', {
+      token: user.accessToken,
+      body: { name: 'reader', preset: 'read_only' },
+    });
+    const readOnlyKey = (readOnly.body as { key: string }).key;
+    const refused = await call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+      headers: withKey(readOnlyKey),
+      body: body('openai/gpt-4o-mini'),
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('insufficient_scope');
+    expect(sentBy(user)).toHaveLength(0);
+  });
+
+  it('generates from one prompt at /v1/models/:id/generate, with cost', async () => {
+    const user = await gatewayUser(api, { deepinfra: 'good', openai: 'good' });
+    for (const path of [
+      '/v1/models/deepinfra/meta-llama/Meta-Llama-3.1-8B-Instruct/generate',
+      `/v1/models/${encodeURIComponent('openai/gpt-4o-mini')}/generate`,
+    ]) {
+      const answer = await call<GenerateResponse>(api.url, 'POST', path, {
+        headers: withKey(user.key),
+        body: { prompt: 'write a haiku about keys', maxTokens: 50, temperature: 0.2 },
+      });
+      expect(answer.status).toBe(200);
+      const expected = expectedReply({
+        messages: [{ role: 'user', content: 'write a haiku about keys' }],
+      });
+      expect(answer.body).toMatchObject({
+        text: expected.content,
+        usage: { inputTokens: expected.promptTokens, outputTokens: expected.completionTokens },
+      });
+      expect(answer.body.cost).toBeGreaterThan(0);
+      expect(Number.isInteger(answer.body.cost)).toBe(true);
+    }
+    const openAiAnswer = sentBy(user).at(-1);
+    expect(JSON.parse(openAiAnswer?.body ?? '{}')).toMatchObject({
+      model: 'gpt-4o-mini',
+      max_tokens: 50,
+      temperature: 0.2,
+    });
+    const bad = await call<ErrorBody>(api.url, 'POST', '/v1/models/openai/gpt-4o-mini/generate', {
+      headers: withKey(user.key),
+      body: { prompt: '' },
+    });
+    expect(bad.status).toBe(400);
+    const wrongSuffix = await call(api.url, 'POST', '/v1/models/openai/gpt-4o-mini/complete', {
+      headers: withKey(user.key),
+      body: { prompt: 'x' },
+    });
+    expect(wrongSuffix.status).toBe(404);
+  });
+
+  it('ends a stream that breaks mid-way with an error event, not a silent cut', async () => {
+    const user = await gatewayUser(api, { openai: 'streamfail' });
+    const response = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...withKey(user.key), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'openai/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'a long answer please, with many words in it' }],
+        stream: true,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"code":"upstream_stream_broken"');
+    expect(text).not.toContain('[DONE]');
+  });
+});

@@ -1,0 +1,366 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  type ErrorBody,
+  type KeyUsageResponse,
+  type NotificationResponse,
+  type Page,
+  type UsageEventResponse,
+  type UsageSummaryResponse,
+} from '@keyward/shared';
+import { randomBytes } from 'node:crypto';
+import { startApi, type ApiProcess } from './support/api-process.js';
+import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
+import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { eventually, gatewayUser, type GatewayUser } from './support/gateway.js';
+import { call, signIn, type SignedIn } from './support/http.js';
+import { createKey, withKey } from './support/keys.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+
+/** gpt-4o-mini's catalogue prices, in micro-dollars per token. */
+const PRICE = { input: 0.15, output: 0.6 };
+/** Rounded up to whole micro-dollars per request, as the gateway charges. */
+const costOf = (input: number, output: number): number =>
+  Math.ceil(input * PRICE.input + output * PRICE.output - 1e-9);
+
+const prompt = (words: number): string =>
+  Array.from({ length: words }, (_, index) => `w${index}`).join(' ');
+
+describe('usage, plans and quotas', () => {
+  let upstream: FakeUpstream;
+  let api: ApiProcess;
+  let admin: SignedIn;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    api = await startApi({ env: { ...upstream.envFor(), USAGE_FLUSH_INTERVAL_MS: '100' } });
+    admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+  });
+  afterAll(async () => {
+    await api.stop();
+    await upstream.stop();
+  });
+
+  const chat = (key: string, body: Record<string, unknown>) =>
+    call<Record<string, unknown> & ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+      headers: withKey(key),
+      body,
+    });
+  const ask = (key: string, words: number, extra: Record<string, unknown> = {}) =>
+    chat(key, {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: prompt(words) }],
+      ...extra,
+    });
+  const summary = (user: SignedIn) =>
+    call<UsageSummaryResponse>(api.url, 'GET', '/api/usage/summary?days=7', {
+      token: user.accessToken,
+    });
+  const sentFor = (user: GatewayUser): number =>
+    upstream.requests.filter(
+      (r) => r.headers.authorization === `Bearer ${user.providerKeys.openai}`,
+    ).length;
+  const planFor = async (user: SignedIn, limits: Record<string, number | null>) => {
+    const id = `t-${randomBytes(4).toString('hex')}`;
+    const plan = await call(api.url, 'PUT', `/api/admin/plans/${id}`, {
+      token: admin.accessToken,
+      body: {
+        name: `Tiny ${id}`,
+        monthlyRequestLimit: null,
+        monthlyCostLimitMicros: null,
+        ...limits,
+      },
+    });
+    expect(plan.status).toBe(200);
+    const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+      token: admin.accessToken,
+      body: { planId: id },
+    });
+    expect(moved.status).toBe(200);
+    return id;
+  };
+
+  it('counts every guarded request once, with exact tokens and cost', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    const sizes = [3, 8, 13, 21];
+    let tokensIn = 0;
+    let tokensOut = 0;
+    let cost = 0;
+    for (const [index, words] of sizes.entries()) {
+      const stream = index % 2 === 1;
+      const answer = stream
+        ? await fetch(`${api.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { ...withKey(user.key), 'content-type': 'application/json' },
+            body: JSON.stringify({
+              model: 'openai/gpt-4o-mini',
+              messages: [{ role: 'user', content: prompt(words) }],
+              stream: true,
+            }),
+          }).then((response) => response.text())
+        : (await ask(user.key, words)).status;
+      expect(answer).toBeTruthy();
+      const expected = expectedReply({ messages: [{ role: 'user', content: prompt(words) }] });
+      tokensIn += expected.promptTokens;
+      tokensOut += expected.completionTokens;
+      cost += costOf(expected.promptTokens, expected.completionTokens);
+    }
+    const refused = await chat(user.key, { model: 'openai/gpt-4o-mini', messages: [] });
+    expect(refused.status).toBe(400);
+    const models = await call(api.url, 'GET', '/v1/models', { headers: withKey(user.key) });
+    expect(models.status).toBe(200);
+
+    const result = await eventually(
+      () => summary(user),
+      (r) => r.body.totals.requests === sizes.length + 2,
+    );
+    expect(result.body.totals).toMatchObject({
+      requests: sizes.length + 2,
+      successes: sizes.length + 1,
+      inputTokens: tokensIn,
+      outputTokens: tokensOut,
+      costMicros: cost,
+    });
+    expect(result.body.month.requests.used).toBe(sizes.length);
+    expect(result.body.month.costMicros.used).toBe(cost);
+
+    const events = await call<Page<UsageEventResponse>>(
+      api.url,
+      'GET',
+      '/api/usage/events?pageSize=20&sort=time&order=asc',
+      { token: user.accessToken },
+    );
+    expect(events.body.items.map((e) => [e.route, e.status, e.errorCode])).toEqual([
+      ...sizes.map(() => ['POST /v1/chat/completions', 200, null]),
+      ['POST /v1/chat/completions', 400, 'validation_failed'],
+      ['GET /v1/models', 200, null],
+    ]);
+    const first = events.body.items[0];
+    expect(first).toMatchObject({
+      keyId: user.keyId,
+      provider: 'openai',
+      model: 'openai/gpt-4o-mini',
+      success: true,
+      attempts: [{ provider: 'openai', model: 'openai/gpt-4o-mini', status: 200, errorCode: null }],
+    });
+    expect(first?.latencyMs).toBeGreaterThanOrEqual(0);
+
+    const own = await call<KeyUsageResponse>(api.url, 'GET', '/v1/usage', {
+      headers: withKey(user.key),
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.key).toMatchObject({
+      requests: sizes.length + 2,
+      inputTokens: tokensIn,
+      outputTokens: tokensOut,
+      costMicros: cost,
+      budget: { limit: null, percent: null },
+    });
+    expect(own.body.plan).toMatchObject({
+      planId: 'free',
+      requests: { used: sizes.length, limit: 1000 },
+    });
+  });
+
+  it('refuses requests over the plan limit with 429 quota_exceeded, sending nothing upstream', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    await planFor(user, { monthlyRequestLimit: 3 });
+    for (let i = 0; i < 3; i++) expect((await ask(user.key, 2)).status).toBe(200);
+    const refused = await ask(user.key, 2);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('quota_exceeded');
+    const nextMonth = new Date();
+    nextMonth.setUTCDate(1);
+    nextMonth.setUTCMonth(nextMonth.getUTCMonth() + 1);
+    expect(refused.body.details).toMatchObject({
+      limit: 3,
+      used: 3,
+      resetsAt: `${nextMonth.toISOString().slice(0, 10)}T00:00:00.000Z`,
+    });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(sentFor(user)).toBe(3);
+    // Other keys of the same owner share the plan's limit.
+    const second = await createKey(api.url, user.accessToken);
+    expect((await ask(second.key, 2)).status).toBe(429);
+
+    // Alerts at 50, 80 and 100%, each once, however many requests are refused after.
+    await ask(user.key, 2);
+    const alerts = await eventually(
+      () =>
+        call<Page<NotificationResponse>>(api.url, 'GET', '/api/notifications?pageSize=50', {
+          token: user.accessToken,
+        }),
+      (r) => r.body.items.filter((n) => n.kind === 'quota.threshold').length >= 3,
+    );
+    const thresholds = alerts.body.items
+      .filter((n) => n.kind === 'quota.threshold')
+      .map((n) => n.data.threshold)
+      .sort((a, b) => Number(a) - Number(b));
+    expect(thresholds).toEqual([50, 80, 100]);
+
+    // An admin raising the plan lifts the refusal at once.
+    await planFor(user, { monthlyRequestLimit: 10 });
+    expect((await ask(user.key, 2)).status).toBe(200);
+  });
+
+  it('enforces the plan cost limit and a key budget separately', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    const budgeted = await createKey(api.url, user.accessToken, { monthlyBudgetMicros: 20 });
+    expect(budgeted.monthlyBudgetMicros).toBe(20);
+    // 40 words in, 41 out: 6 + 24.6 = 31 micro-dollars, over the budget in one request.
+    expect((await ask(budgeted.key, 40)).status).toBe(200);
+    const refused = await ask(budgeted.key, 1);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('budget_exceeded');
+    expect(refused.body.details).toMatchObject({ limit: 20, used: costOf(40, 41) });
+    // The owner's other key is not bound by that budget.
+    expect((await ask(user.key, 1)).status).toBe(200);
+
+    await planFor(user, { monthlyCostLimitMicros: costOf(40, 41) + costOf(1, 2) });
+    const overPlan = await ask(user.key, 1);
+    expect(overPlan.status).toBe(429);
+    expect(overPlan.body.code).toBe('quota_exceeded');
+    expect(overPlan.body.message).toMatch(/monthly cost limit/);
+  });
+
+  it('writes buffered events on SIGTERM before the process exits', async () => {
+    const lazy = await startApi({
+      env: {
+        ...upstream.envFor(),
+        USAGE_FLUSH_INTERVAL_MS: '60000',
+        KEY_ACTIVITY_FLUSH_MS: '60000',
+      },
+    });
+    const user = await gatewayUser(lazy, { openai: 'good' });
+    for (let i = 0; i < 5; i++) {
+      const answer = await call(lazy.url, 'POST', '/v1/chat/completions', {
+        headers: withKey(user.key),
+        body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: `n ${i}` }] },
+      });
+      expect(answer.status).toBe(200);
+    }
+    expect(await lazy.stop()).toBe(0);
+    const rows = await queryDatabase<{ requests: string }>(
+      lazy,
+      'SELECT count(*) AS requests FROM usage_events WHERE key_id = $1',
+      [user.keyId],
+    );
+    expect(Number(rows[0]?.requests)).toBe(5);
+  });
+
+  it('loses no event when the database goes away for a few seconds under load', async () => {
+    if (usesEmbeddedDatabase(api)) {
+      // The embedded database lives inside the process; it cannot be taken away from it.
+      return;
+    }
+    const target = new URL(api.env.DATABASE_URL ?? '');
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(target.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const flaky = await startApi({
+      env: { ...upstream.envFor(), DATABASE_URL: viaProxy.href, USAGE_FLUSH_INTERVAL_MS: '100' },
+    });
+    try {
+      const user = await gatewayUser(
+      flaky,
+      { openai: 'good' },
+      { rateLimit: { limit: 10_000, windowSeconds: 1 } },
+    );
+      const whoami = () =>
+        call(flaky.url, 'GET', '/v1/whoami', { headers: withKey(user.key) }).then((r) => r.status);
+      let sent = 0;
+      // Load before, during and after a 3-second outage; the key stays cached, so calls succeed.
+      const load = async (ms: number): Promise<void> => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          const statuses = await Promise.all(Array.from({ length: 10 }, whoami));
+          sent += statuses.length;
+          expect(statuses.every((status) => status === 200)).toBe(true);
+        }
+      };
+      await load(500);
+      proxy.interrupt();
+      await load(3_000);
+      proxy.resume();
+      await load(500);
+      const counted = await eventually(
+        async () =>
+          Number(
+            (
+              await queryDatabase<{ n: string }>(
+                flaky,
+                'SELECT count(*) AS n FROM usage_events WHERE key_id = $1',
+                [user.keyId],
+              )
+            )[0]?.n,
+          ),
+        (n) => n >= sent,
+        20_000,
+      );
+      expect(counted).toBe(sent);
+      const rollup = await queryDatabase<{ n: string }>(
+        flaky,
+        'SELECT sum(requests) AS n FROM usage_daily WHERE key_id = $1',
+        [user.keyId],
+      );
+      expect(Number(rollup[0]?.n)).toBe(sent);
+    } finally {
+      await flaky.stop();
+      await proxy.stop();
+    }
+  });
+
+  it('lets a user ask for another plan and an admin approve it', async () => {
+    const user = await gatewayUser(api, {});
+    const asked = await call<{ id: string; status: string }>(
+      api.url,
+      'POST',
+      '/api/plans/upgrade-requests',
+      { token: user.accessToken, body: { planId: 'pro', message: 'We are growing' } },
+    );
+    expect(asked.status).toBe(201);
+    const again = await call<ErrorBody>(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'enterprise' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('upgrade_pending');
+    const unknown = await call(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: admin.accessToken,
+      body: { planId: 'platinum' },
+    });
+    expect(unknown.status).toBe(400);
+    const notAdmin = await call(api.url, 'GET', '/api/admin/upgrade-requests', {
+      token: user.accessToken,
+    });
+    expect(notAdmin.status).toBe(403);
+    const pending = await call<{ id: string }[]>(
+      api.url,
+      'GET',
+      '/api/admin/upgrade-requests?status=pending',
+      { token: admin.accessToken },
+    );
+    expect(pending.body.map((r) => r.id)).toContain(asked.body.id);
+    const decided = await call<{ status: string }>(
+      api.url,
+      'POST',
+      `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+      { token: admin.accessToken, body: { status: 'approved' } },
+    );
+    expect(decided.body.status).toBe('approved');
+    const usage = await call<KeyUsageResponse>(api.url, 'GET', '/v1/usage', {
+      headers: withKey(user.key),
+    });
+    expect(usage.body.plan).toMatchObject({ planId: 'pro', requests: { limit: 100_000 } });
+    const twice = await call(
+      api.url,
+      'POST',
+      `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+      {
+        token: admin.accessToken,
+        body: { status: 'declined' },
+      },
+    );
+    expect(twice.status).toBe(409);
+  });
+});
