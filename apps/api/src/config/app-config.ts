@@ -66,6 +66,8 @@ export interface AppConfig {
     connectionsPerOrigin: number;
   };
   usageRecording: {
+    /** Off only to measure what recording costs: no events, so no analytics and no seeds. */
+    enabled: boolean;
     flushIntervalMs: number;
     flushBatchSize: number;
     /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
@@ -180,6 +182,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       connectionsPerOrigin: env.GATEWAY_CONNECTIONS_PER_ORIGIN,
     },
     usageRecording: {
+      enabled: env.USAGE_RECORDING === 'on',
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
       flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
       bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,

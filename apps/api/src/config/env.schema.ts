@@ -109,8 +109,9 @@ export const envSchema = z.object({
     .max(100 * 1024 * 1024)
     .default(10 * 1024 * 1024),
   GATEWAY_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(128),
+  USAGE_RECORDING: z.enum(['on', 'off']).default('on'),
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
-  USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
   USAGE_BUFFER_MAX_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
