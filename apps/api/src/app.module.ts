@@ -14,6 +14,7 @@ import { PlansModule } from './plans/plans.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { UsageRecordingModule } from './usage/usage-recording.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -38,6 +39,7 @@ export class AppModule {
         ProvidersModule,
         GatewayModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

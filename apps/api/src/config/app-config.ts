@@ -73,6 +73,8 @@ export interface AppConfig {
     /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
     bufferMaxEvents: number;
   };
+  /** Bearer token for `GET /metrics`; null keeps the endpoint off. */
+  metricsToken: string | null;
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -187,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
       bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
     },
+    metricsToken: env.METRICS_TOKEN ?? null,
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
   };

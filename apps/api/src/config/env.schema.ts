@@ -64,6 +64,12 @@ export const envSchema = z.object({
         }),
       'must be a comma-separated list of origins like https://console.example.com',
     ),
+  /** Enables `GET /metrics` for scrapers presenting it as a bearer token; off when unset. */
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'METRICS_TOKEN must be at least 16 characters')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: booleanFlag.default(false),
   BODY_LIMIT_BYTES: z.coerce

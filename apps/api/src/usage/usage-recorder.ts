@@ -51,6 +51,8 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private failures = 0;
   private retryAt = 0;
   private dropped = 0;
+  /** Every failed write since start (for metrics; `failures` counts the current streak). */
+  private failedWrites = 0;
   private stopped = false;
   /** When the oldest unwritten event joined the buffer. */
   private waitingSince = 0;
@@ -121,6 +123,10 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
     return this.pending.length;
   }
 
+  get stats(): { backlog: number; failedWrites: number; dropped: number } {
+    return { backlog: this.pending.length, failedWrites: this.failedWrites, dropped: this.dropped };
+  }
+
   /** Writes what is pending, in batches; concurrent callers share one flush. */
   flush(): Promise<void> {
     if (Date.now() < this.retryAt) return Promise.resolve();
@@ -143,6 +149,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
         await this.write(batch);
       } catch (error) {
         this.failures += 1;
+        this.failedWrites += 1;
         const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 10));
         this.retryAt = Date.now() + backoff;
         if (this.failures === 1 || this.failures % 10 === 0) {
