@@ -138,7 +138,9 @@ describe('alerts and webhooks', () => {
     });
   const leak = async (key: string) => {
     const result = await call(api.url, 'POST', '/api/leaks', {
-      body: [{ token: key, type: 'keyward_api_key', url: 'https://github.com/o/r', source: 'content' }],
+      body: [
+        { token: key, type: 'keyward_api_key', url: 'https://github.com/o/r', source: 'content' },
+      ],
     });
     expect(result.status).toBe(200);
   };
@@ -153,7 +155,11 @@ describe('alerts and webhooks', () => {
     for (const entry of arrived) {
       expect(entry.headers['content-type']).toBe('application/json');
       expect(
-        verifyWebhookSignature(secret, entry.raw, entry.headers[WEBHOOK_SIGNATURE_HEADER] as string),
+        verifyWebhookSignature(
+          secret,
+          entry.raw,
+          entry.headers[WEBHOOK_SIGNATURE_HEADER] as string,
+        ),
       ).toBe(true);
     }
     return arrived;
@@ -182,16 +188,23 @@ describe('alerts and webhooks', () => {
     expect(moved.body.secret).toBeUndefined();
     expect(moved.text).not.toContain(secret);
 
-    const removed = await call(api.url, 'DELETE', '/api/settings/webhook', { token: user.accessToken });
+    const removed = await call(api.url, 'DELETE', '/api/settings/webhook', {
+      token: user.accessToken,
+    });
     expect(removed.status).toBe(204);
     expect((await webhook(user)).status).toBe(404);
     expect(
       (await call(api.url, 'DELETE', '/api/settings/webhook', { token: user.accessToken })).status,
     ).toBe(404);
 
-    const audit = await call<Page<AuditEventResponse>>(api.url, 'GET', '/api/audit?action=webhook', {
-      token: user.accessToken,
-    });
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      '/api/audit?action=webhook',
+      {
+        token: user.accessToken,
+      },
+    );
     expect(audit.body.items.map((event) => event.action).sort()).toEqual([
       'webhook.remove',
       'webhook.set',
@@ -231,9 +244,9 @@ describe('alerts and webhooks', () => {
     expect((await ask()).status).toBe(429);
 
     const arrived = await deliveredTo(path, 3, secret);
-    expect(
-      arrived.map((entry) => Number(entry.body.data.threshold)).sort((a, b) => a - b),
-    ).toEqual([50, 80, 100]);
+    expect(arrived.map((entry) => Number(entry.body.data.threshold)).sort((a, b) => a - b)).toEqual(
+      [50, 80, 100],
+    );
     const listed = (await notifications(user)).body.items;
     for (const entry of arrived) {
       expect(entry.body.kind).toBe('quota_threshold');
@@ -261,7 +274,10 @@ describe('alerts and webhooks', () => {
     const user = await signUp(api.url, 'expiring');
     const path = receiver.path();
     const secret = await setWebhook(user, path);
-    const key = await createKey(api.url, user.accessToken, { name: 'short-lived', expiresInDays: 3 });
+    const key = await createKey(api.url, user.accessToken, {
+      name: 'short-lived',
+      expiresInDays: 3,
+    });
     await createKey(api.url, user.accessToken, { name: 'long-lived', expiresInDays: 30 });
 
     const [arrived] = await deliveredTo(path, 1, secret);
@@ -370,7 +386,11 @@ describe('alerts and webhooks', () => {
     await leak((await createKey(api.url, user.accessToken)).key);
     const [arrived] = await deliveredTo(path, 1, second);
     expect(
-      verifyWebhookSignature(first, arrived?.raw ?? '', arrived?.headers[WEBHOOK_SIGNATURE_HEADER] as string),
+      verifyWebhookSignature(
+        first,
+        arrived?.raw ?? '',
+        arrived?.headers[WEBHOOK_SIGNATURE_HEADER] as string,
+      ),
     ).toBe(false);
 
     const tested = await call<WebhookTestResponse>(api.url, 'POST', '/api/settings/webhook/test', {
@@ -411,7 +431,8 @@ describe('alerts and webhooks', () => {
 
     const reader = await createKey(api.url, owner.accessToken, { preset: 'read_only' });
     expect(
-      (await call(api.url, 'GET', '/api/settings/webhook', { headers: withKey(reader.key) })).status,
+      (await call(api.url, 'GET', '/api/settings/webhook', { headers: withKey(reader.key) }))
+        .status,
     ).toBe(200);
     const refused = await call<ErrorBody>(api.url, 'PUT', '/api/settings/webhook', {
       headers: withKey(reader.key),
@@ -461,9 +482,9 @@ describe('webhook URLs without the private-network allowance', () => {
       expect([url, result.status, result.body.code]).toEqual([url, 400, 'webhook_url_refused']);
       expect(result.text).not.toContain(url);
     }
-    expect((await call(api.url, 'GET', '/api/settings/webhook', { token: user.accessToken })).status).toBe(
-      404,
-    );
+    expect(
+      (await call(api.url, 'GET', '/api/settings/webhook', { token: user.accessToken })).status,
+    ).toBe(404);
   });
 
   it('refuses other schemes and numeric host spellings already in the shared request check', async () => {

@@ -145,7 +145,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
       );
       return;
     }
-    const attempts = Number(row.attempts);
+    const attempts = row.attempts;
     const { maxAttempts, retryBaseMs } = this.config.webhooks;
     const giveUp = final || attempts >= maxAttempts;
     // Exponential backoff with a little jitter, so receivers coming back are not hit in lockstep.

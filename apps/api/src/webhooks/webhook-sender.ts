@@ -93,10 +93,15 @@ export async function sendWebhook(
       response.on('error', () => undefined);
       const done = (): void => {
         outgoing.destroy();
-        if (status >= 200 && status < 300) finish({ delivered: true, httpStatus: status });
-        else if (status >= 300 && status < 400) {
-          finish({ delivered: false, httpStatus: status, error: `Redirect (${status}) not followed` });
-        } else finish({ delivered: false, httpStatus: status, error: `The webhook answered ${status}` });
+        if (status >= 200 && status < 300) {
+          finish({ delivered: true, httpStatus: status });
+          return;
+        }
+        const error =
+          status >= 300 && status < 400
+            ? `Redirect (${status}) not followed`
+            : `The webhook answered ${status}`;
+        finish({ delivered: false, httpStatus: status, error });
       };
       response.on('end', done);
       response.on('close', done);

@@ -110,7 +110,11 @@ export class WebhooksService {
         targetId: actor.userId,
         details: { host: new URL(url).host, created },
       });
-      const response = await this.toResponse(manager, actor.userId, await this.ownOrFail(manager, actor.userId));
+      const response = await this.toResponse(
+        manager,
+        actor.userId,
+        await this.ownOrFail(manager, actor.userId),
+      );
       return created ? { ...response, secret } : response;
     });
   }
@@ -235,8 +239,8 @@ export class WebhooksService {
         notificationId: delivery.notification_id,
         kind: delivery.kind,
         status: delivery.status,
-        attempts: Number(delivery.attempts),
-        lastHttpStatus: delivery.last_http_status === null ? null : Number(delivery.last_http_status),
+        attempts: delivery.attempts,
+        lastHttpStatus: delivery.last_http_status,
         lastError: delivery.last_error,
         deliveredAt: delivery.delivered_at === null ? null : isoOf(delivery.delivered_at),
         createdAt: isoOf(delivery.created_at),
