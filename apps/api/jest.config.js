@@ -11,8 +11,9 @@ const common = {
 
 export default {
   maxWorkers: 2,
-  // HTTP test files start real API processes (PGlite start-up alone takes a few seconds).
-  testTimeout: 60_000,
+  // HTTP test files start real API processes (PGlite start-up alone takes a few seconds, much
+  // longer on a busy machine).
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
