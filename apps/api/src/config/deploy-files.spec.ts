@@ -543,7 +543,10 @@ describe('docker-compose.yml', () => {
     // would let a client choose its own IP.
     const headers = nginxServers(loadBalancerConfig().conf).map((server) =>
       Object.fromEntries(
-        directives(server, 'proxy_set_header').map(({ args }) => [args[0]?.toLowerCase(), args[1]]),
+        directives(server, 'proxy_set_header').map(({ args }): [string, string | undefined] => [
+          args[0]?.toLowerCase() ?? '',
+          args[1],
+        ]),
       ),
     );
     expect(headers).toEqual([
