@@ -2,7 +2,8 @@
 #
 # Keyward: one image holding the API and the console it serves.
 #   docker build -t keyward .
-#   docker compose up        (PostgreSQL + Redis + this image; see docker-compose.yml)
+#   docker compose up        (PostgreSQL, Redis, two replicas of this image behind nginx;
+#                            see docker-compose.yml)
 #
 # Runtime layout (WORKDIR /app), mirroring the repository so the API finds the console build
 # at its default path (apps/api/dist/config -> ../../../web/dist):

@@ -8,9 +8,10 @@ import { envSchema } from './env.schema.js';
 
 /**
  * Keeps the deployment files honest against the code: docker-compose.yml may set only variables
- * the API reads, must wire the API to its own services and must never hold a secret; the
- * Dockerfile must start the entry the API build produces, with the console build where the API
- * looks for it. Checks collect problems into lists, so a failure names what is wrong.
+ * the API reads, must wire identical API replicas to their own services behind a load balancer
+ * whose nginx config matches them, and must never hold a secret; the Dockerfile must start the
+ * entry the API build produces, with the console build where the API looks for it. Checks collect
+ * problems into lists, so a failure names what is wrong.
  */
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -141,10 +142,33 @@ const envExample = (): Map<string, ExampleLine> =>
   );
 
 const composeText = readRootFile('docker-compose.yml');
-const services = asMap(asMap(parseYaml(composeText), 'the file')['services'], 'services');
+// Compose resolves `<<: *anchor` merge keys; YAML 1.2 parsers leave them off unless asked.
+const services = asMap(
+  asMap(parseYaml(composeText, { merge: true }), 'the file')['services'],
+  'services',
+);
 const service = (name: string): YamlMap => asMap(services[name], `services.${name}`);
 const api = (): YamlMap => service('api');
-const dependsOn = (): YamlMap => asMap(api()['depends_on'], 'services.api.depends_on (long form)');
+const dependsOn = (name = 'api'): YamlMap =>
+  asMap(service(name)['depends_on'], `services.${name}.depends_on (long form)`);
+/** The API replicas: every service running the api's image (the first is `api`). */
+const replicas = (): string[] =>
+  Object.keys(services).filter((name) => service(name)['image'] === api()['image']);
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const publishers = (): string[] =>
+  Object.keys(services).filter((name) => listOf(service(name)['ports']).length > 0);
+/** The one service publishing a port, which must be the nginx load balancer. */
+const loadBalancer = (): string => {
+  const [name, ...others] = publishers();
+  if (!name || others.length > 0 || !String(service(name)['image']).startsWith('nginx:')) {
+    throw new Error(`docker-compose.yml: expected one nginx service publishing ports, got ${name}`);
+  }
+  return name;
+};
+const publishedTargets = (name: string): number[] =>
+  listOf(service(name)['ports']).map((port) =>
+    Number(shortOrLong(port, 'target', -1).split('/')[0]),
+  );
 
 /** What a service's environment becomes with the stand-ins (and any value .env.example fills in). */
 function resolvedEnvironment(name: string): Record<string, string> {
@@ -168,6 +192,119 @@ const apiPort = (): number => {
   const port = resolvedEnvironment('api')['PORT'] || dockerfileEnv()['PORT'];
   return envSchema.shape.PORT.parse(port || undefined);
 };
+
+// ---- the load balancer's nginx config --------------------------------------------------------
+
+interface Directive {
+  name: string;
+  args: string[];
+  /** The block's directives, for `server { ... }` and the like. */
+  block?: Directive[];
+}
+
+/** nginx's syntax: `name args;` or `name args { ... }`, `#` comments, quoted arguments. */
+function parseNginx(text: string, file: string): Directive[] {
+  const tokens = [
+    ...text.matchAll(/#[^\n]*|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([{};])|([^\s{};"'#]+)/g),
+  ]
+    .filter(([token]) => !token.startsWith('#'))
+    .map(([token, double, single, punctuation]) => ({
+      text: double ?? single ?? token,
+      punctuation: punctuation !== undefined,
+    }));
+  let position = 0;
+  const parseBlock = (nested: boolean): Directive[] => {
+    const directives: Directive[] = [];
+    let words: string[] = [];
+    while (position < tokens.length) {
+      const { text: token, punctuation } = tokens[position] ?? { text: '', punctuation: true };
+      position += 1;
+      if (!punctuation) {
+        words.push(token);
+      } else if (token === ';' || token === '{') {
+        const [name = '', ...args] = words;
+        if (!name) throw new Error(`${file}: "${token}" without a directive`);
+        directives.push(token === '{' ? { name, args, block: parseBlock(true) } : { name, args });
+        words = [];
+      } else if (nested && words.length === 0) {
+        return directives; // the closing `}`
+      } else {
+        throw new Error(
+          `${file}: unexpected "}"${words.length ? ` after ${words.join(' ')}` : ''}`,
+        );
+      }
+    }
+    if (nested || words.length > 0) throw new Error(`${file}: ends inside a block or directive`);
+    return directives;
+  };
+  return parseBlock(false);
+}
+
+const directives = (block: Directive[], name: string): Directive[] =>
+  block.filter((directive) => directive.name === name);
+const blockOf = (directive: Directive | undefined): Directive[] => directive?.block ?? [];
+
+/** The volume that mounts an nginx config into the load balancer, and that file parsed. */
+function loadBalancerConfig(): {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  conf: Directive[];
+} {
+  const mounts = listOf(service(loadBalancer())['volumes']).map((volume) =>
+    typeof volume === 'object' && volume !== null
+      ? {
+          source: String(asMap(volume, 'volume')['source']),
+          target: String(asMap(volume, 'volume')['target']),
+          readOnly: asMap(volume, 'volume')['read_only'] === true,
+        }
+      : {
+          source: String(volume).split(':')[0] ?? '',
+          target: String(volume).split(':')[1] ?? '',
+          readOnly: String(volume).split(':')[2] === 'ro',
+        },
+  );
+  const [mount] = mounts.filter(({ target }) => target.startsWith('/etc/nginx/'));
+  if (!mount) throw new Error('docker-compose.yml: the load balancer mounts no nginx config');
+  const path = posix.join(ROOT, mount.source);
+  const conf = existsSync(path) ? parseNginx(readFileSync(path, 'utf8'), mount.source) : [];
+  return { ...mount, conf };
+}
+
+/** The `server` blocks (the file is included inside the image's `http {}`). */
+const nginxServers = (conf: Directive[]): Directive[][] =>
+  [
+    ...directives(conf, 'server'),
+    ...directives(conf, 'http').flatMap((http) => directives(blockOf(http), 'server')),
+  ].map(blockOf);
+
+/** The location nginx picks for a URI: an exact match, else the longest prefix (no regexes here). */
+function locationFor(server: Directive[], uri: string): Directive[] {
+  const locations = directives(server, 'location');
+  const exact = locations.find(({ args }) => args[0] === '=' && args[1] === uri);
+  const prefixes = locations
+    .map(({ args, block }) => ({
+      path: args.length === 1 ? args[0] : args[0] === '^~' ? args[1] : undefined,
+      block,
+    }))
+    .filter(({ path }) => path !== undefined && uri.startsWith(path))
+    .sort((a, b) => (b.path?.length ?? 0) - (a.path?.length ?? 0));
+  return exact?.block ?? prefixes[0]?.block ?? [];
+}
+
+/** A directive's value where it applies: the innermost block that sets it wins. */
+const effective = (name: string, ...scopes: Directive[][]): string[] | undefined =>
+  scopes.map((scope) => directives(scope, name).at(-1)?.args).findLast(Boolean);
+
+/** nginx sizes (`2m`, `512k`, bytes) and times (`75s`, `5m`, `1h`, seconds) in bytes and seconds. */
+function nginxNumber(value: string | undefined, units: Record<string, number>): number {
+  const [, digits = '', unit = ''] = /^(\d+)([a-z]*)$/i.exec(value ?? '') ?? [];
+  const factor = units[unit.toLowerCase()];
+  if (!digits || factor === undefined) throw new Error(`nginx: cannot read "${value}"`);
+  return Number(digits) * factor;
+}
+const SIZES = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const TIMES = { '': 1, s: 1, m: 60, h: 3600 };
 
 // ---- Dockerfile ----------------------------------------------------------------------------
 
@@ -321,8 +458,8 @@ const instructionsOf = (stage: Stage, ...keywords: string[]): Instruction[] =>
 // ---- checks ------------------------------------------------------------------------------------
 
 describe('docker-compose.yml', () => {
-  it('runs postgres, redis and api, each with a healthcheck', () => {
-    const unhealthy = ['postgres', 'redis', 'api'].filter(
+  it('runs postgres, redis, the api replicas and a load balancer, each with a healthcheck', () => {
+    const unhealthy = ['postgres', 'redis', ...replicas(), loadBalancer()].filter(
       (name) => !services[name] || !healthcheckCommand(service(name)),
     );
     expect(unhealthy).toEqual([]);
@@ -331,14 +468,33 @@ describe('docker-compose.yml', () => {
     expect(healthcheckCommand(api())).toContain(`:${apiPort()}/api/health`);
   });
 
-  it('starts the api only once postgres and redis are healthy', () => {
-    const conditions = Object.fromEntries(
-      ['postgres', 'redis'].map((name) => [
-        name,
-        asMap(dependsOn()[name] ?? {}, name)['condition'],
-      ]),
+  it('runs at least two api replicas of one definition: image, environment, healthcheck', () => {
+    expect(replicas().length).toBeGreaterThanOrEqual(2);
+    const shape = (name: string): unknown => ({
+      build: service(name)['build'],
+      environment: environmentOf(service(name)),
+      healthcheck: service(name)['healthcheck'],
+      depends_on: service(name)['depends_on'],
+      volumes: service(name)['volumes'],
+    });
+    const different = replicas().filter(
+      (name) => JSON.stringify(shape(name)) !== JSON.stringify(shape('api')),
     );
-    expect(conditions).toEqual({ postgres: 'service_healthy', redis: 'service_healthy' });
+    expect(different).toEqual([]);
+  });
+
+  it('starts each replica only once postgres and redis are healthy', () => {
+    const conditions = replicas().map((replica) =>
+      Object.fromEntries(
+        ['postgres', 'redis'].map((name) => [
+          name,
+          asMap(dependsOn(replica)[name] ?? {}, name)['condition'],
+        ]),
+      ),
+    );
+    expect(new Set(conditions.map((condition) => JSON.stringify(condition)))).toEqual(
+      new Set([JSON.stringify({ postgres: 'service_healthy', redis: 'service_healthy' })]),
+    );
   });
 
   it('builds the api from the Dockerfile in this repository', () => {
@@ -350,24 +506,66 @@ describe('docker-compose.yml', () => {
 
   it('sets only variables the API reads (env.schema.ts)', () => {
     const known = Object.keys(envSchema.shape);
-    expect(Object.keys(environmentOf(api())).filter((name) => !known.includes(name))).toEqual([]);
+    const unknown = replicas().flatMap((name) =>
+      Object.keys(environmentOf(service(name)))
+        .filter((variable) => !known.includes(variable))
+        .map((variable) => `${name}.${variable}`),
+    );
+    expect(unknown).toEqual([]);
   });
 
-  it('gives the API a configuration it accepts in production', () => {
+  it('gives the API a stateless configuration it accepts in production', () => {
     const environment = resolvedEnvironment('api');
     expect(environment['NODE_ENV']).toBe('production');
     const config = loadConfig(environment);
     expect(config.database.kind).toBe('postgres');
     expect(config.redisUrl).toBeDefined();
     expect(config.http.port).toBe(apiPort());
-    const volumes = Array.isArray(api()['volumes']) ? (api()['volumes'] as unknown[]) : [];
-    expect(volumes.map((volume) => shortOrLong(volume, 'target', 1))).toContain(config.dataDir);
+    // Nothing generated into DATA_DIR, which would differ between replicas and need a volume.
+    expect(config.providers.masterKeyFile).toBeNull();
+    expect(config.auth.jwtSecret).toBe(environment['JWT_SECRET']);
   });
 
-  it('publishes the port the API listens on', () => {
-    const ports = Array.isArray(api()['ports']) ? (api()['ports'] as unknown[]) : [];
-    const targets = ports.map((port) => Number(shortOrLong(port, 'target', -1).split('/')[0]));
-    expect(targets).toEqual([apiPort()]);
+  it('publishes a port only on the load balancer, the port its nginx listens on', () => {
+    expect(publishers()).toEqual([loadBalancer()]);
+    const listening = nginxServers(loadBalancerConfig().conf).flatMap((server) =>
+      directives(server, 'listen').map(({ args }) => Number(args[0]?.split(':').at(-1))),
+    );
+    expect(publishedTargets(loadBalancer())).toEqual(listening);
+  });
+
+  it('trusts X-Forwarded-* on the replicas only behind an nginx that overwrites them', () => {
+    const trusting = replicas().filter(
+      (name) => loadConfig(resolvedEnvironment(name)).http.trustProxy,
+    );
+    expect(trusting).toEqual(replicas());
+    // TRUST_PROXY=true believes the leftmost address: appending ($proxy_add_x_forwarded_for)
+    // would let a client choose its own IP.
+    const headers = nginxServers(loadBalancerConfig().conf).map((server) =>
+      Object.fromEntries(
+        directives(server, 'proxy_set_header').map(({ args }): [string, string | undefined] => [
+          args[0]?.toLowerCase() ?? '',
+          args[1],
+        ]),
+      ),
+    );
+    expect(headers).toEqual([
+      expect.objectContaining({
+        host: '$http_host',
+        'x-forwarded-for': '$remote_addr',
+        'x-forwarded-proto': '$scheme',
+        'x-forwarded-host': '$http_host',
+      }),
+    ]);
+  });
+
+  it('starts the load balancer once every replica is healthy', () => {
+    const awaited = dependsOn(loadBalancer());
+    const conditions = replicas().map((name) => [
+      name,
+      asMap(awaited[name] ?? {}, name)['condition'],
+    ]);
+    expect(conditions).toEqual(replicas().map((name) => [name, 'service_healthy']));
   });
 
   it('points DATABASE_URL and REDIS_URL at services the api waits for', () => {
@@ -426,6 +624,77 @@ describe('docker-compose.yml', () => {
       ([name, { value }]) => isSecretName(name) && value !== '',
     );
     expect(filledSecrets.map(([name]) => name)).toEqual([]);
+  });
+});
+
+describe('the load balancer (nginx)', () => {
+  it('mounts a config file that exists, read-only', () => {
+    const { source, readOnly, conf } = loadBalancerConfig();
+    expect(existsSync(posix.join(ROOT, source))).toBe(true);
+    expect(readOnly).toBe(true);
+    expect(nginxServers(conf)).toHaveLength(1);
+  });
+
+  it('balances over exactly the api replicas, on the port they listen on, kept alive', () => {
+    const { conf } = loadBalancerConfig();
+    const upstreams = [...conf, ...directives(conf, 'http').flatMap(blockOf)].filter(
+      ({ name }) => name === 'upstream',
+    );
+    const proxied = nginxServers(conf).flatMap((server) =>
+      directives(server, 'location').flatMap(({ block = [] }) =>
+        directives(block, 'proxy_pass').map(({ args }) => args[0]),
+      ),
+    );
+    // Every location forwards to the one upstream, by name.
+    expect(new Set(proxied)).toEqual(new Set(upstreams.map(({ args }) => `http://${args[0]}`)));
+    expect(upstreams).toHaveLength(1);
+    const upstream = blockOf(upstreams[0]);
+    const servers = directives(upstream, 'server').map(({ args }) => args[0]);
+    expect([...servers].sort()).toEqual(
+      replicas()
+        .map((name) => `${name}:${apiPort()}`)
+        .sort(),
+    );
+    expect(directives(upstream, 'keepalive')).toHaveLength(1);
+    const [server = []] = nginxServers(conf);
+    expect(effective('proxy_http_version', conf, server)).toEqual(['1.1']);
+    expect(effective('proxy_set_header', conf, server)).toBeDefined();
+    expect(
+      directives(server, 'proxy_set_header').some(
+        ({ args }) => args[0]?.toLowerCase() === 'connection' && args[1] === '',
+      ),
+    ).toBe(true);
+  });
+
+  it('streams chat completions unbuffered and outwaits the gateway upstream timeout', () => {
+    const { conf } = loadBalancerConfig();
+    const [server = []] = nginxServers(conf);
+    const streaming = locationFor(server, '/v1/chat/completions');
+    expect(effective('proxy_buffering', conf, server, streaming)).toEqual(['off']);
+    const gatewaySeconds = envSchema.shape.GATEWAY_UPSTREAM_TIMEOUT_MS.parse(undefined) / 1000;
+    const timeouts = ['proxy_read_timeout', 'proxy_send_timeout'].map((name) =>
+      nginxNumber(effective(name, conf, server, streaming)?.[0] ?? '60s', TIMES),
+    );
+    expect(timeouts.filter((seconds) => seconds <= gatewaySeconds)).toEqual([]);
+  });
+
+  it('accepts every body the API accepts', () => {
+    const { conf } = loadBalancerConfig();
+    const [server = []] = nginxServers(conf);
+    const limits = replicas().map(
+      (name) => loadConfig(resolvedEnvironment(name)).http.bodyLimitBytes,
+    );
+    const edge = nginxNumber(effective('client_max_body_size', conf, server)?.[0] ?? '1m', SIZES);
+    expect(limits.filter((limit) => limit > edge)).toEqual([]);
+  });
+
+  it('retries another replica for idempotent requests only', () => {
+    const { conf } = loadBalancerConfig();
+    const [server = []] = nginxServers(conf);
+    const retried = [server, ...directives(server, 'location').map(blockOf)].flatMap(
+      (scope) => effective('proxy_next_upstream', conf, server, scope) ?? [],
+    );
+    expect(retried).not.toContain('non_idempotent');
   });
 });
 
