@@ -70,6 +70,8 @@ export interface AppConfig {
     flushBatchSize: number;
     /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
     bufferMaxEvents: number;
+    /** Raw events older than this are purged daily; the daily rollups stay. */
+    retentionDays: number;
   };
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
@@ -183,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
       flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
       bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
+      retentionDays: env.USAGE_RETENTION_DAYS,
     },
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
