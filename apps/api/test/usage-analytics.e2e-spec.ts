@@ -39,7 +39,7 @@ function parseCsv(text: string): string[][] {
   let cell = '';
   let quoted = false;
   for (let index = 0; index < text.length; index++) {
-    const char = text[index];
+    const char = text[index] ?? '';
     if (quoted) {
       if (char === '"' && text[index + 1] === '"') {
         cell += '"';
@@ -151,11 +151,11 @@ describe('usage analytics', () => {
     expect((await chat(stranger.key, 2)).status).toBe(200);
     await eventually(
       () => get<UsageSummaryResponse>(user, '/api/usage/summary?days=1'),
-      (r) => r.body.totals?.requests === 6,
+      (r) => r.body.totals.requests === 6,
     );
     await eventually(
       () => get<UsageSummaryResponse>(stranger, '/api/usage/summary?days=1'),
-      (r) => r.body.totals?.requests === 1,
+      (r) => r.body.totals.requests === 1,
     );
   });
   afterAll(async () => {
