@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { KeyActivityRecorder } from './keys/key-activity.recorder.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { PinoNestLogger } from './logging/logger.js';
 import { redactUrl } from './logging/redact.js';
 import { setupOpenApi } from './openapi.js';
@@ -86,8 +87,10 @@ export async function createApp(
 
   const requestLog = logger.child({ context: 'http' });
   const usageRecorder = app.get(UsageRecorder);
+  const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     recordGuardedRequest(usageRecorder, request, reply);
+    metrics.observe(request, reply);
     requestLog.info(
       {
         method: request.method,

@@ -64,6 +64,12 @@ export const envSchema = z.object({
         }),
       'must be a comma-separated list of origins like https://console.example.com',
     ),
+  /** Enables `GET /metrics` for scrapers presenting it as a bearer token; off when unset. */
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'METRICS_TOKEN must be at least 16 characters')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: booleanFlag.default(false),
   BODY_LIMIT_BYTES: z.coerce
@@ -109,10 +115,22 @@ export const envSchema = z.object({
     .max(100 * 1024 * 1024)
     .default(10 * 1024 * 1024),
   GATEWAY_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(10_000).default(128),
+  USAGE_RECORDING: z.enum(['on', 'off']).default('on'),
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
-  USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
   USAGE_BUFFER_MAX_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
   USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  // Alerts and webhooks
+  ALERT_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  WEBHOOK_POLL_MS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || (value >= 50 && value <= 600_000), 'must be 0 or 50-600000')
+    .default(2_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 

@@ -7,7 +7,6 @@ import type { VerifiedKey } from '../keys/verified-key.js';
 import { errorText } from '../providers/adapters/provider-adapter.js';
 import { CredentialLookup } from '../providers/credential-lookup.js';
 import { baseUrlFor } from '../providers/provider-catalogue.js';
-import { ProviderPreferencesService } from '../providers/provider-preferences.service.js';
 import { joinUrl } from '../providers/verification/provider-verifier.js';
 import { redactSecret } from '../providers/verification/redact-secret.js';
 import { QuotaService } from '../quotas/quota.service.js';
@@ -60,7 +59,6 @@ export class ChatService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly upstream: UpstreamClient,
     private readonly credentials: CredentialLookup,
-    private readonly preferences: ProviderPreferencesService,
     private readonly quotas: QuotaService,
   ) {}
 
@@ -122,8 +120,7 @@ export class ChatService {
       yield* named;
       return;
     }
-    const { preferences } = await this.preferences.get(key.userId);
-    const order = preferences.find((entry) => entry.capability === 'chat')?.order ?? [];
+    const order = await this.credentials.preferredOrder(key.userId, 'chat');
     for (const provider of order) {
       if (provider === primary.provider) continue;
       const model = defaultChatModel(provider);

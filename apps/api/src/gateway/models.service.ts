@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { ProviderId } from '@keyward/shared';
-import type { DataSource } from 'typeorm';
 import type { VerifiedKey } from '../keys/verified-key.js';
+import { CredentialLookup } from '../providers/credential-lookup.js';
 import { adapterFor } from '../providers/provider-catalogue.js';
 import { isModelAllowed } from './allowed-models.js';
 
@@ -24,18 +23,15 @@ export interface ModelList {
 
 @Injectable()
 export class ModelsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly credentials: CredentialLookup) {}
 
   /**
    * The models this key can use now: from providers where its owner holds a credential that
    * verified as valid, narrowed by the key's allowed models.
    */
   async available(key: VerifiedKey): Promise<ModelList> {
-    const rows: { provider: ProviderId }[] = await this.dataSource.query(
-      `SELECT DISTINCT provider FROM provider_credentials WHERE user_id = $1 AND status = 'valid' ORDER BY provider`,
-      [key.userId],
-    );
-    const data = rows.flatMap(({ provider }) =>
+    const providers = await this.credentials.validProviders(key.userId);
+    const data = providers.flatMap((provider) =>
       adapterFor(provider)
         .info.models.filter((model) => isModelAllowed(key.allowedModels, model.id))
         .map((model): ModelEntry => ({

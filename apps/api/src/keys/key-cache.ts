@@ -1,13 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { VerifiedKey } from './verified-key.js';
 
@@ -23,7 +18,6 @@ const NEGATIVE_TTL_MS = 60_000;
  */
 @Injectable()
 export class KeyCache implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(KeyCache.name);
   private readonly known: LRUCache<string, VerifiedKey>;
   private readonly unknown = new LRUCache<string, true>({
     max: NEGATIVE_MAX,
@@ -31,8 +25,7 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   });
   /** keyId -> hashes cached for it, kept in step with `known` by its dispose hook. */
   private readonly hashesByKey = new Map<string, Set<string>>();
-  private readonly channel: string;
-  private subscriber: Redis | null = null;
+  private readonly invalidations: InvalidationChannel;
   hits = 0;
   misses = 0;
   /**
@@ -41,11 +34,14 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
    */
   generation = 0;
 
-  constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis | null,
-  ) {
-    this.channel = `${config.redisKeyPrefix}key-invalidations`;
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) redis: Redis | null) {
+    this.invalidations = new InvalidationChannel(
+      redis,
+      `${config.redisKeyPrefix}key-invalidations`,
+      (keyId) => {
+        this.evictLocal(keyId);
+      },
+    );
     this.known = new LRUCache<string, VerifiedKey>({
       max: POSITIVE_MAX,
       ttl: config.keys.cacheTtlSeconds * 1000,
@@ -58,22 +54,11 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    if (!this.redis) return;
-    const subscriber = this.redis.duplicate({ enableOfflineQueue: true });
-    subscriber.on('error', () => {
-      // The main client reports Redis outages; the cache TTL bounds staleness meanwhile.
-    });
-    subscriber.on('message', (_channel: string, keyId: string) => {
-      this.evictLocal(keyId);
-    });
-    subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn(`Cannot subscribe to key invalidations: ${String(error)}`);
-    });
-    this.subscriber = subscriber;
+    this.invalidations.start();
   }
 
   onApplicationShutdown(): void {
-    this.subscriber?.disconnect();
+    this.invalidations.stop();
   }
 
   get(hash: string): VerifiedKey | undefined {
@@ -106,13 +91,7 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   /** Evicts a key here and in every replica. Call after the change is committed. */
   async invalidate(keyIds: string[]): Promise<void> {
     for (const keyId of keyIds) this.evictLocal(keyId);
-    const redis = this.redis;
-    if (redis?.status !== 'ready') return;
-    try {
-      await Promise.all(keyIds.map((keyId) => redis.publish(this.channel, keyId)));
-    } catch (error) {
-      this.logger.warn(`Could not broadcast a key invalidation: ${String(error)}`);
-    }
+    await this.invalidations.publish(keyIds);
   }
 
   private evictLocal(keyId: string): void {

@@ -1,7 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ProviderId } from '@keyward/shared';
+import {
+  CAPABILITIES,
+  type Capability,
+  type CredentialStatus,
+  type ProviderId,
+} from '@keyward/shared';
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InvalidationChannel } from '../redis/invalidation-channel.js';
+import { REDIS } from '../redis/redis.module.js';
 import { CredentialVault } from './credential-vault.js';
 
 export interface UsableCredential {
@@ -9,38 +19,154 @@ export interface UsableCredential {
   apiKey: string;
 }
 
-interface SealedRow {
+interface SealedCredential {
   id: string;
+  provider: ProviderId;
+  status: CredentialStatus;
   ciphertext: Buffer;
-  wrapped_key: Buffer;
-  key_version: string;
+  wrappedKey: Buffer;
+  keyVersion: string;
 }
 
+/** What the guarded API needs to know of one owner's providers, read once and cached. */
+interface OwnerProviders {
+  /** Best first: verified keys before unchecked ones, the most recently verified first. */
+  credentials: SealedCredential[];
+  order: Map<Capability, ProviderId[]>;
+}
+
+const MAX_OWNERS = 20_000;
+/** Bounds staleness should an invalidation be missed (Redis away); changes evict at once. */
+const TTL_MS = 60_000;
+/** Statuses whose keys the gateway skips: the last check found them rejected or out of credit. */
+const UNUSABLE: CredentialStatus[] = ['invalid', 'insufficient_quota'];
+
 /**
- * Finds the owner's credential for a provider at the moment of an outbound call. Keys the last
- * check found rejected or out of credit are skipped; among the rest, a verified one is preferred.
+ * An owner's stored credentials and provider order at the moment of a guarded call, without a
+ * database trip per request: each owner's set is read once, kept sealed in memory (opened per
+ * call), and evicted here and in every replica whenever a credential or the order changes.
  */
 @Injectable()
-export class CredentialLookup {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly vault: CredentialVault,
-  ) {}
+export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
+  private readonly cache = new LRUCache<string, OwnerProviders>({ max: MAX_OWNERS, ttl: TTL_MS });
+  /** One read per owner at a time, however many requests arrive while it runs. */
+  private readonly loading = new Map<string, Promise<OwnerProviders>>();
+  private readonly invalidations: InvalidationChannel;
+  /** Bumped by every eviction; a read that began before one must not be cached. */
+  private generation = 0;
 
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REDIS) redis: Redis | null,
+    private readonly vault: CredentialVault,
+  ) {
+    this.invalidations = new InvalidationChannel(
+      redis,
+      `${config.redisKeyPrefix}owner-provider-invalidations`,
+      (userId) => {
+        this.evictLocal(userId);
+      },
+    );
+  }
+
+  onModuleInit(): void {
+    this.invalidations.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.invalidations.stop();
+  }
+
+  /** The owner's best usable credential for a provider, decrypted for one outbound call. */
   async usable(userId: string, provider: ProviderId): Promise<UsableCredential | null> {
-    const rows: SealedRow[] = await this.dataSource.query(
-      `SELECT id, ciphertext, wrapped_key, key_version FROM provider_credentials
-        WHERE user_id = $1 AND provider = $2 AND status NOT IN ('invalid', 'insufficient_quota')
-        ORDER BY (status = 'valid') DESC, last_verified_at DESC NULLS LAST, created_at DESC
-        LIMIT 1`,
-      [userId, provider],
+    const { credentials } = await this.forOwner(userId);
+    const sealed = credentials.find(
+      (credential) => credential.provider === provider && !UNUSABLE.includes(credential.status),
     );
-    const row = rows[0];
-    if (!row) return null;
-    const apiKey = this.vault.open(
-      { id: row.id, userId, provider },
-      { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, keyVersion: row.key_version },
-    );
-    return { id: row.id, apiKey };
+    if (!sealed) return null;
+    const apiKey = this.vault.open({ id: sealed.id, userId, provider }, sealed);
+    return { id: sealed.id, apiKey };
+  }
+
+  /** Providers where the owner holds a credential whose last check found it valid. */
+  async validProviders(userId: string): Promise<ProviderId[]> {
+    const { credentials } = await this.forOwner(userId);
+    const valid = credentials.filter((credential) => credential.status === 'valid');
+    return [...new Set(valid.map((credential) => credential.provider))].sort();
+  }
+
+  /** The owner's preferred provider order for a capability (empty when never set). */
+  async preferredOrder(userId: string, capability: Capability): Promise<ProviderId[]> {
+    return (await this.forOwner(userId)).order.get(capability) ?? [];
+  }
+
+  /** Call after a change to an owner's credentials or provider order has been committed. */
+  async invalidate(userId: string): Promise<void> {
+    this.evictLocal(userId);
+    await this.invalidations.publish([userId]);
+  }
+
+  private forOwner(userId: string): Promise<OwnerProviders> {
+    const cached = this.cache.get(userId);
+    if (cached) return Promise.resolve(cached);
+    const pending = this.loading.get(userId);
+    if (pending) return pending;
+    const generation = this.generation;
+    const loading = this.read(userId)
+      .then((owner) => {
+        if (generation === this.generation) this.cache.set(userId, owner);
+        return owner;
+      })
+      .finally(() => {
+        if (this.loading.get(userId) === loading) this.loading.delete(userId);
+      });
+    this.loading.set(userId, loading);
+    return loading;
+  }
+
+  private async read(userId: string): Promise<OwnerProviders> {
+    const [credentials, preferences] = await Promise.all([
+      this.dataSource.query<
+        {
+          id: string;
+          provider: ProviderId;
+          status: CredentialStatus;
+          ciphertext: Buffer;
+          wrapped_key: Buffer;
+          key_version: string;
+        }[]
+      >(
+        `SELECT id, provider, status, ciphertext, wrapped_key, key_version FROM provider_credentials
+          WHERE user_id = $1
+          ORDER BY (status = 'valid') DESC, last_verified_at DESC NULLS LAST, created_at DESC`,
+        [userId],
+      ),
+      this.dataSource.query<{ capability: Capability; provider_order: ProviderId[] }[]>(
+        'SELECT capability, provider_order FROM provider_preferences WHERE user_id = $1',
+        [userId],
+      ),
+    ]);
+    return {
+      credentials: credentials.map((row) => ({
+        id: row.id,
+        provider: row.provider,
+        status: row.status,
+        ciphertext: row.ciphertext,
+        wrappedKey: row.wrapped_key,
+        keyVersion: row.key_version,
+      })),
+      order: new Map(
+        preferences
+          .filter((row) => CAPABILITIES.includes(row.capability))
+          .map((row) => [row.capability, row.provider_order]),
+      ),
+    };
+  }
+
+  private evictLocal(userId: string): void {
+    this.generation += 1;
+    this.cache.delete(userId);
+    this.loading.delete(userId);
   }
 }

@@ -17,6 +17,7 @@ import { AppException, notFound } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
+import { CredentialLookup } from './credential-lookup.js';
 import { CredentialVault } from './credential-vault.js';
 import { maskSecret } from './crypto/envelope.js';
 import { adapterFor, baseUrlFor } from './provider-catalogue.js';
@@ -43,6 +44,7 @@ export class ProviderKeysService {
     private readonly vault: CredentialVault,
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
+    private readonly lookup: CredentialLookup,
   ) {}
 
   async create(actor: Actor, body: CreateProviderKeyRequest): Promise<ProviderKeyResponse> {
@@ -69,6 +71,7 @@ export class ProviderKeysService {
       });
       return this.findOwn(manager, actor.userId, identity.id);
     });
+    await this.lookup.invalidate(actor.userId);
     return toResponse(saved);
   }
 
@@ -112,6 +115,7 @@ export class ProviderKeysService {
       });
       return this.findOwn(manager, actor.userId, id);
     });
+    await this.lookup.invalidate(actor.userId);
     return toResponse(saved);
   }
 
@@ -128,6 +132,7 @@ export class ProviderKeysService {
         details: { provider: credential.provider, name: credential.name },
       });
     });
+    await this.lookup.invalidate(actor.userId);
   }
 
   /** Verifies the stored key now, records the result, and reports it. */
@@ -227,6 +232,7 @@ export class ProviderKeysService {
         });
       }
     });
+    await this.lookup.invalidate(credential.userId);
   }
 
   private verify(

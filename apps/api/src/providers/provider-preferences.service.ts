@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
 import { AppException } from '../common/app.exception.js';
+import { CredentialLookup } from './credential-lookup.js';
 import { adapterFor } from './provider-catalogue.js';
 
 /** The order in which the guarded API tries providers for a capability, per user. */
@@ -19,6 +20,7 @@ export class ProviderPreferencesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly credentials: CredentialLookup,
   ) {}
 
   async get(userId: string): Promise<ProviderPreferencesResponse> {
@@ -61,6 +63,7 @@ export class ProviderPreferencesService {
         details: { capability: body.capability, order: body.order },
       });
     });
+    await this.credentials.invalidate(actor.userId);
     return this.get(actor.userId);
   }
 }

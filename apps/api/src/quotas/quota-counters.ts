@@ -5,6 +5,35 @@ import type { Redis } from 'ioredis';
 const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
 
 /**
+ * Adds each ARGV amount (0 reads) to its key and returns every total, in one round trip. A key
+ * the script creates gets its expiry. All keys of one call belong to one owner, so one Redis
+ * node holds them.
+ */
+const CHANGE_SCRIPT = `
+local totals = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[i + 1])
+  if amount ~= 0 then
+    local total = redis.call('INCRBY', key, amount)
+    if total == amount then redis.call('EXPIRE', key, ARGV[1]) end
+    totals[i] = total
+  else
+    totals[i] = tonumber(redis.call('GET', key) or '0')
+  end
+end
+return totals`;
+
+type ScriptedRedis = Redis & {
+  keywardQuotaChange(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+};
+
+export interface CounterChange {
+  key: string;
+  /** Added to the counter; 0 only reads it. */
+  amount: number;
+}
+
+/**
  * Monthly counters for quota checks: in Redis when configured, so every replica sees the same
  * totals, in process otherwise (and while Redis is unreachable). Keys carry their month, so a
  * new month starts from zero by itself.
@@ -15,42 +44,52 @@ export class QuotaCounters {
   private readonly memorySeeds = new Set<string>();
   private memoryMonth = '';
   private usingFallback = false;
+  private readonly redis: ScriptedRedis | null;
 
   constructor(
-    private readonly redis: Redis | null,
+    redis: Redis | null,
     private readonly prefix: string,
-  ) {}
+  ) {
+    if (redis && !('keywardQuotaChange' in redis)) {
+      redis.defineCommand('keywardQuotaChange', { lua: CHANGE_SCRIPT });
+    }
+    this.redis = redis as ScriptedRedis | null;
+  }
 
-  async read(month: string, keys: string[]): Promise<number[]> {
+  /** Applies every change at once (atomically in Redis) and returns the totals, in order. */
+  async change(month: string, changes: CounterChange[]): Promise<number[]> {
     return this.shared(
-      async (redis) => {
-        // Separate reads rather than MGET: the keys may live in different cluster slots.
-        const values = await Promise.all(keys.map((key) => redis.get(this.redisKey(month, key))));
-        return values.map((value) => Number(value ?? 0));
+      async (redis) =>
+        (
+          await redis.keywardQuotaChange(
+            changes.length,
+            ...changes.map((change) => this.redisKey(month, change.key)),
+            COUNTER_TTL_SECONDS,
+            ...changes.map((change) => change.amount),
+          )
+        ).map(Number),
+      () => {
+        const counters = this.local(month);
+        return changes.map(({ key, amount }) => {
+          const total = (counters.get(key) ?? 0) + amount;
+          if (amount !== 0) counters.set(key, total);
+          return total;
+        });
       },
-      () => keys.map((key) => this.local(month).get(key) ?? 0),
+    );
+  }
+
+  read(month: string, keys: string[]): Promise<number[]> {
+    return this.change(
+      month,
+      keys.map((key) => ({ key, amount: 0 })),
     );
   }
 
   /** Adds `amount` and returns the new total. */
   async add(month: string, key: string, amount: number): Promise<number> {
-    return this.shared(
-      async (redis) => {
-        const name = this.redisKey(month, key);
-        const [[, total] = [null, 0]] = (await redis
-          .multi()
-          .incrby(name, amount)
-          .expire(name, COUNTER_TTL_SECONDS)
-          .exec()) ?? [[null, 0]];
-        return Number(total);
-      },
-      () => {
-        const counters = this.local(month);
-        const total = (counters.get(key) ?? 0) + amount;
-        counters.set(key, total);
-        return total;
-      },
-    );
+    const [total = 0] = await this.change(month, [{ key, amount }]);
+    return total;
   }
 
   /**
@@ -88,7 +127,10 @@ export class QuotaCounters {
     );
   }
 
-  private async shared<T>(viaRedis: (redis: Redis) => Promise<T>, locally: () => T): Promise<T> {
+  private async shared<T>(
+    viaRedis: (redis: ScriptedRedis) => Promise<T>,
+    locally: () => T,
+  ): Promise<T> {
     if (!this.redis || this.redis.status !== 'ready') {
       if (this.redis) this.noteFallback('Redis not connected');
       return locally();

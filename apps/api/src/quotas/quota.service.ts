@@ -48,11 +48,15 @@ export class QuotaService {
     const period = billingPeriodOf(now);
     const plan = await this.plans.get(key.planId);
     await this.seed(key, period);
-    const [cost = 0, budgetUsed = 0] = await this.counters.read(period.month, [
-      userCost(key.userId),
-      keyCost(key.keyId),
+    // Counted at once, with the cost totals read in the same round trip; given back if refused.
+    const [requests = 0, cost = 0, budgetUsed = 0] = await this.counters.change(period.month, [
+      { key: userRequests(key.userId), amount: 1 },
+      { key: userCost(key.userId), amount: 0 },
+      { key: keyCost(key.keyId), amount: 0 },
     ]);
+    const giveBack = () => this.counters.add(period.month, userRequests(key.userId), -1);
     if (plan.monthlyCostLimitMicros !== null && cost >= plan.monthlyCostLimitMicros) {
+      await giveBack();
       throw this.refusal(
         'quota_exceeded',
         `Your ${plan.name} plan's monthly cost limit of ${dollars(plan.monthlyCostLimitMicros)} is used up`,
@@ -62,6 +66,7 @@ export class QuotaService {
       );
     }
     if (key.monthlyBudgetMicros !== null && budgetUsed >= key.monthlyBudgetMicros) {
+      await giveBack();
       throw this.refusal(
         'budget_exceeded',
         `This API key's monthly budget of ${dollars(key.monthlyBudgetMicros)} is used up`,
@@ -70,9 +75,8 @@ export class QuotaService {
         period,
       );
     }
-    const requests = await this.counters.add(period.month, userRequests(key.userId), 1);
     if (plan.monthlyRequestLimit !== null && requests > plan.monthlyRequestLimit) {
-      await this.counters.add(period.month, userRequests(key.userId), -1);
+      await giveBack();
       throw this.refusal(
         'quota_exceeded',
         `Your ${plan.name} plan's limit of ${plan.monthlyRequestLimit} requests a month is reached`,
@@ -99,9 +103,9 @@ export class QuotaService {
     const period = billingPeriodOf(now);
     try {
       const plan = await this.plans.get(key.planId);
-      const [userTotal, keyTotal] = await Promise.all([
-        this.counters.add(period.month, userCost(key.userId), micros),
-        this.counters.add(period.month, keyCost(key.keyId), micros),
+      const [userTotal = micros, keyTotal = micros] = await this.counters.change(period.month, [
+        { key: userCost(key.userId), amount: micros },
+        { key: keyCost(key.keyId), amount: micros },
       ]);
       this.alerts.crossed(key, plan, 'cost', period, userTotal - micros, userTotal);
       this.alerts.crossed(key, plan, 'budget', period, keyTotal - micros, keyTotal);

@@ -14,6 +14,9 @@ export function createRedisClient(url: string): Redis {
     connectTimeout: 2_000,
     commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick (rate limit, quota and key checks of concurrent requests)
+    // leave in one write: under load this saves most of the system calls Redis costs.
+    enableAutoPipelining: true,
   });
   let reported = false;
   client.on('error', (error: Error) => {

@@ -51,7 +51,11 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private failures = 0;
   private retryAt = 0;
   private dropped = 0;
+  /** Every failed write since start (for metrics; `failures` counts the current streak). */
+  private failedWrites = 0;
   private stopped = false;
+  /** When the oldest unwritten event joined the buffer. */
+  private waitingSince = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,7 +63,18 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), this.config.usageRecording.flushIntervalMs);
+    if (!this.config.usageRecording.enabled) return;
+    // The timer writes only events that have waited a whole interval: under load, full batches
+    // go out on their own and no half-empty statement is added between them.
+    const interval = this.config.usageRecording.flushIntervalMs;
+    this.timer = setInterval(
+      () => {
+        if (this.pending.length > 0 && Date.now() - this.waitingSince >= interval) {
+          void this.flush();
+        }
+      },
+      Math.max(25, Math.floor(interval / 4)),
+    );
     this.timer.unref();
   }
 
@@ -88,6 +103,8 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 
   record(event: Omit<UsageEvent, 'id'>): void {
+    if (!this.config.usageRecording.enabled) return;
+    if (this.pending.length === 0) this.waitingSince = Date.now();
     this.pending.push({ id: newId('req'), ...event });
     const max = this.config.usageRecording.bufferMaxEvents;
     if (this.pending.length > max) {
@@ -106,6 +123,10 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
     return this.pending.length;
   }
 
+  get stats(): { backlog: number; failedWrites: number; dropped: number } {
+    return { backlog: this.pending.length, failedWrites: this.failedWrites, dropped: this.dropped };
+  }
+
   /** Writes what is pending, in batches; concurrent callers share one flush. */
   flush(): Promise<void> {
     if (Date.now() < this.retryAt) return Promise.resolve();
@@ -117,12 +138,18 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
 
   private async writePending(): Promise<void> {
     const batchSize = this.config.usageRecording.flushBatchSize;
+    const interval = this.config.usageRecording.flushIntervalMs;
     while (this.pending.length > 0) {
+      // A partial batch that has not waited an interval yet waits for more company (or for the
+      // timer), except at shutdown, when everything goes.
+      const partial = this.pending.length < batchSize;
+      if (partial && !this.stopped && Date.now() - this.waitingSince < interval) return;
       const batch = this.pending.slice(0, batchSize);
       try {
         await this.write(batch);
       } catch (error) {
         this.failures += 1;
+        this.failedWrites += 1;
         const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 10));
         this.retryAt = Date.now() + backoff;
         if (this.failures === 1 || this.failures % 10 === 0) {
@@ -134,6 +161,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       }
       // Only now leave the buffer: a write that failed keeps every event of its batch.
       this.pending.splice(0, batch.length);
+      this.waitingSince = Date.now();
       if (this.failures > 0) this.logger.log('Usage events are being written again');
       this.failures = 0;
       this.retryAt = 0;

@@ -450,7 +450,13 @@ function sendBroken(res: ServerResponse, answer: Answer, later: Later): void {
   later(STREAM_GAP_MS, () => res.destroy());
 }
 
-export async function startFakeUpstream(): Promise<FakeUpstream> {
+export interface FakeUpstreamOptions {
+  /** Keep every request for assertions (default); a long benchmark run turns it off. */
+  record?: boolean;
+}
+
+export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
+  const record = options.record ?? true;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -460,7 +466,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const [, first = '', ...rest] = pathname.split('/');
     const body = await readBody(req);
     const method = req.method ?? '';
-    requests.push({ provider: first, method, path: req.url ?? '', headers: req.headers, body });
+    if (record) {
+      requests.push({ provider: first, method, path: req.url ?? '', headers: req.headers, body });
+    }
     const provider = PROVIDER_IDS.find((id) => id === first);
     const protocol = provider && PROTOCOLS[provider];
     const route = protocol ? routeFor(protocol, method, `/${rest.join('/')}`, body) : null;

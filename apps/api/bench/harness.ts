@@ -1,0 +1,370 @@
+// What every benchmark scenario needs: a fresh database, API replicas, the fake upstream in a
+// process of its own, a load generator, and the counters the figures are read from.
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { startApi, type ApiProcess } from '../test/support/api-process.js';
+import { fakeKey } from '../test/support/fake-upstream.js';
+import { call, signIn, signUp } from '../test/support/http.js';
+import { createKey } from '../test/support/keys.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface BenchSettings {
+  /** Seconds of each measured load run. */
+  seconds: number;
+  /** Seconds the single busy key is driven (rate-limit stability). */
+  sustainSeconds: number;
+  /** Seconds of the memory run. */
+  memorySeconds: number;
+  connections: number;
+  databaseAdminUrl: string;
+  redisUrl: string;
+}
+
+export interface Figure {
+  name: string;
+  value: number | string;
+  unit?: string;
+}
+
+export interface ScenarioResult {
+  id: number;
+  title: string;
+  figures: Figure[];
+  target: string;
+  /** Whether the target was met; null where the figure is reported without a pass mark. */
+  met: boolean | null;
+  note?: string;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
+  /** Requests completed in each second of the run. */
+  perSecond: number[];
+}
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  seconds?: number;
+  /** Fixed total request rate instead of as fast as possible. */
+  overallRate?: number;
+  /** Stop after this many requests (instead of a duration). */
+  amount?: number;
+  /** Several request shapes sent in turn on each connection. */
+  requests?: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }[];
+}
+
+/** Drives load with autocannon over loopback and keeps the figures the report needs. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const perSecond: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        body: options.body,
+        connections: options.connections ?? 50,
+        ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+        ...(options.requests ? { requests: options.requests } : {}),
+      },
+      (error: Error | null, finished: autocannon.Result) => {
+        if (error) reject(error);
+        else resolve(finished);
+      },
+    );
+    let answered = 0;
+    instance.on('response', () => {
+      answered += 1;
+    });
+    // autocannon ticks once a second; the answers since the last tick make that second's figure.
+    instance.on('tick', () => {
+      perSecond.push(answered);
+      answered = 0;
+    });
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => [
+        status,
+        stat.count ?? 0,
+      ]),
+    ),
+    perSecond,
+  };
+}
+
+export interface SteadyOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Requests per second, sent on a fixed schedule whatever the answers' pace. */
+  rate: number;
+  seconds: number;
+  connections: number;
+}
+
+/**
+ * Latency at a fixed request rate, timed per request with a microsecond clock (autocannon's
+ * histogram counts whole milliseconds, too coarse for a 1 ms budget). Requests go out on
+ * schedule over a pool of keep-alive connections, so the figure is what a caller waits, not how
+ * long a queue in the load generator is.
+ */
+export async function steadyLoad(options: SteadyOptions): Promise<LoadResult> {
+  const origin = new URL(options.url);
+  const pool = new Pool(origin.origin, { connections: options.connections, pipelining: 1 });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const statuses: Record<string, number> = {};
+  const inFlight = new Set<Promise<void>>();
+  const total = Math.round(options.rate * options.seconds);
+  const started = performance.now();
+  try {
+    for (let sent = 0; sent < total; sent++) {
+      const due = started + (sent * 1000) / options.rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const begun = performance.now();
+      const one = pool
+        .request({
+          path: origin.pathname + origin.search,
+          method: options.method ?? 'GET',
+          headers: options.headers,
+          body: options.body,
+        })
+        .then(async (response) => {
+          await response.body.dump();
+          latencies.push(performance.now() - begun);
+          statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+          if (response.statusCode < 200 || response.statusCode > 299) non2xx += 1;
+        })
+        .catch(() => {
+          errors += 1;
+        })
+        .finally(() => inFlight.delete(one));
+      inFlight.add(one);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool.close();
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    round(latencies[Math.floor(q * (latencies.length - 1))] ?? 0, 3);
+  return {
+    requestsPerSecond: (latencies.length * 1000) / (performance.now() - started),
+    p50: at(0.5),
+    p99: at(0.99),
+    total: latencies.length,
+    non2xx,
+    errors,
+    statuses,
+    perSecond: [],
+  };
+}
+
+/** A database of its own for one benchmark run, dropped at the end. */
+export async function freshDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `keyward_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * Statements a database has run, from PostgreSQL's own statistics: committed and rolled-back
+ * transactions (every statement outside an explicit transaction is one). Statistics reach
+ * `pg_stat_database` within a second of each backend going idle, hence the wait.
+ */
+export async function statementsRun(databaseUrl: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1);
+    const rows = await client.query<{ n: string }>(
+      'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1',
+      [name],
+    );
+    // This reading's own session adds one transaction; it is subtracted by the caller's delta.
+    return Number(rows.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function countRows(
+  databaseUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const rows = await client.query<{ n: string }>(sql, params);
+    return Number(rows.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resident memory of a process, in MiB, from /proc. */
+export function residentMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+export interface Upstream {
+  url: string;
+  env: Record<string, string>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The fake providers in a process of their own, so the load generator and the upstream do not
+ * share one event loop (they would in-process, and every figure would carry that noise).
+ */
+export async function startUpstreamProcess(): Promise<Upstream> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'upstream-process.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = await new Promise<{ url: string; env: Record<string, string> }>(
+    (resolve, reject) => {
+      let buffered = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const line = buffered.split('\n').find((l) => l.startsWith('READY '));
+        if (line) {
+          resolve(JSON.parse(line.slice(6)) as { url: string; env: Record<string, string> });
+        }
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`the fake upstream exited with ${String(code)}`));
+      });
+    },
+  );
+  return {
+    ...ready,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface Deployment {
+  databaseUrl: string;
+  redisUrl: string;
+  upstream: Upstream;
+}
+
+/** An API process of the benchmark deployment; replicas share the Redis prefix. */
+export async function startReplica(
+  deployment: Deployment,
+  env: Record<string, string | undefined> = {},
+): Promise<ApiProcess> {
+  return startApi({
+    env: {
+      DATABASE_URL: deployment.databaseUrl,
+      REDIS_URL: deployment.redisUrl,
+      REDIS_KEY_PREFIX: 'bench:',
+      LOG_LEVEL: 'warn',
+      ...deployment.upstream.env,
+      ...env,
+    },
+    startTimeoutMs: 60_000,
+  });
+}
+
+export interface BenchUser {
+  accessToken: string;
+  key: string;
+  keyId: string;
+}
+
+/** A user with an OpenAI credential at the fake upstream and a key, as a real deployment has. */
+export async function benchUser(
+  api: ApiProcess,
+  keyBody: Record<string, unknown> = {},
+): Promise<BenchUser> {
+  const user = await signUp(api.url, 'bench');
+  // Unlimited, so the free plan's monthly limits do not end a run early.
+  const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+  const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+    token: admin.accessToken,
+    body: { planId: 'enterprise' },
+  });
+  if (moved.status !== 200) throw new Error(`moving to the enterprise plan failed: ${moved.text}`);
+  const credential = await call(api.url, 'POST', '/api/provider-keys', {
+    token: user.accessToken,
+    body: { provider: 'openai', name: 'bench', apiKey: fakeKey('openai', 'good'), verify: true },
+  });
+  if (credential.status !== 201) throw new Error(`adding a credential failed: ${credential.text}`);
+  const key = await createKey(api.url, user.accessToken, {
+    name: 'bench',
+    rateLimit: { limit: 10_000, windowSeconds: 1 },
+    ...keyBody,
+  });
+  return { accessToken: user.accessToken, key: key.key, keyId: key.id };
+}
+
+export const chatBody = JSON.stringify({
+  model: 'openai/gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say something short about keys.' }],
+  max_tokens: 16,
+});
+
+export const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

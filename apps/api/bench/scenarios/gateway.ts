@@ -1,0 +1,154 @@
+import { Client } from 'undici';
+import type { ApiProcess } from '../../test/support/api-process.js';
+import { fakeKey } from '../../test/support/fake-upstream.js';
+import { withKey } from '../../test/support/keys.js';
+import {
+  benchUser,
+  chatBody,
+  load,
+  round,
+  steadyLoad,
+  type BenchSettings,
+  type LoadResult,
+  type ScenarioResult,
+  type Upstream,
+} from '../harness.js';
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A steady rate both paths sustain, so latency shows work added rather than queueing. */
+const STEADY_RATE = 200;
+const TTFB_SAMPLES = 200;
+
+/**
+ * 2. What the gateway adds: the same chat completion through Keyward and straight to the fake
+ * upstream, at a steady rate over 50 connections, at full speed, and the time to the first byte
+ * of a streamed answer.
+ */
+export async function gatewayOverhead(
+  api: ApiProcess,
+  upstream: Upstream,
+  settings: BenchSettings,
+): Promise<ScenarioResult> {
+  const user = await benchUser(api);
+  const providerKey = fakeKey('openai', 'good');
+  const direct: Target = {
+    url: `${upstream.env.PROVIDER_OPENAI_BASE_URL ?? ''}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${providerKey}`, 'content-type': 'application/json' },
+    body: chatBody.replace('openai/gpt-4o-mini', 'gpt-4o-mini'),
+  };
+  const through: Target = {
+    url: `${api.url}/v1/chat/completions`,
+    headers: { ...withKey(user.key), 'content-type': 'application/json' },
+    body: chatBody,
+  };
+  const run = (target: Target, seconds = settings.seconds) =>
+    load({ ...target, method: 'POST', connections: settings.connections, seconds });
+  const steady = (target: Target) =>
+    steadyLoad({
+      ...target,
+      method: 'POST',
+      rate: STEADY_RATE,
+      seconds: settings.seconds,
+      connections: settings.connections,
+    });
+  await run(through, 2);
+  await run(direct, 2);
+  const steadyDirect = await steady(direct);
+  const steadyThrough = await steady(through);
+  const fullDirect = await run(direct);
+  const fullThrough = await run(through);
+
+  const ttfbDirect = await medianTtfb(direct.url, direct.headers, streamed(direct.body));
+  const ttfbThrough = await medianTtfb(through.url, through.headers, streamed(through.body));
+
+  const addedP50 = steadyThrough.p50 - steadyDirect.p50;
+  const addedP99 = steadyThrough.p99 - steadyDirect.p99;
+  const addedTtfb = ttfbThrough - ttfbDirect;
+  const failures = [steadyThrough, fullThrough].reduce((n, r) => n + r.non2xx + r.errors, 0);
+  return {
+    id: 2,
+    title: `Gateway overhead (chat completion via Keyward vs direct, ${settings.connections} connections)`,
+    figures: [
+      {
+        name: `${STEADY_RATE}/s p50 direct/via`,
+        value: pair(steadyDirect, steadyThrough, 'p50'),
+        unit: 'ms',
+      },
+      {
+        name: `${STEADY_RATE}/s p99 direct/via`,
+        value: pair(steadyDirect, steadyThrough, 'p99'),
+        unit: 'ms',
+      },
+      { name: 'added p50', value: round(addedP50), unit: 'ms' },
+      { name: 'added p99', value: round(addedP99), unit: 'ms' },
+      {
+        name: 'full speed req/s direct/via',
+        value: `${round(fullDirect.requestsPerSecond, 0)}/${round(fullThrough.requestsPerSecond, 0)}`,
+      },
+      {
+        name: 'full speed p50 direct/via',
+        value: pair(fullDirect, fullThrough, 'p50'),
+        unit: 'ms',
+      },
+      {
+        name: 'stream TTFB median direct/via',
+        value: `${round(ttfbDirect)}/${round(ttfbThrough)}`,
+        unit: 'ms',
+      },
+      { name: 'added TTFB', value: round(addedTtfb), unit: 'ms' },
+      { name: 'failed via Keyward', value: failures },
+    ],
+    target: 'added p50 <= 1 ms, added p99 <= 3 ms, added TTFB <= 1 ms',
+    met: addedP50 <= 1 && addedP99 <= 3 && addedTtfb <= 1 && failures === 0,
+    note:
+      'Steady-rate latency isolates the work Keyward adds; at full speed the load generator, ' +
+      'the API and the upstream share the machine cores, so queueing dominates those figures.',
+  };
+}
+
+function pair(direct: LoadResult, via: LoadResult, field: 'p50' | 'p99'): string {
+  return `${direct[field]}/${via[field]}`;
+}
+
+function streamed(body: string): string {
+  return JSON.stringify({ ...(JSON.parse(body) as Record<string, unknown>), stream: true });
+}
+
+/**
+ * Median time from sending a request to the first byte of its body, one request at a time over
+ * one keep-alive connection (undici, the client the gateway itself uses upstream).
+ */
+async function medianTtfb(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<number> {
+  const target = new URL(url);
+  const client = new Client(target.origin);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < TTFB_SAMPLES; i++) {
+      const started = performance.now();
+      const response = await client.request({
+        path: target.pathname,
+        method: 'POST',
+        headers,
+        body,
+      });
+      let first = 0;
+      for await (const chunk of response.body) {
+        if (first === 0 && (chunk as Buffer).length > 0) first = performance.now() - started;
+      }
+      samples.push(first);
+    }
+  } finally {
+    await client.close();
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? 0;
+}

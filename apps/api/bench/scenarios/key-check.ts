@@ -1,0 +1,42 @@
+import type { ApiProcess } from '../../test/support/api-process.js';
+import { withKey } from '../../test/support/keys.js';
+import {
+  benchUser,
+  load,
+  ratio,
+  round,
+  type BenchSettings,
+  type ScenarioResult,
+} from '../harness.js';
+
+/**
+ * 1. What a key check costs: an authenticated `GET /v1/models` (key lookup, rate limit, usage
+ * event, model list) against the same server's unauthenticated liveness route, which does no I/O.
+ */
+export async function keyCheckOverhead(
+  api: ApiProcess,
+  settings: BenchSettings,
+): Promise<ScenarioResult> {
+  const user = await benchUser(api);
+  const common = { connections: settings.connections, seconds: settings.seconds };
+  // Warm both paths (key cache, connection pools, JIT) before measuring.
+  await load({ ...common, url: `${api.url}/v1/models`, headers: withKey(user.key), seconds: 2 });
+  const health = await load({ ...common, url: `${api.url}/api/health/live` });
+  const models = await load({ ...common, url: `${api.url}/v1/models`, headers: withKey(user.key) });
+  const throughput = ratio(models.requestsPerSecond, health.requestsPerSecond);
+  return {
+    id: 1,
+    title: 'Key-check overhead (GET /v1/models vs GET /api/health/live)',
+    figures: [
+      { name: 'health req/s', value: round(health.requestsPerSecond, 0) },
+      { name: '/v1/models req/s', value: round(models.requestsPerSecond, 0) },
+      { name: 'throughput ratio', value: round(throughput) },
+      { name: 'health p50/p99', value: `${health.p50}/${health.p99}`, unit: 'ms' },
+      { name: '/v1/models p50/p99', value: `${models.p50}/${models.p99}`, unit: 'ms' },
+      { name: 'non-2xx', value: health.non2xx + models.non2xx },
+    ],
+    target: 'ratio >= 0.90',
+    met: throughput >= 0.9 && models.non2xx === 0,
+    note: 'The liveness route does no I/O, so the ratio is the whole price of a guarded call.',
+  };
+}

@@ -1,0 +1,122 @@
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
+import { withKey } from '../../test/support/keys.js';
+import {
+  benchUser,
+  countRows,
+  load,
+  ratio,
+  round,
+  startReplica,
+  statementsRun,
+  type BenchSettings,
+  type Deployment,
+  type ScenarioResult,
+} from '../harness.js';
+
+const DURABILITY_REQUESTS = 5_000;
+const OUTAGE_MS = 5_000;
+
+/**
+ * 6. Usage recording: throughput of a guarded route with recording on and off, the database
+ * statements per 1,000 guarded requests, and N requests giving N stored events, also when the
+ * database goes away for 5 s mid-run (the connection is cut at a TCP relay, which is what the API
+ * sees of a stopped server, without stopping the server other processes share).
+ */
+export async function usageRecording(
+  deployment: Deployment,
+  settings: BenchSettings,
+): Promise<ScenarioResult> {
+  const measure = async (recording: boolean) => {
+    const api = await startReplica(deployment, { USAGE_RECORDING: recording ? 'on' : 'off' });
+    try {
+      const user = await benchUser(api);
+      const target = { url: `${api.url}/v1/models`, headers: withKey(user.key) };
+      await load({ ...target, connections: settings.connections, seconds: 2 });
+      const before = await statementsRun(deployment.databaseUrl);
+      const result = await load({
+        ...target,
+        connections: settings.connections,
+        seconds: settings.seconds,
+      });
+      const statements = (await statementsRun(deployment.databaseUrl)) - before;
+      return { result, statements };
+    } finally {
+      await api.stop();
+    }
+  };
+  const off = await measure(false);
+  const on = await measure(true);
+  const throughput = ratio(on.result.requestsPerSecond, off.result.requestsPerSecond);
+  const perThousand = (on.statements / on.result.total) * 1000;
+
+  const counted = await durability(deployment, false);
+  const countedThroughOutage = await durability(deployment, true);
+  return {
+    id: 6,
+    title: 'Usage recording (GET /v1/models, recording on vs off)',
+    figures: [
+      {
+        name: 'req/s off/on',
+        value: `${round(off.result.requestsPerSecond, 0)}/${round(on.result.requestsPerSecond, 0)}`,
+      },
+      { name: 'throughput ratio', value: round(throughput) },
+      { name: 'statements per 1,000 requests', value: round(perThousand) },
+      { name: 'stored / sent', value: `${counted.stored}/${counted.sent}` },
+      {
+        name: `stored / sent, ${OUTAGE_MS / 1000} s outage`,
+        value: `${countedThroughOutage.stored}/${countedThroughOutage.sent}`,
+      },
+    ],
+    target: 'ratio >= 0.97, <= 1 statement per 1,000, N of N stored with and without an outage',
+    met:
+      throughput >= 0.97 &&
+      perThousand <= 1 &&
+      counted.stored === counted.sent &&
+      countedThroughOutage.stored === countedThroughOutage.sent,
+    note: 'The statements include every query of the run (key lookups, activity, usage).',
+  };
+
+  async function durability(deployment: Deployment, outage: boolean) {
+    const database = new URL(deployment.databaseUrl);
+    const proxy = await startTcpProxy(database.hostname, Number(database.port || 5432));
+    const viaProxy = new URL(database.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const api = await startReplica({ ...deployment, databaseUrl: viaProxy.href });
+    try {
+      const user = await benchUser(api);
+      const run = load({
+        url: `${api.url}/v1/whoami`,
+        headers: withKey(user.key),
+        connections: settings.connections,
+        amount: DURABILITY_REQUESTS,
+      });
+      if (outage) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        proxy.interrupt();
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+        proxy.resume();
+      }
+      const result = await run;
+      // Only answers from a verified key are guarded requests (a key check that needed the
+      // database during the outage is refused with 503 and is not usage).
+      const sent = result.statuses['200'] ?? 0;
+      // Events are written in the background; wait for the buffer to drain (backoff included).
+      const deadline = Date.now() + 60_000;
+      let stored = 0;
+      while (Date.now() < deadline) {
+        stored = await countRows(
+          deployment.databaseUrl,
+          'SELECT count(*) AS n FROM usage_events WHERE key_id = $1',
+          [user.keyId],
+        );
+        if (stored >= sent) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return { sent, stored, refused: result.total - sent };
+    } finally {
+      await api.stop();
+      await proxy.stop();
+    }
+  }
+}
