@@ -17,6 +17,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { UsageRecordingModule } from './usage/usage-recording.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -42,6 +43,7 @@ export class AppModule {
         LeaksModule,
         ProvidersModule,
         GatewayModule,
+        UsageModule,
         HealthModule,
         MetricsModule,
       ],

@@ -119,6 +119,7 @@ export const envSchema = z.object({
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
   USAGE_BUFFER_MAX_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
+  USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   // Alerts and webhooks
   ALERT_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   WEBHOOK_POLL_MS: z.coerce
