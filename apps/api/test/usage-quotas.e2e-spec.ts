@@ -189,10 +189,10 @@ describe('usage, plans and quotas', () => {
         call<Page<NotificationResponse>>(api.url, 'GET', '/api/notifications?pageSize=50', {
           token: user.accessToken,
         }),
-      (r) => r.body.items.filter((n) => n.kind === 'quota.threshold').length >= 3,
+      (r) => r.body.items.filter((n) => n.kind === 'quota_threshold').length >= 3,
     );
     const thresholds = alerts.body.items
-      .filter((n) => n.kind === 'quota.threshold')
+      .filter((n) => n.kind === 'quota_threshold')
       .map((n) => n.data.threshold)
       .sort((a, b) => Number(a) - Number(b));
     expect(thresholds).toEqual([50, 80, 100]);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { NotificationKind } from '@keyward/shared';
 import type { JsonObject } from '../database/json.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 
@@ -21,7 +22,7 @@ export class AlertsService {
 
   async fireOnce(
     mark: AlertMark,
-    notification: { kind: string; title: string; body: string; data?: JsonObject },
+    notification: { kind: NotificationKind; title: string; body: string; data?: JsonObject },
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(

@@ -71,6 +71,20 @@ export interface AppConfig {
     /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
     bufferMaxEvents: number;
   };
+  alerts: {
+    /** How often the scheduled alert rules run; 0 turns the job off. */
+    checkIntervalSeconds: number;
+  };
+  webhooks: {
+    /** How often due deliveries are looked for; 0 turns the dispatcher off. */
+    pollMs: number;
+    timeoutMs: number;
+    /** The first retry waits this long, each later one twice as long as the one before. */
+    retryBaseMs: number;
+    maxAttempts: number;
+    /** Operator allow-list: lets webhook URLs reach loopback and private networks. */
+    allowPrivateNetworks: boolean;
+  };
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -183,6 +197,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
       flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
       bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
+    },
+    alerts: { checkIntervalSeconds: env.ALERT_CHECK_INTERVAL_SECONDS },
+    webhooks: {
+      pollMs: env.WEBHOOK_POLL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     },
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,

@@ -112,6 +112,17 @@ export const envSchema = z.object({
   USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   USAGE_FLUSH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   USAGE_BUFFER_MAX_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(200_000),
+  // Alerts and webhooks
+  ALERT_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  WEBHOOK_POLL_MS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || (value >= 50 && value <= 600_000), 'must be 0 or 50-600000')
+    .default(2_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { NotificationResponse, Page } from '@keyward/shared';
+import type { NotificationKind, NotificationResponse, Page } from '@keyward/shared';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { notFound } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
@@ -9,7 +9,7 @@ import { Notification } from './notification.entity.js';
 
 export interface NewNotification {
   userId: string;
-  kind: string;
+  kind: NotificationKind;
   title: string;
   body: string;
   data?: JsonObject;
@@ -19,18 +19,28 @@ export interface NewNotification {
 export class NotificationsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Written inside the caller's transaction, beside the change it reports. */
+  /**
+   * Written inside the caller's transaction, beside the change it reports. When the owner has a
+   * webhook, its delivery row (the outbox) is written in the same transaction, so a notification
+   * is never committed without its delivery nor delivered without being committed.
+   */
   async record(manager: EntityManager, notification: NewNotification): Promise<void> {
+    const id = newId('ntf');
     await manager.query(
       `INSERT INTO notifications (id, user_id, kind, title, body, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
       [
-        newId('ntf'),
+        id,
         notification.userId,
         notification.kind,
         notification.title,
         notification.body,
         JSON.stringify(notification.data ?? {}),
       ],
+    );
+    await manager.query(
+      `INSERT INTO webhook_deliveries (id, notification_id, user_id)
+       SELECT $1, $2, user_id FROM webhooks WHERE user_id = $3`,
+      [newId('whd'), id, notification.userId],
     );
   }
 

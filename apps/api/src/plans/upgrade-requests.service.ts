@@ -141,7 +141,7 @@ export class UpgradeRequestsService {
       });
       await this.notifications.record(manager, {
         userId: row.user_id,
-        kind: 'plan.upgrade_decided',
+        kind: 'plan_upgrade_decided',
         title:
           body.status === 'approved'
             ? `You are now on the ${row.to_plan_id} plan`

@@ -63,7 +63,7 @@ export class QuotaAlerts {
         threshold,
       },
       {
-        kind: counter === 'budget' ? 'budget.threshold' : 'quota.threshold',
+        kind: counter === 'budget' ? 'budget_threshold' : 'quota_threshold',
         title: reached ? `Used up: ${what}` : `You have used ${what}`,
         body: reached
           ? `Requests are refused with 429 until ${period.end.toISOString().slice(0, 10)}.`

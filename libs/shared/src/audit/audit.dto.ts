@@ -25,6 +25,9 @@ export const AUDIT_ACTIONS = [
   'plan.upgrade_request',
   'plan.upgrade_approved',
   'plan.upgrade_declined',
+  'webhook.set',
+  'webhook.remove',
+  'webhook.secret_rotate',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -12,6 +12,8 @@ export const SCOPE_CATALOGUE = {
   'providers:write': 'Add, test, replace and delete provider credentials.',
   'audit:read': 'Read the audit log.',
   'notifications:read': 'Read and mark notifications.',
+  'webhooks:read': 'Read the notification webhook and its recent deliveries (never its secret).',
+  'webhooks:write': 'Set, test and remove the notification webhook, and rotate its signing secret.',
   'plan:write': 'Ask for a different plan (upgrade requests).',
   'admin:users': 'Manage users, roles and plans (admins only).',
 } as const;
@@ -31,6 +33,7 @@ export const SCOPE_PRESETS = {
     'providers:read',
     'audit:read',
     'notifications:read',
+    'webhooks:read',
   ],
   generate_only: ['models:read', 'generate'],
   full_access: SCOPES.filter((scope) => !ADMIN_SCOPES.includes(scope)),

@@ -49,3 +49,12 @@ export interface WebhookPayload {
   data: Record<string, unknown>;
   createdAt: string;
 }
+
+/** The answer of `POST /api/settings/webhook/test`: one signed `webhook_test` POST, not retried. */
+export interface WebhookTestResponse {
+  delivered: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  httpStatus: number | null;
+  /** Why it was not delivered, for people; null when delivered. */
+  error: string | null;
+}

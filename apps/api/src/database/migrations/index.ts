@@ -2,6 +2,7 @@ import { UsersAndSessions1795319615000 } from './1795319615000-users-and-session
 import { ApiKeysAndAudit1795321598000 } from './1795321598000-api-keys-and-audit.js';
 import { ProviderVault1795322849000 } from './1795322849000-provider-vault.js';
 import { UsagePlansAlerts1795400000000 } from './1795400000000-usage-plans-alerts.js';
+import { AlertsWebhooks1795500000000 } from './1795500000000-alerts-webhooks.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ApiKeysAndAudit1795321598000,
   ProviderVault1795322849000,
   UsagePlansAlerts1795400000000,
+  AlertsWebhooks1795500000000,
 ];
