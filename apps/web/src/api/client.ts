@@ -23,6 +23,7 @@ import type {
   UsageEventSort,
   UsageSummaryResponse,
   WebhookResponse,
+  WebhookTestResponse,
   WebhookWithSecretResponse,
   Page,
   ProviderInfo,
@@ -405,7 +406,7 @@ export const api = {
     rotateSecret: (): Promise<WebhookWithSecretResponse> =>
       request('POST', '/api/settings/webhook/rotate-secret'),
 
-    test: (): Promise<unknown> => request('POST', '/api/settings/webhook/test'),
+    test: (): Promise<WebhookTestResponse> => request('POST', '/api/settings/webhook/test'),
   },
 
   plans: {
