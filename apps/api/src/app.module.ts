@@ -15,6 +15,7 @@ import { ProvidersModule } from './providers/providers.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsageRecordingModule } from './usage/usage-recording.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         LeaksModule,
         ProvidersModule,
         GatewayModule,
+        UsageModule,
         HealthModule,
       ],
     };

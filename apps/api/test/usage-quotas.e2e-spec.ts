@@ -8,6 +8,7 @@ import {
   type UsageSummaryResponse,
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
@@ -229,6 +230,8 @@ describe('usage, plans and quotas', () => {
         USAGE_FLUSH_INTERVAL_MS: '60000',
         KEY_ACTIVITY_FLUSH_MS: '60000',
       },
+      // The embedded database is read after the process exits, so its directory must outlive it.
+      cleanup: false,
     });
     const user = await gatewayUser(lazy, { openai: 'good' });
     for (let i = 0; i < 5; i++) {
@@ -245,6 +248,7 @@ describe('usage, plans and quotas', () => {
       [user.keyId],
     );
     expect(Number(rows[0]?.requests)).toBe(5);
+    rmSync(lazy.dataDir, { recursive: true, force: true });
   });
 
   it('loses no event when the database goes away for a few seconds under load', async () => {

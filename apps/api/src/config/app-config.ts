@@ -70,6 +70,8 @@ export interface AppConfig {
     flushBatchSize: number;
     /** Beyond this many unwritten events (a long database outage) the oldest are dropped. */
     bufferMaxEvents: number;
+    /** Raw events older than this are purged daily; the daily rollups stay. */
+    retentionDays: number;
   };
   alerts: {
     /** How often the scheduled alert rules run; 0 turns the job off. */
@@ -197,6 +199,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
       flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
       bufferMaxEvents: env.USAGE_BUFFER_MAX_EVENTS,
+      retentionDays: env.USAGE_RETENTION_DAYS,
     },
     alerts: { checkIntervalSeconds: env.ALERT_CHECK_INTERVAL_SECONDS },
     webhooks: {

@@ -123,6 +123,7 @@ export const envSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   WEB_DIST_DIR: z.string().trim().min(1).optional(),
 });
 

@@ -194,3 +194,14 @@ export interface KeyUsageResponse {
   plan: PlanUse;
   rateLimit: { limit: number; windowSeconds: number };
 }
+
+/** The longest time range one CSV export may cover. */
+export const USAGE_EXPORT_MAX_DAYS = 366;
+
+/** `GET /api/api-keys/:id/usage`: one key's totals over the days, and a point for every day. */
+export interface ApiKeyUsageResponse {
+  keyId: string;
+  days: number;
+  totals: UsageTotals;
+  points: UsageDailyPoint[];
+}

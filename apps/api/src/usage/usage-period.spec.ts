@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals';
+import { AppException } from '../common/app.exception.js';
+import { dayWindow, timeRange, utcDay } from './usage-period.js';
+
+describe('dayWindow', () => {
+  it('covers the last N UTC days, today included, oldest first', () => {
+    const window = dayWindow(7, new Date('2026-03-03T23:59:59.999Z'));
+    expect(window.days).toEqual([
+      '2026-02-25',
+      '2026-02-26',
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+      '2026-03-02',
+      '2026-03-03',
+    ]);
+    expect(window.first).toBe('2026-02-25');
+    expect(window.last).toBe('2026-03-03');
+  });
+
+  it('uses UTC days whatever the time of day', () => {
+    expect(dayWindow(1, new Date('2026-01-01T00:00:00.000Z')).days).toEqual(['2026-01-01']);
+    expect(dayWindow(2, new Date('2024-03-01T12:00:00.000Z')).days).toEqual([
+      '2024-02-29',
+      '2024-03-01',
+    ]);
+  });
+
+  it('spans a year boundary', () => {
+    const window = dayWindow(90, new Date('2026-01-15T08:00:00.000Z'));
+    expect(window.days).toHaveLength(90);
+    expect(window.first).toBe('2025-10-18');
+    expect(new Set(window.days).size).toBe(90);
+  });
+});
+
+describe('utcDay', () => {
+  it('is the UTC calendar day', () => {
+    expect(utcDay(new Date('2026-05-31T23:30:00.000-02:00'))).toBe('2026-06-01');
+  });
+});
+
+describe('timeRange', () => {
+  const codeOf = (run: () => unknown): string | undefined => {
+    try {
+      run();
+    } catch (error) {
+      return error instanceof AppException ? `${error.statusCode} ${error.code}` : 'other';
+    }
+    return undefined;
+  };
+
+  it('accepts open ends and an ordered pair', () => {
+    expect(timeRange(undefined, undefined)).toEqual({ from: null, to: null });
+    expect(timeRange('2026-01-01T00:00:00Z', undefined).from?.toISOString()).toBe(
+      '2026-01-01T00:00:00.000Z',
+    );
+    expect(timeRange('2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z').to?.toISOString()).toBe(
+      '2026-01-02T00:00:00.000Z',
+    );
+  });
+
+  it('refuses from at or after to', () => {
+    expect(codeOf(() => timeRange('2026-01-02', '2026-01-01'))).toBe('400 validation_failed');
+    expect(codeOf(() => timeRange('2026-01-01', '2026-01-01'))).toBe('400 validation_failed');
+  });
+
+  it('bounds the span when asked', () => {
+    expect(codeOf(() => timeRange('2025-01-01', '2026-01-02', 366))).toBeUndefined();
+    expect(codeOf(() => timeRange('2025-01-01', '2026-01-03', 366))).toBe('400 validation_failed');
+  });
+});

@@ -1,0 +1,104 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+const DAY_MS = 86_400_000;
+/** Rows per delete: short transactions that never hold many locks or stall the writers. */
+const PURGE_BATCH = 5_000;
+/** A breather between batches, so a large first purge leaves room for the request path. */
+const BATCH_PAUSE_MS = 50;
+const START_DELAY_MS = 2_000;
+/** One replica purges at a time; the others find the lock taken and leave it to that one. */
+const JOB_LOCK_ID = 0x75737072; // "uspr"
+
+/**
+ * Deletes raw usage events older than USAGE_RETENTION_DAYS, once a day and shortly after start.
+ * The daily rollups are kept, so analytics over older days stay whole; only the event list and
+ * the CSV export stop reaching back past the retention period.
+ */
+@Injectable()
+export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(UsageRetentionJob.name);
+  private timer: NodeJS.Timeout | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.runOnce(), DAY_MS);
+    this.timer.unref();
+    this.startTimer = setTimeout(() => void this.runOnce(), START_DELAY_MS);
+    this.startTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // A run stops between batches, so shutdown waits for one delete at most.
+    this.stopping = true;
+    clearInterval(this.timer);
+    clearTimeout(this.startTimer);
+    await this.running;
+  }
+
+  /** Purges what fell out of the retention period; returns how many events went. */
+  runOnce(now = new Date()): Promise<number> {
+    this.running ??= this.purge(now)
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'Usage retention purge failed');
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async purge(now: Date): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.usageRecording.retentionDays * DAY_MS);
+    let purged = 0;
+    while (!this.isStopping()) {
+      // The lock is taken per batch transaction and released with it, so a replica that dies
+      // mid-purge never leaves it held.
+      const deleted = await this.dataSource.transaction(async (manager) => {
+        const [lock] = await manager.query<{ locked: boolean }[]>(
+          'SELECT pg_try_advisory_xact_lock($1) AS locked',
+          [JOB_LOCK_ID],
+        );
+        if (!lock?.locked) return null;
+        const [row] = await manager.query<{ deleted: string }[]>(
+          `WITH gone AS (
+             DELETE FROM usage_events WHERE id IN (
+               SELECT id FROM usage_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT ${PURGE_BATCH})
+             RETURNING 1)
+           SELECT count(*) AS deleted FROM gone`,
+          [cutoff],
+        );
+        return Number(row?.deleted ?? 0);
+      });
+      if (deleted === null) break;
+      purged += deleted;
+      if (deleted < PURGE_BATCH) break;
+      await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
+    }
+    if (purged > 0) {
+      this.logger.log(`Purged ${purged} usage events from before ${cutoff.toISOString()}`);
+    }
+    return purged;
+  }
+
+  /** A method, not a field read, so each batch sees a shutdown that began meanwhile. */
+  private isStopping(): boolean {
+    return this.stopping;
+  }
+}
