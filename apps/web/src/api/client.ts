@@ -1,5 +1,6 @@
 import type {
   ApiKeyResponse,
+  ApiKeyUsageResponse,
   ApiKeyStatus,
   AuditEventResponse,
   AuditVerifyResponse,
@@ -380,7 +381,7 @@ export const api = {
     exportCsv: ({ from, to, keyId }: UsageExportParams): Promise<Blob> =>
       download(`/api/usage/export.csv${queryString({ from, to, keyId })}`),
 
-    forKey: (id: string, days: number): Promise<UsageDailyResponse> =>
+    forKey: (id: string, days: number): Promise<ApiKeyUsageResponse> =>
       request('GET', `${keyPath(id)}/usage${queryString({ days })}`),
   },
 

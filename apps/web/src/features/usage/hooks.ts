@@ -1,4 +1,5 @@
 import type {
+  ApiKeyUsageResponse,
   Page,
   UsageBreakdownResponse,
   UsageDailyResponse,
@@ -76,7 +77,7 @@ export function useUsageEvents(
 export function useKeyUsage(
   id: string,
   days: number,
-): UseQueryResult<UsageDailyResponse, ApiError> {
+): UseQueryResult<ApiKeyUsageResponse, ApiError> {
   return useQuery({
     queryKey: usageQueryKeys.forKey(id, days),
     queryFn: () => api.usage.forKey(id, days),
