@@ -43,7 +43,7 @@ export function EventFilters({
           id={`${id}-route`}
           className="input"
           list={`${id}-routes`}
-          placeholder="/v1/chat/completions"
+          placeholder="POST /v1/chat/completions"
           value={draft.route}
           onChange={(event) => {
             setDraft({ ...draft, route: event.target.value });

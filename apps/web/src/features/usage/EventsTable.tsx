@@ -110,9 +110,8 @@ export function EventsTable({
                   {keyNames.get(event.keyId) ?? <span className="mono">{event.keyId}</span>}
                 </td>
                 <td data-label="Route">
-                  <span className="mono event-route">
-                    <span className="muted">{event.method}</span> {event.route}
-                  </span>
+                  {/* The route name already starts with its method: "POST /v1/chat/completions". */}
+                  <span className="mono event-route">{event.route}</span>
                 </td>
                 <td data-label="Model">
                   {event.model ? (
