@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -17,6 +18,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { UsageRecordingModule } from './usage/usage-recording.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -30,6 +32,8 @@ export class AppModule {
         RateLimitModule,
         AuditModule,
         NotificationsModule,
+        AlertsModule,
+        WebhooksModule,
         PlansModule,
         UsageRecordingModule,
         KeysModule,

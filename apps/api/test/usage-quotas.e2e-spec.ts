@@ -266,10 +266,10 @@ describe('usage, plans and quotas', () => {
     });
     try {
       const user = await gatewayUser(
-      flaky,
-      { openai: 'good' },
-      { rateLimit: { limit: 10_000, windowSeconds: 1 } },
-    );
+        flaky,
+        { openai: 'good' },
+        { rateLimit: { limit: 10_000, windowSeconds: 1 } },
+      );
       const whoami = () =>
         call(flaky.url, 'GET', '/v1/whoami', { headers: withKey(user.key) }).then((r) => r.status);
       let sent = 0;

@@ -33,7 +33,11 @@ export class UsageAnalyticsService {
     private readonly plans: PlansService,
   ) {}
 
-  async summary(userId: string, days = DEFAULT_DAYS, now = new Date()): Promise<UsageSummaryResponse> {
+  async summary(
+    userId: string,
+    days = DEFAULT_DAYS,
+    now = new Date(),
+  ): Promise<UsageSummaryResponse> {
     const window = dayWindow(days, now);
     const [row] = await this.dataSource.query<TotalsRow[]>(
       `SELECT ${TOTALS_SQL} FROM usage_daily WHERE user_id = $1 AND day BETWEEN $2::date AND $3::date`,

@@ -137,7 +137,12 @@ export class UsageEventsService {
         where.parameters,
       ),
     ]);
-    return { items: rows.map(toEventResponse), page, pageSize, total: Number(counted[0]?.total ?? 0) };
+    return {
+      items: rows.map(toEventResponse),
+      page,
+      pageSize,
+      total: Number(counted[0]?.total ?? 0),
+    };
   }
 
   /**
@@ -175,7 +180,11 @@ export class UsageEventsService {
       where.add((p) => `occurred_at < ${p}`, to);
       if (keyId !== undefined) where.add((p) => `key_id = ${p}`, keyId);
       if (after) {
-        where.add((time, id) => `(occurred_at, id) > (${time}::timestamptz, ${id})`, after.time, after.id);
+        where.add(
+          (time, id) => `(occurred_at, id) > (${time}::timestamptz, ${id})`,
+          after.time,
+          after.id,
+        );
       }
       const rows = await this.dataSource.query<(EventRow & { cursor: string })[]>(
         `SELECT ${EVENT_COLUMNS}, occurred_at::text AS cursor FROM usage_events WHERE ${where.sql}
@@ -232,6 +241,9 @@ function toEventResponse(row: EventRow): UsageEventResponse {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     errorCode: row.error_code,
-    attempts: typeof row.attempts === 'string' ? (JSON.parse(row.attempts) as UsageAttempt[]) : row.attempts,
+    attempts:
+      typeof row.attempts === 'string'
+        ? (JSON.parse(row.attempts) as UsageAttempt[])
+        : row.attempts,
   };
 }

@@ -59,7 +59,13 @@ describe('webhook address policy', () => {
   });
 
   it('accepts public addresses, and nothing that is not an address', () => {
-    for (const address of ['8.8.8.8', '93.184.215.14', '172.32.0.1', '100.128.0.1', '2606:4700::1']) {
+    for (const address of [
+      '8.8.8.8',
+      '93.184.215.14',
+      '172.32.0.1',
+      '100.128.0.1',
+      '2606:4700::1',
+    ]) {
       expect([address, isPublicAddress(address)]).toEqual([address, true]);
     }
     expect(isPublicAddress('example.com')).toBe(false);

@@ -79,6 +79,13 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     // Off unless a test turns it on: in a shared test database, every process's job would
     // otherwise check every other test's credentials against its own fake upstream.
     PROVIDER_REVERIFY_INTERVAL_MINUTES: '0',
+    // Likewise for the scheduled alert rules and the webhook dispatcher: a test that needs them
+    // turns them on, so no process delivers or alerts for another test's users.
+    ALERT_CHECK_INTERVAL_SECONDS: '0',
+    WEBHOOK_POLL_MS: '0',
+    // Test receivers listen on 127.0.0.1; the refusal of private addresses is tested by starting
+    // an API with this set to false.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   });
   if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;

@@ -1,0 +1,166 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import {
+  ERROR_RATE_MIN_REQUESTS,
+  ERROR_RATE_PERCENT,
+  errorRateExceeded,
+  errorRatePeriod,
+  KEY_EXPIRY_WARNING_DAYS,
+} from './alert-rules.js';
+import { AlertsService } from './alerts.service.js';
+
+const START_DELAY_MS = 1_000;
+/** Only one replica runs the rules at a time. */
+const JOB_LOCK_ID = 0x616c7274; // "alrt"
+
+interface ExpiringKeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  expires_at: Date | string;
+}
+
+interface ErrorRateRow {
+  user_id: string;
+  requests: number | string;
+  failures: number | string;
+}
+
+/**
+ * The alert rules that depend on time rather than on a request: keys about to expire and error
+ * rates. Thresholds that a request crosses (quotas, budgets), a credential turning invalid and a
+ * leaked key are announced where they happen. Every alert goes through `fireOnce`, so running
+ * the rules again, or on several replicas, never repeats one.
+ */
+@Injectable()
+export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(AlertsJob.name);
+  private timer: NodeJS.Timeout | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly alerts: AlertsService,
+  ) {}
+
+  onModuleInit(): void {
+    const seconds = this.config.alerts.checkIntervalSeconds;
+    if (seconds === 0) return;
+    this.timer = setInterval(() => void this.runOnce(), seconds * 1000);
+    this.timer.unref();
+    this.startTimer = setTimeout(() => void this.runOnce(), START_DELAY_MS);
+    this.startTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    clearTimeout(this.startTimer);
+    await this.running;
+  }
+
+  /** Runs every rule once; returns how many alerts were fired. */
+  runOnce(): Promise<number> {
+    this.running ??= this.checkAll()
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'Alert checks failed');
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async checkAll(): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        JOB_LOCK_ID,
+      ])) as { locked: boolean }[];
+      if (!lock?.locked) return 0;
+      try {
+        return (await this.expiringKeys()) + (await this.errorRates());
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [JOB_LOCK_ID]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Once per key and expiry: a key whose expiry is moved later is announced again. */
+  private async expiringKeys(): Promise<number> {
+    const rows: ExpiringKeyRow[] = await this.dataSource.query(
+      `SELECT id, user_id, name, expires_at FROM api_keys
+       WHERE revoked_at IS NULL AND expires_at > now()
+         AND expires_at <= now() + make_interval(days => $1)`,
+      [KEY_EXPIRY_WARNING_DAYS],
+    );
+    let fired = 0;
+    for (const row of rows) {
+      const expiresAt = new Date(row.expires_at).toISOString();
+      const days = Math.max(1, Math.ceil((Date.parse(expiresAt) - Date.now()) / 86_400_000));
+      const sent = await this.alerts.fireOnce(
+        {
+          userId: row.user_id,
+          subject: `key.expiring:${row.id}`,
+          period: expiresAt,
+          threshold: KEY_EXPIRY_WARNING_DAYS,
+        },
+        {
+          kind: 'key_expiring',
+          title: `API key "${row.name}" expires in ${days} day${days === 1 ? '' : 's'}`,
+          body: `It stops working on ${expiresAt.slice(0, 10)}. Create a replacement and move your applications to it, or extend its expiry.`,
+          data: { keyId: row.id, expiresAt },
+        },
+      );
+      if (sent) fired += 1;
+    }
+    return fired;
+  }
+
+  /**
+   * From the raw events of the last hour (a range scan of the time index: an hour of events, not
+   * the table); once per user per UTC day, so an outage that lasts all afternoon is one alert.
+   */
+  private async errorRates(): Promise<number> {
+    const rows: ErrorRateRow[] = await this.dataSource.query(
+      `SELECT user_id, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS failures
+       FROM usage_events
+       WHERE occurred_at >= now() - interval '1 hour'
+       GROUP BY user_id
+       HAVING count(*) >= $1 AND count(*) FILTER (WHERE NOT success) * 100 > $2 * count(*)`,
+      [ERROR_RATE_MIN_REQUESTS, ERROR_RATE_PERCENT],
+    );
+    const period = errorRatePeriod(new Date());
+    let fired = 0;
+    for (const row of rows) {
+      const requests = Number(row.requests);
+      const failures = Number(row.failures);
+      if (!errorRateExceeded(requests, failures)) continue;
+      const percent = Math.round((failures / requests) * 1000) / 10;
+      const sent = await this.alerts.fireOnce(
+        { userId: row.user_id, subject: 'usage.error_rate', period, threshold: ERROR_RATE_PERCENT },
+        {
+          kind: 'error_rate',
+          title: `${percent}% of your requests failed in the last hour`,
+          body: `${failures} of ${requests} guarded requests failed. The usage events show which keys, routes and providers.`,
+          data: { requests, failures, percent, thresholdPercent: ERROR_RATE_PERCENT, day: period },
+        },
+      );
+      if (sent) fired += 1;
+    }
+    return fired;
+  }
+}
