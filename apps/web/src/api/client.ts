@@ -396,10 +396,11 @@ export const api = {
   },
 
   webhook: {
-    // 404 webhook_not_found (or similar) means none is set; the hook turns that into null.
+    // 404 means none is set; the hook turns that into null.
     get: (): Promise<WebhookResponse> => request('GET', '/api/settings/webhook'),
 
-    set: (url: string): Promise<WebhookWithSecretResponse> =>
+    // The secret comes back only when the webhook is new; changing the URL keeps it.
+    set: (url: string): Promise<WebhookResponse | WebhookWithSecretResponse> =>
       request('PUT', '/api/settings/webhook', { body: { url } }),
 
     remove: (): Promise<void> => request('DELETE', '/api/settings/webhook'),

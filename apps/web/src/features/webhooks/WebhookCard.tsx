@@ -39,7 +39,7 @@ export function WebhookCard(): ReactElement {
       )}
       {webhook.isSuccess && (
         <WebhookForm
-          key={current?.url ?? 'none'}
+          key={current ? 'set' : 'none'}
           current={current?.url ?? null}
           onSaved={(secret) => {
             setRevealed({ secret, rotated: false });

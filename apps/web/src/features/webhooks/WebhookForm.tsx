@@ -10,12 +10,12 @@ import {
   validateRequest,
   type FieldErrors,
 } from '../auth/validation';
-import { useSetWebhook } from './hooks';
+import { hasSecret, useSetWebhook } from './hooks';
 
 interface WebhookFormProps {
   /** The URL set now, or null. */
   current: string | null;
-  /** Called with the signing secret the API answered with, to be shown once. */
+  /** Called with the signing secret of a new webhook, to be shown once. */
   onSaved: (secret: string) => void;
 }
 
@@ -45,7 +45,7 @@ export function WebhookForm({ current, onSaved }: WebhookFormProps): ReactElemen
     setErrors({});
     save.mutate(result.value.url, {
       onSuccess: (saved) => {
-        onSaved(saved.secret);
+        if (hasSecret(saved)) onSaved(saved.secret);
       },
       onError: (error) => {
         if (error instanceof ApiError) setErrors(fieldErrorsFromApi(error.fieldErrors));
@@ -60,6 +60,9 @@ export function WebhookForm({ current, onSaved }: WebhookFormProps): ReactElemen
       aria-label="Webhook URL"
       onSubmit={(event) => void handleSubmit(event)}
     >
+      {save.isSuccess && !hasSecret(save.data) && (
+        <Alert tone="success">URL changed. The signing secret stays the same.</Alert>
+      )}
       {save.isError && Object.keys(errors).length === 0 && (
         <Alert title="Could not save the webhook">{errorMessage(save.error)}</Alert>
       )}
@@ -76,7 +79,7 @@ export function WebhookForm({ current, onSaved }: WebhookFormProps): ReactElemen
           setUrl(event.target.value);
         }}
         errors={errors.url}
-        hint="http or https. A new URL gets a new signing secret."
+        hint="http or https. Changing it later keeps the signing secret."
       />
       <div className="settings-card__actions">
         <button className="button button--primary" disabled={save.isPending || unchanged}>

@@ -43,14 +43,27 @@ function withoutSecret({
   return webhook;
 }
 
-/** PUT /api/settings/webhook { url }: answers with the signing secret, once. */
-export function useSetWebhook(): UseMutationResult<WebhookWithSecretResponse, ApiError, string> {
+export function hasSecret(
+  webhook: WebhookResponse | WebhookWithSecretResponse,
+): webhook is WebhookWithSecretResponse {
+  return 'secret' in webhook;
+}
+
+/** PUT /api/settings/webhook { url }: a new webhook answers with its signing secret, once. */
+export function useSetWebhook(): UseMutationResult<
+  WebhookResponse | WebhookWithSecretResponse,
+  ApiError,
+  string
+> {
   const queryClient = useQueryClient();
   return useMutation({
     ...SECRET_MUTATION,
     mutationFn: api.webhook.set,
     onSuccess: (saved) => {
-      queryClient.setQueryData(webhookQueryKeys.current, withoutSecret(saved));
+      queryClient.setQueryData(
+        webhookQueryKeys.current,
+        hasSecret(saved) ? withoutSecret(saved) : saved,
+      );
     },
   });
 }
