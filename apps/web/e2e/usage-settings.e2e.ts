@@ -9,7 +9,7 @@ import {
   ADMIN,
   openPage,
   registerThroughApi,
-  screenshot,
+  screenshot as fullPageScreenshot,
   signIn,
   uniqueEmail,
   withDiagnostics,
@@ -25,6 +25,14 @@ const { running, apiOutput } = useConsole({
 });
 
 const MOBILE = { width: 375, height: 812 };
+
+/** A full-page screenshot from the top: scrolled, the fixed header would be drawn mid-page. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+  });
+  await fullPageScreenshot(page, name);
+}
 
 async function signedInUser(
   api: ApiProcess,

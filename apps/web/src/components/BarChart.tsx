@@ -39,7 +39,7 @@ export function BarChart({
         <span id={titleId} className="chart__title">
           {title}
         </span>
-        {data.length > 0 && (
+        {total > 0 && (
           <button
             type="button"
             className="button button--ghost button--small"

@@ -16,6 +16,8 @@ interface EventsTableProps {
   sort: EventSort;
   onSort: (sort: EventSort) => void;
   onPage: (page: number) => void;
+  /** Whether route, model or status filters narrow the list (for the empty message). */
+  filtered: boolean;
 }
 
 const SORTABLE: Record<UsageEventSort, string> = {
@@ -76,6 +78,7 @@ export function EventsTable({
   sort,
   onSort,
   onPage,
+  filtered,
 }: EventsTableProps): ReactElement {
   return (
     <>
@@ -142,7 +145,9 @@ export function EventsTable({
             {data.items.length === 0 && (
               <tr>
                 <td colSpan={8} className="table__empty">
-                  No requests match these filters in this period.
+                  {filtered
+                    ? 'No requests match these filters in this period.'
+                    : 'No requests in this period.'}
                 </td>
               </tr>
             )}

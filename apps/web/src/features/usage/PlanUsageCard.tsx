@@ -3,6 +3,7 @@ import type { ReactElement, ReactNode } from 'react';
 import { formatDate } from '../../app/format';
 import { ProgressBar } from '../../components/ProgressBar';
 import { limitText } from './usage-format';
+import './plan-usage.css';
 
 /** This calendar month against the plan's limits; shared by Usage and Overview. */
 export function PlanUsageCard({

@@ -7,7 +7,7 @@ import { BarChart, type BarDatum } from '../../components/BarChart';
 import { Alert, PageHeader, Spinner } from '../../components/Feedback';
 import { useApiKeys } from '../keys/hooks';
 import { DownloadCsvButton } from './DownloadCsvButton';
-import { EMPTY_EVENT_FILTERS, type EventFilterValues } from './event-filters';
+import { EMPTY_EVENT_FILTERS, isFiltered, type EventFilterValues } from './event-filters';
 import { EventFilters } from './EventFilters';
 import { EventsTable, type EventSort } from './EventsTable';
 import {
@@ -169,6 +169,7 @@ export function UsageHome(): ReactElement {
               setPage(1);
             }}
             onPage={setPage}
+            filtered={isFiltered(filters)}
           />
         )}
       </section>
