@@ -6,7 +6,7 @@ export default {
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}'],
   testEnvironment: 'jsdom',
-  setupFiles: ['<rootDir>/test/setup.ts'],
+  setupFiles: ['<rootDir>/src/test/setup.ts'],
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   transform: {
     '^.+\\.tsx?$': [
@@ -23,6 +23,6 @@ export default {
     ],
   },
   // Styles mean nothing to jsdom.
-  moduleNameMapper: { '\\.css$': '<rootDir>/test/style-stub.ts' },
+  moduleNameMapper: { '\\.css$': '<rootDir>/src/test/style-stub.ts' },
   maxWorkers: 1,
 };

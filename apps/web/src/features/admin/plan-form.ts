@@ -41,15 +41,18 @@ export function planFromDraft(draft: PlanDraft): PlanDraftResult {
   let monthlyRequestLimit: number | null = null;
   if (draft.requests.trim() !== '') {
     const text = draft.requests.trim().replace(/[,_\s]/g, '');
-    if (!/^\d+$/.test(text))
+    if (!/^\d+$/.test(text)) {
       errors.requests = 'A whole number of requests, or blank for unlimited.';
-    else monthlyRequestLimit = Number(text);
+    } else {
+      monthlyRequestLimit = Number(text);
+    }
   }
   let monthlyCostLimitMicros: number | null = null;
   if (draft.dollars.trim() !== '') {
     const match = /^\$?(\d+)(?:\.(\d{1,6}))?$/.exec(draft.dollars.trim().replace(/,/g, ''));
-    if (!match) errors.dollars = 'An amount in dollars (up to 6 decimals), or blank for unlimited.';
-    else {
+    if (!match) {
+      errors.dollars = 'An amount in dollars (up to 6 decimals), or blank for unlimited.';
+    } else {
       const whole = Number(match[1]);
       const fraction = Number((match[2] ?? '').padEnd(6, '0'));
       monthlyCostLimitMicros = whole * MICROS_PER_USD + fraction;

@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import { useState, type ReactElement } from 'react';
 import { Link } from 'react-router';
 import { formatDate, formatRelative } from '../../app/format';
 import { errorMessage } from '../../api/messages';
@@ -11,7 +11,8 @@ const SOON_DAYS = 14;
 /** Active keys whose expiry falls within the next two weeks, soonest first. */
 export function ExpiringKeysCard(): ReactElement {
   const keys = useApiKeys({ page: 1, pageSize: 100, status: 'active' });
-  const horizon = Date.now() + SOON_DAYS * 86_400_000;
+  // Fixed when the card mounts: "soon" need not move while the page is open.
+  const [horizon] = useState(() => Date.now() + SOON_DAYS * 86_400_000);
   const expiring = (keys.data?.items ?? [])
     .filter((key) => key.expiresAt !== null && new Date(key.expiresAt).getTime() <= horizon)
     .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? ''));

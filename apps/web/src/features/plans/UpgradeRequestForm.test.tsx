@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { PlanResponse } from '@keyward/shared';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mockFetch, renderWithQueries } from '../../../test/render';
+import { mockFetch, renderWithQueries } from '../../test/render';
 import { UpgradeRequestForm } from './UpgradeRequestForm';
 
 const PLANS: PlanResponse[] = [

@@ -11,7 +11,7 @@ export function planLimitsText(plan: PlanResponse): string {
   const cost =
     plan.monthlyCostLimitMicros === null
       ? 'unlimited spend'
-      : `${formatMicros(plan.monthlyCostLimitMicros)}`;
+      : formatMicros(plan.monthlyCostLimitMicros);
   return `${requests} · ${cost} a month`;
 }
 

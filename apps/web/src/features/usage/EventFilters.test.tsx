@@ -48,7 +48,7 @@ describe('EventFilters', () => {
     const { onApply, user } = setup({ route: '/v1/models', model: '', status: '5xx' });
     await user.click(screen.getByRole('button', { name: 'Clear' }));
     expect(onApply).toHaveBeenLastCalledWith(EMPTY_EVENT_FILTERS);
-    expect((screen.getByLabelText('Route') as HTMLInputElement).value).toBe('');
+    expect(screen.getByLabelText<HTMLInputElement>('Route').value).toBe('');
   });
 
   it('suggests the routes and models seen in the period', () => {

@@ -49,7 +49,6 @@ export function UsageHome(): ReactElement {
   const daily = useUsageDaily(period, key);
   const endpoints = useUsageEndpoints(period);
   const models = useUsageModels(period);
-  const from = useMemo(() => new Date(Date.now() - period * 86_400_000).toISOString(), [period]);
   const events = useUsageEvents({
     page,
     pageSize: PAGE_SIZE,
@@ -57,12 +56,12 @@ export function UsageHome(): ReactElement {
     route: filters.route || undefined,
     model: filters.model || undefined,
     status: filters.status || undefined,
-    from,
+    days: period,
     sort: sort.sort,
     order: sort.order,
   });
 
-  const keyList = keys.data?.items ?? [];
+  const keyList = useMemo(() => keys.data?.items ?? [], [keys.data]);
   const keyNames = useMemo(
     () => new Map(keyList.map((item) => [item.id, item.name] as const)),
     [keyList],

@@ -8,6 +8,7 @@ import type {
 } from '@keyward/shared';
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { api, type ApiError, type UsageEventParams } from '../../api/client';
+import { periodBounds } from './usage-format';
 
 export const usageQueryKeys = {
   all: ['usage'] as const,
@@ -15,7 +16,7 @@ export const usageQueryKeys = {
   daily: (days: number, keyId: string | undefined) => ['usage', 'daily', days, keyId] as const,
   endpoints: (days: number) => ['usage', 'endpoints', days] as const,
   models: (days: number) => ['usage', 'models', days] as const,
-  events: (params: UsageEventParams) => ['usage', 'events', params] as const,
+  events: (filter: UsageEventsFilter) => ['usage', 'events', filter] as const,
   forKey: (id: string, days: number) => ['usage', 'key', id, days] as const,
 };
 
@@ -62,13 +63,20 @@ export function useUsageModels(days: number): UseQueryResult<UsageBreakdownRespo
   });
 }
 
+export interface UsageEventsFilter extends Omit<UsageEventParams, 'from' | 'to'> {
+  /** The period: events from this many days ago until now. */
+  days: number;
+}
+
 /** GET /api/usage/events?keyId=&route=&model=&status=&from=&sort=&order=&page=&pageSize= */
 export function useUsageEvents(
-  params: UsageEventParams,
+  filter: UsageEventsFilter,
 ): UseQueryResult<Page<UsageEventResponse>, ApiError> {
+  const { days, ...params } = filter;
   return useQuery({
-    queryKey: usageQueryKeys.events(params),
-    queryFn: () => api.usage.events(params),
+    queryKey: usageQueryKeys.events(filter),
+    // "Now" is read when the request goes out, so a refetch covers the latest events too.
+    queryFn: () => api.usage.events({ ...params, from: periodBounds(days).from }),
     ...SMOOTH,
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { mockFetch, renderWithQueries } from '../../../test/render';
+import { mockFetch, renderWithQueries } from '../../test/render';
 import { WebhookCard } from './WebhookCard';
 import { WebhookForm } from './WebhookForm';
 
@@ -82,8 +82,8 @@ describe('WebhookCard', () => {
     await user.type(field, SAVED.url);
     await user.click(screen.getByRole('button', { name: 'Set webhook' }));
 
-    const secretField = await screen.findByLabelText('Signing secret');
-    expect((secretField as HTMLInputElement).value).toBe(SECRET);
+    const secretField = await screen.findByLabelText<HTMLInputElement>('Signing secret');
+    expect(secretField.value).toBe(SECRET);
     expect(screen.getByText('This secret will not be shown again.')).toBeTruthy();
 
     await user.click(screen.getByRole('button', { name: 'I have saved it' }));

@@ -36,11 +36,13 @@ export function useWebhook(): UseQueryResult<WebhookResponse | null, ApiError> {
 }
 
 /** Keeps the cached webhook without its secret: the secret lives only in the dialog's props. */
-function withoutSecret({
-  secret: _secret,
-  ...webhook
-}: WebhookWithSecretResponse): WebhookResponse {
-  return webhook;
+function withoutSecret(webhook: WebhookWithSecretResponse): WebhookResponse {
+  return {
+    url: webhook.url,
+    createdAt: webhook.createdAt,
+    updatedAt: webhook.updatedAt,
+    deliveries: webhook.deliveries,
+  };
 }
 
 export function hasSecret(

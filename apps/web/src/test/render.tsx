@@ -24,8 +24,9 @@ export function mockFetch(
   routes: Record<string, { status: number; body?: unknown }>,
 ): RecordedCall[] {
   const calls: RecordedCall[] = [];
-  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input.toString();
+  globalThis.fetch = ((input: string, init?: RequestInit) => {
+    // The client always calls fetch with a path string.
+    const url = input;
     const method = init?.method ?? 'GET';
     const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     calls.push({ method, url, body });
