@@ -31,6 +31,8 @@ const EVIL_AGENT = '=HYPERLINK("http://evil.test","open"),x';
 const CHAT = 'POST /v1/chat/completions';
 const MODELS = 'GET /v1/models';
 const MODEL = 'openai/gpt-4o-mini';
+/** More events than the export reads per batch (1,000). */
+const BURST = 2_345;
 
 /** RFC 4180 reader for the export: quoted cells, doubled quotes, CRLF rows. */
 function parseCsv(text: string): string[][] {
@@ -39,7 +41,7 @@ function parseCsv(text: string): string[][] {
   let cell = '';
   let quoted = false;
   for (let index = 0; index < text.length; index++) {
-    const char = text[index];
+    const char = text[index] ?? '';
     if (quoted) {
       if (char === '"' && text[index + 1] === '"') {
         cell += '"';
@@ -151,11 +153,11 @@ describe('usage analytics', () => {
     expect((await chat(stranger.key, 2)).status).toBe(200);
     await eventually(
       () => get<UsageSummaryResponse>(user, '/api/usage/summary?days=1'),
-      (r) => r.body.totals?.requests === 6,
+      (r) => r.body.totals.requests === 6,
     );
     await eventually(
       () => get<UsageSummaryResponse>(stranger, '/api/usage/summary?days=1'),
-      (r) => r.body.totals?.requests === 1,
+      (r) => r.body.totals.requests === 1,
     );
   });
   afterAll(async () => {
@@ -533,12 +535,24 @@ describe('usage retention', () => {
         );
         rollups.push(`($1, ${day}::date, $2, $3, $4, 1, 1, 1, 1, 2, ${price}::bigint, 20)`);
       }
+      // And a burst ten days ago, larger than one export batch, three events to each microsecond:
+      // the export must page through it without losing or repeating a row.
+      const burstAt = new Date(Date.now() - 10 * DAY_MS);
+      parameters.push(burstAt, tag);
+      const [burstTime, burstTag] = [parameters.length - 1, parameters.length].map((n) => `$${n}`);
       await queryDatabase(
         first,
         `WITH events AS (
            INSERT INTO usage_events (id, occurred_at, user_id, key_id, route, method, status,
              success, latency_ms, model, input_tokens, output_tokens, cost_micros, billable)
-           VALUES ${events.join(', ')})
+           VALUES ${events.join(', ')}),
+         burst AS (
+           INSERT INTO usage_events (id, occurred_at, user_id, key_id, route, method, status,
+             success, latency_ms)
+           SELECT 'req_burst_' || ${burstTag}::text || '_' || lpad(n::text, 5, '0'),
+                  ${burstTime}::timestamptz + (n / 3) * interval '1 microsecond', $1, $2,
+                  'GET /v1/models', 'GET', 200, true, 1
+             FROM generate_series(1, ${BURST}) AS n)
          INSERT INTO usage_daily (user_id, day, key_id, route, model, requests, successes,
            billable_requests, input_tokens, output_tokens, cost_micros, latency_ms_total)
          VALUES ${rollups.join(', ')}`,
@@ -551,18 +565,37 @@ describe('usage retention', () => {
       });
       const again = await signIn(restarted.url, user.email, user.password);
       const api = restarted;
-      const listed = await eventually(
-        () =>
-          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events?pageSize=100', {
-            token: again.accessToken,
-          }),
-        (r) => r.body.total === 3,
+      const list = (query: string) =>
+        call<Page<UsageEventResponse>>(api.url, 'GET', `/api/usage/events?${query}`, {
+          token: again.accessToken,
+        });
+      const ago = (days: number): string => new Date(Date.now() - days * DAY_MS).toISOString();
+      // The job runs shortly after start; its log line says when it is done (or why it failed).
+      const log = await eventually(
+        () => Promise.resolve(api.output()),
+        (output) => /Purged \d+ usage events|retention purge failed/.test(output),
+        30_000,
       );
-      const ids = listed.body.items.map((event) => event.id);
-      expect(ids).toHaveLength(3);
-      expect(ids).toContain(`req_kept29_${tag}`);
-      expect(ids).toContain(`req_kept3_${tag}`);
-      expect(ids).not.toContain(`req_gone40_${tag}`);
+      expect(log).toMatch(/Purged \d+ usage events/);
+      const older = await list(`to=${ago(20)}`);
+      expect(older.body.items.map((event) => event.id)).toEqual([`req_kept29_${tag}`]);
+      expect((await list('pageSize=1')).body.total).toBe(3 + BURST);
+      expect((await list(`from=${ago(5)}`)).body.items.map((event) => event.id)).toContain(
+        `req_kept3_${tag}`,
+      );
+
+      const csv = await call<string>(
+        api.url,
+        'GET',
+        `/api/usage/export.csv?from=${ago(11)}&to=${ago(9)}`,
+        { token: again.accessToken },
+      );
+      const exported = parseCsv(csv.text)
+        .slice(1)
+        .map((row) => row[0]);
+      expect(exported).toHaveLength(BURST);
+      expect(new Set(exported).size).toBe(BURST);
+      expect(exported).toEqual([...exported].sort());
 
       // Rollups stay: 60 days of analytics still count the purged day.
       const summary = await call<UsageSummaryResponse>(
@@ -576,7 +609,6 @@ describe('usage retention', () => {
         token: again.accessToken,
       });
       expect(daily.body.points[3]).toMatchObject({ requests: 1, costMicros: 13 });
-      expect(restarted.output()).toMatch(/Purged \d+ usage events/);
       expect(await restarted.stop()).toBe(0);
 
       const [left] = await queryDatabase<{ ids: string[]; days: string }>(
@@ -585,7 +617,7 @@ describe('usage retention', () => {
                 (SELECT count(*) FROM usage_daily WHERE user_id = $1) AS days`,
         [user.userId],
       );
-      expect(left?.ids).toHaveLength(3);
+      expect(left?.ids).toHaveLength(3 + BURST);
       expect(left?.ids).not.toContain(`req_gone40_${tag}`);
       expect(Number(left?.days)).toBe(4);
     } finally {

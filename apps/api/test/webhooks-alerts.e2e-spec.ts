@@ -15,6 +15,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import { startApi, type ApiProcess } from './support/api-process.js';
+import { usesEmbeddedDatabase } from './support/database.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually, gatewayUser } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
@@ -442,6 +443,38 @@ describe('alerts and webhooks', () => {
     expect(refused.body.code).toBe('insufficient_scope');
   });
 
+  it('sends each delivery once when two replicas dispatch from one database', async () => {
+    // Replicas share a database only with PostgreSQL; each embedded database is its own.
+    if (usesEmbeddedDatabase(api)) return;
+    const shared = Object.fromEntries(
+      Object.entries(api.env).filter(([name]) => name !== 'PORT' && name !== 'DATA_DIR'),
+    );
+    const replica = await startApi({ env: shared });
+    try {
+      const user = await signUp(api.url, 'replicas');
+      const path = receiver.path();
+      const secret = await setWebhook(user, path);
+      const keys = await Promise.all(
+        Array.from({ length: 12 }, () => createKey(api.url, user.accessToken)),
+      );
+      const result = await call(api.url, 'POST', '/api/leaks', {
+        body: keys.map((key) => ({
+          token: key.key,
+          type: 'keyward_api_key',
+          url: 'https://github.com/o/r',
+          source: 'content',
+        })),
+      });
+      expect(result.status).toBe(200);
+      const arrived = await deliveredTo(path, 12, secret);
+      await wait(1_000);
+      expect(receiver.at(path)).toHaveLength(12);
+      expect(new Set(arrived.map((entry) => entry.body.id)).size).toBe(12);
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('never writes a webhook secret to the logs', () => {
     expect(secrets.length).toBeGreaterThan(5);
     const output = api.output();
@@ -454,7 +487,13 @@ describe('webhook URLs without the private-network allowance', () => {
   let user: SignedIn;
 
   beforeAll(async () => {
-    api = await startApi({ env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' } });
+    api = await startApi({
+      env: {
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false',
+        WEBHOOK_POLL_MS: '100',
+        WEBHOOK_MAX_ATTEMPTS: '1',
+      },
+    });
     user = await signUp(api.url, 'ssrf');
   });
   afterAll(async () => {
@@ -485,6 +524,42 @@ describe('webhook URLs without the private-network allowance', () => {
     expect(
       (await call(api.url, 'GET', '/api/settings/webhook', { token: user.accessToken })).status,
     ).toBe(404);
+  });
+
+  it('refuses at delivery time a URL saved where private networks were allowed', async () => {
+    // A permissive process saves the URL (as an operator's earlier setting would have); this
+    // strict one must still refuse to send there. Only PostgreSQL lets the two share data.
+    if (usesEmbeddedDatabase(api)) return;
+    const receiver = new Receiver();
+    await receiver.start();
+    const permissive = await startApi();
+    try {
+      const owner = await signUp(permissive.url, 'rebind');
+      const path = receiver.path();
+      const saved = await call(permissive.url, 'PUT', '/api/settings/webhook', {
+        token: owner.accessToken,
+        body: { url: `${receiver.url}${path}` },
+      });
+      expect(saved.status).toBe(200);
+      const key = await createKey(permissive.url, owner.accessToken);
+      await call(permissive.url, 'POST', '/api/leaks', {
+        body: [{ token: key.key, type: 'keyward_api_key', url: 'https://x', source: 'content' }],
+      });
+      const failed = await eventually(
+        () =>
+          call<WebhookResponse>(permissive.url, 'GET', '/api/settings/webhook', {
+            token: owner.accessToken,
+          }),
+        (r) => r.body.deliveries[0]?.status === 'failed',
+        15_000,
+      );
+      expect(failed.body.deliveries[0]).toMatchObject({ status: 'failed', lastHttpStatus: null });
+      expect(failed.body.deliveries[0]?.lastError).toMatch(/public internet address/);
+      expect(receiver.at(path)).toHaveLength(0);
+    } finally {
+      await permissive.stop();
+      await receiver.stop();
+    }
   });
 
   it('refuses other schemes and numeric host spellings already in the shared request check', async () => {

@@ -15,7 +15,7 @@ import { AppException } from '../common/app.exception.js';
 import { csvRow, type CsvValue } from './csv.js';
 import { assertOwnKey } from './own-key.js';
 import { parseStatusFilter } from './status-filter.js';
-import { timeRange } from './usage-period.js';
+import { timeRange, utcDay } from './usage-period.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 /** OFFSET paging reads every skipped row; past this, narrowing the time range is the answer. */
@@ -151,12 +151,13 @@ export class UsageEventsService {
    * that hangs up stops the reading.
    */
   async export(userId: string, query: UsageExportQuery): Promise<StreamableFile> {
-    const range = timeRange(query.from, query.to, USAGE_EXPORT_MAX_DAYS);
+    timeRange(query.from, query.to, USAGE_EXPORT_MAX_DAYS);
     if (query.keyId !== undefined) await assertOwnKey(this.dataSource, userId, query.keyId);
-    const from = range.from ?? new Date(query.from);
-    const to = range.to ?? new Date(query.to);
+    const from = new Date(query.from);
+    const to = new Date(query.to);
     const stream = Readable.from(this.csvLines(userId, from, to, query.keyId));
-    const name = `keyward-usage-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`;
+    // Named from the parsed times, so nothing the caller typed reaches the header as it was.
+    const name = `keyward-usage-${utcDay(from)}-${utcDay(to)}.csv`;
     return new StreamableFile(stream, {
       type: 'text/csv; charset=utf-8',
       disposition: `attachment; filename="${name}"`,

@@ -10,11 +10,11 @@ import {
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
 /** Binds the ciphertext to its owner: a secret copied to another user's row does not open. */
-const aadOf = (userId: string): Buffer =>
+export const webhookSecretAad = (userId: string): Buffer =>
   Buffer.from(`keyward/webhook-secret/v1|${userId}`, 'utf8');
 
 export const sealWebhookSecret = (keys: MasterKeys, userId: string, secret: string): SealedSecret =>
-  sealSecret(secret, aadOf(userId), keys);
+  sealSecret(secret, webhookSecretAad(userId), keys);
 
 export const openWebhookSecret = (keys: MasterKeys, userId: string, sealed: SealedSecret): string =>
-  openSecret(sealed, aadOf(userId), keys);
+  openSecret(sealed, webhookSecretAad(userId), keys);

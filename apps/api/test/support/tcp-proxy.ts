@@ -45,7 +45,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     stop: async () => {
       for (const socket of open) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
