@@ -83,17 +83,6 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   throw new Error(`Timed out waiting for ${what}`);
 }
 
-/**
- * Errors the page logged, less the one 404 that is an answer rather than a failure: GET
- * /api/settings/webhook says "no webhook" that way, and Chromium logs every 404 resource. The
- * log must show that each 404 was that call.
- */
-function unexpected(testPage: TestPage): string[] {
-  const notFound = testPage.log.filter((line) => / -> 404 /.test(line));
-  expect(notFound.every((line) => line.startsWith('GET /api/settings/webhook '))).toBe(true);
-  return testPage.unexpectedErrors.filter((error) => !/status of 404/.test(error));
-}
-
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
@@ -286,7 +275,7 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
         await confirm.getByRole('button', { name: 'Remove webhook' }).click();
         await confirm.waitFor({ state: 'detached' });
         await card.getByRole('button', { name: 'Set webhook' }).waitFor();
-        expect(unexpected(testPage)).toEqual([]);
+        expect(testPage.unexpectedErrors).toEqual([]);
       });
     } finally {
       await new Promise((resolveClose) => receiver.server.close(resolveClose));
@@ -349,7 +338,7 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
         page.getByRole('progressbar', { name: 'Requests' }).getAttribute('aria-valuetext'),
       ).resolves.toContain('100,000');
       await screenshot(page, '46-overview');
-      expect(unexpected(user)).toEqual([]);
+      expect(user.unexpectedErrors).toEqual([]);
     });
   });
 
@@ -377,7 +366,7 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
         expect(overflows).toBe(false);
         await screenshot(page, shot);
       }
-      expect(unexpected(testPage)).toEqual([]);
+      expect(testPage.unexpectedErrors).toEqual([]);
     });
   });
 });
