@@ -199,7 +199,12 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
       const sent = await exportRequest;
       expect(sent.url()).not.toMatch(/token|Bearer/i);
       expect(sent.headers().authorization).toMatch(/^Bearer /);
-      const file = await (await download).path();
+      const saved = await download;
+      // Named as the server suggests for the range, not as the console guesses.
+      expect(saved.suggestedFilename()).toMatch(
+        /^keyward-usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/,
+      );
+      const file = await saved.path();
       const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
       expect(lines.length).toBe(3); // header and two events
       expect(lines.slice(1).join('\n')).toContain('/v1/chat/completions');

@@ -275,6 +275,12 @@ export interface UsageExportParams {
   keyId?: string | undefined;
 }
 
+export interface DownloadedFile {
+  blob: Blob;
+  /** The name the server suggests (Content-Disposition), when it gives one. */
+  filename: string | null;
+}
+
 /** A query string from the parameters that are set; empty strings and undefined are left out. */
 function queryString(params: Record<string, string | number | undefined>): string {
   const query = new URLSearchParams();
@@ -290,7 +296,7 @@ function queryString(params: Record<string, string | number | undefined>): strin
  * every other call. The access token travels in the Authorization header, never in a URL that
  * a link, the history or a proxy log could keep.
  */
-async function download(path: string): Promise<Blob> {
+async function download(path: string): Promise<DownloadedFile> {
   let response = await send('GET', path, {});
   if (response.status === 401) {
     const refreshed = await refreshSession();
@@ -298,7 +304,9 @@ async function download(path: string): Promise<Blob> {
     response = await send('GET', path, {});
   }
   if (!response.ok) throw await toApiError(response);
-  return response.blob();
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? null;
+  return { blob: await response.blob(), filename };
 }
 
 const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}`;
@@ -378,7 +386,7 @@ export const api = {
     events: ({ page, pageSize, ...filters }: UsageEventParams): Promise<Page<UsageEventResponse>> =>
       request('GET', `/api/usage/events${queryString({ page, pageSize, ...filters })}`),
 
-    exportCsv: ({ from, to, keyId }: UsageExportParams): Promise<Blob> =>
+    exportCsv: ({ from, to, keyId }: UsageExportParams): Promise<DownloadedFile> =>
       download(`/api/usage/export.csv${queryString({ from, to, keyId })}`),
 
     forKey: (id: string, days: number): Promise<ApiKeyUsageResponse> =>

@@ -22,11 +22,11 @@ export function DownloadCsvButton({
   async function download(): Promise<void> {
     setState({ busy: true, error: null });
     try {
-      const blob = await api.usage.exportCsv({ ...periodBounds(days), keyId });
+      const { blob, filename } = await api.usage.exportCsv({ ...periodBounds(days), keyId });
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
-      link.download = `keyward-usage-${new Date().toISOString().slice(0, 10)}.csv`;
+      link.download = filename ?? `keyward-usage-${new Date().toISOString().slice(0, 10)}.csv`;
       document.body.append(link);
       link.click();
       link.remove();
