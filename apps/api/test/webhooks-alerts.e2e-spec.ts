@@ -81,6 +81,10 @@ class Receiver {
   }
 }
 
+/** PGlite start-up on a busy machine can take a while; hooks wait longer than tests. */
+const START_TIMEOUT_MS = 90_000;
+const HOOK_TIMEOUT_MS = 120_000;
+
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('alerts and webhooks', () => {
@@ -96,6 +100,7 @@ describe('alerts and webhooks', () => {
     receiver = new Receiver();
     await receiver.start();
     api = await startApi({
+      startTimeoutMs: START_TIMEOUT_MS,
       env: {
         ...upstream.envFor(),
         USAGE_FLUSH_INTERVAL_MS: '100',
@@ -109,11 +114,15 @@ describe('alerts and webhooks', () => {
       },
     });
     admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
-    await api.stop();
-    await receiver.stop();
-    await upstream.stop();
+    // The receiver and the fake upstream must close even if the API never started.
+    try {
+      await api.stop();
+    } finally {
+      await receiver.stop();
+      await upstream.stop();
+    }
   });
 
   const webhook = (user: SignedIn) =>
@@ -495,7 +504,7 @@ describe('webhook URLs without the private-network allowance', () => {
       },
     });
     user = await signUp(api.url, 'ssrf');
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     await api.stop();
   });

@@ -86,7 +86,10 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
         );
         return Number(row?.deleted ?? 0);
       });
-      if (deleted === null) break;
+      if (deleted === null) {
+        this.logger.debug('Another replica is purging usage events');
+        break;
+      }
       purged += deleted;
       if (deleted < PURGE_BATCH) break;
       await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
