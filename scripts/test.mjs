@@ -3,7 +3,8 @@
 //   2. API unit specs;
 //   3. API HTTP tests against real PostgreSQL (a fresh database per run) with Redis;
 //   4. the same HTTP tests against the embedded PGlite, without Redis;
-//   5. console end-to-end tests in headless Chromium against the real API.
+//   5. console component tests (forms, dialogs, filters) in jsdom;
+//   6. console end-to-end tests in headless Chromium against the real API.
 // Outside CI, a missing PostgreSQL, Redis or Chromium skips that part with a message; with
 // CI=true each is required. The last line sums up every run.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -89,6 +90,7 @@ await jest('api-http-pglite', 'apps/api', ['--selectProjects', 'http'], {
   TEST_DB: 'pglite',
   TEST_REDIS_URL: '',
 });
+await jest('web-components', 'apps/web', ['-c', 'jest.component.config.js']);
 if (need('Chromium', chromiumThere, `${CHROMIUM} not found; apt-get install chromium`)) {
   await jest('web-e2e', 'apps/web', ['-c', 'jest.e2e.config.js'], { CHROMIUM_PATH: CHROMIUM });
 }

@@ -100,12 +100,12 @@ describe('console sign-in (real API, headless Chromium)', () => {
       await page.getByTestId('health-status').waitFor();
       await screenshot(page, '04-overview');
 
-      // Usage is still a placeholder; the other pages have their own files (keys-providers.e2e.ts,
-      // console-pages.e2e.ts).
+      // A first look at each page; their flows have their own files (keys-providers.e2e.ts,
+      // console-pages.e2e.ts, usage-settings.e2e.ts).
       for (const [label, heading, file, marker] of [
         ['API Keys', 'API Keys', '05-keys', 'No API keys yet'],
         ['Providers', 'Providers', '06-providers', 'Chat fallback order'],
-        ['Usage', 'Usage', '07-usage', 'What will live here'],
+        ['Usage', 'Usage', '07-usage', 'No requests yet'],
         [
           'Audit log',
           'Audit log',

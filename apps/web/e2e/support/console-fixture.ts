@@ -17,7 +17,9 @@ export interface ConsoleFixture {
  * One real API serving the built console (optionally pointed at the fake provider upstream) and
  * one headless Chromium per test file, started before its tests and stopped after them.
  */
-export function useConsole(options: { withFakeUpstream?: boolean } = {}): ConsoleFixture {
+export function useConsole(
+  options: { withFakeUpstream?: boolean; env?: Record<string, string> } = {},
+): ConsoleFixture {
   // Any may still be undefined in afterAll when beforeAll failed part-way.
   let api: ApiProcess | undefined;
   let upstream: FakeUpstream | undefined;
@@ -28,7 +30,9 @@ export function useConsole(options: { withFakeUpstream?: boolean } = {}): Consol
       throw new Error('Build the console first: pnpm --filter @keyward/web build');
     }
     if (options.withFakeUpstream) upstream = await startFakeUpstream();
-    api = await startApi({ env: { WEB_DIST_DIR, LOG_LEVEL: 'warn', ...upstream?.envFor() } });
+    api = await startApi({
+      env: { WEB_DIST_DIR, LOG_LEVEL: 'warn', ...upstream?.envFor(), ...options.env },
+    });
     browser = await launchChromium();
   });
 

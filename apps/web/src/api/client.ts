@@ -1,5 +1,6 @@
 import type {
   ApiKeyResponse,
+  ApiKeyUsageResponse,
   ApiKeyStatus,
   AuditEventResponse,
   AuditVerifyResponse,
@@ -13,6 +14,18 @@ import type {
   HealthResponse,
   LoginResponse,
   MeResponse,
+  NotificationResponse,
+  PlanResponse,
+  UpgradeRequestResponse,
+  UpsertPlanRequest,
+  UsageBreakdownResponse,
+  UsageDailyResponse,
+  UsageEventResponse,
+  UsageEventSort,
+  UsageSummaryResponse,
+  WebhookResponse,
+  WebhookTestResponse,
+  WebhookWithSecretResponse,
   Page,
   ProviderInfo,
   ProviderKeyResponse,
@@ -223,6 +236,7 @@ export interface RegisterInput extends LoginInput {
 export interface UpdateUserInput {
   role?: Role;
   disabled?: boolean;
+  planId?: string;
 }
 
 export interface PageParams {
@@ -241,6 +255,58 @@ export interface AuditListParams extends PageParams {
   /** ISO 8601 instants: from is inclusive, to is exclusive. */
   from?: string | undefined;
   to?: string | undefined;
+}
+
+export interface UsageEventParams extends PageParams {
+  keyId?: string | undefined;
+  route?: string | undefined;
+  model?: string | undefined;
+  /** An exact status (429) or a class (4xx). */
+  status?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  sort?: UsageEventSort | undefined;
+  order?: 'asc' | 'desc' | undefined;
+}
+
+export interface UsageExportParams {
+  from: string;
+  to: string;
+  keyId?: string | undefined;
+}
+
+export interface DownloadedFile {
+  blob: Blob;
+  /** The name the server suggests (Content-Disposition), when it gives one. */
+  filename: string | null;
+}
+
+/** A query string from the parameters that are set; empty strings and undefined are left out. */
+function queryString(params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') query.set(name, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Downloads a file the API answers with (a CSV export) through the same authenticated fetch as
+ * every other call. The access token travels in the Authorization header, never in a URL that
+ * a link, the history or a proxy log could keep.
+ */
+async function download(path: string): Promise<DownloadedFile> {
+  let response = await send('GET', path, {});
+  if (response.status === 401) {
+    const refreshed = await refreshSession();
+    if (refreshed.status !== 'authenticated') throw await toApiError(response);
+    response = await send('GET', path, {});
+  }
+  if (!response.ok) throw await toApiError(response);
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? null;
+  return { blob: await response.blob(), filename };
 }
 
 const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}`;
@@ -304,7 +370,82 @@ export const api = {
     verify: (): Promise<AuditVerifyResponse> => request('GET', '/api/audit/verify'),
   },
 
+  usage: {
+    summary: (days: number): Promise<UsageSummaryResponse> =>
+      request('GET', `/api/usage/summary${queryString({ days })}`),
+
+    daily: (days: number, keyId?: string): Promise<UsageDailyResponse> =>
+      request('GET', `/api/usage/daily${queryString({ days, keyId })}`),
+
+    endpoints: (days: number): Promise<UsageBreakdownResponse> =>
+      request('GET', `/api/usage/endpoints${queryString({ days })}`),
+
+    models: (days: number): Promise<UsageBreakdownResponse> =>
+      request('GET', `/api/usage/models${queryString({ days })}`),
+
+    events: ({ page, pageSize, ...filters }: UsageEventParams): Promise<Page<UsageEventResponse>> =>
+      request('GET', `/api/usage/events${queryString({ page, pageSize, ...filters })}`),
+
+    exportCsv: ({ from, to, keyId }: UsageExportParams): Promise<DownloadedFile> =>
+      download(`/api/usage/export.csv${queryString({ from, to, keyId })}`),
+
+    forKey: (id: string, days: number): Promise<ApiKeyUsageResponse> =>
+      request('GET', `${keyPath(id)}/usage${queryString({ days })}`),
+  },
+
+  notifications: {
+    unread: (): Promise<Page<NotificationResponse>> =>
+      request('GET', '/api/notifications?unread=true&page=1&pageSize=5'),
+
+    markRead: (id: string): Promise<NotificationResponse> =>
+      request('POST', `/api/notifications/${encodeURIComponent(id)}/read`),
+
+    markAllRead: (): Promise<void> => request('POST', '/api/notifications/read-all'),
+  },
+
+  webhook: {
+    // 404 means none is set; the hook turns that into null.
+    get: (): Promise<WebhookResponse> => request('GET', '/api/settings/webhook'),
+
+    // The secret comes back only when the webhook is new; changing the URL keeps it.
+    set: (url: string): Promise<WebhookResponse | WebhookWithSecretResponse> =>
+      request('PUT', '/api/settings/webhook', { body: { url } }),
+
+    remove: (): Promise<void> => request('DELETE', '/api/settings/webhook'),
+
+    rotateSecret: (): Promise<WebhookWithSecretResponse> =>
+      request('POST', '/api/settings/webhook/rotate-secret'),
+
+    test: (): Promise<WebhookTestResponse> => request('POST', '/api/settings/webhook/test'),
+  },
+
+  plans: {
+    list: (): Promise<PlanResponse[]> => request('GET', '/api/plans'),
+
+    ownUpgradeRequests: (): Promise<UpgradeRequestResponse[]> =>
+      request('GET', '/api/plans/upgrade-requests'),
+
+    requestUpgrade: (input: {
+      planId: string;
+      message?: string;
+    }): Promise<UpgradeRequestResponse> =>
+      request('POST', '/api/plans/upgrade-requests', { body: input }),
+  },
+
   admin: {
+    savePlan: (id: string, input: UpsertPlanRequest): Promise<PlanResponse> =>
+      request('PUT', `/api/admin/plans/${encodeURIComponent(id)}`, { body: input }),
+
+    upgradeRequests: (
+      status?: UpgradeRequestResponse['status'],
+    ): Promise<UpgradeRequestResponse[]> =>
+      request('GET', `/api/admin/upgrade-requests${queryString({ status })}`),
+
+    decideUpgrade: (id: string, status: 'approved' | 'declined'): Promise<UpgradeRequestResponse> =>
+      request('POST', `/api/admin/upgrade-requests/${encodeURIComponent(id)}/decision`, {
+        body: { status },
+      }),
+
     listUsers: ({ page, pageSize }: PageParams): Promise<Page<UserResponse>> => {
       const query = new URLSearchParams({ page: String(page), pageSize: String(pageSize) });
       return request('GET', `/api/admin/users?${query.toString()}`);

@@ -62,7 +62,23 @@ export const router = createBrowserRouter([
             path: 'admin',
             element: (
               <RequireAdmin>
-                <AdminPage />
+                <AdminPage section="users" />
+              </RequireAdmin>
+            ),
+          },
+          {
+            path: 'admin/plans',
+            element: (
+              <RequireAdmin>
+                <AdminPage section="plans" />
+              </RequireAdmin>
+            ),
+          },
+          {
+            path: 'admin/upgrade-requests',
+            element: (
+              <RequireAdmin>
+                <AdminPage section="upgrade-requests" />
               </RequireAdmin>
             ),
           },

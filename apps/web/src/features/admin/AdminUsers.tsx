@@ -2,6 +2,7 @@ import { useState, type ReactElement } from 'react';
 import { errorMessage } from '../../api/messages';
 import { Alert, PageHeader, Spinner } from '../../components/Feedback';
 import { useCurrentUser } from '../auth/auth-context';
+import { usePlans } from '../plans/hooks';
 import { useAdminUsers } from './hooks';
 import { UserRow } from './UserRow';
 import { Pagination } from '../../components/Pagination';
@@ -12,6 +13,7 @@ export function AdminUsers(): ReactElement {
   const me = useCurrentUser();
   const [page, setPage] = useState(1);
   const users = useAdminUsers({ page, pageSize: PAGE_SIZE });
+  const plans = usePlans();
   const data = users.data;
 
   return (
@@ -34,6 +36,7 @@ export function AdminUsers(): ReactElement {
                   <th scope="col">Email</th>
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
+                  <th scope="col">Plan</th>
                   <th scope="col">Status</th>
                   <th scope="col">Created</th>
                   <th scope="col">
@@ -43,11 +46,16 @@ export function AdminUsers(): ReactElement {
               </thead>
               <tbody>
                 {data.items.map((user) => (
-                  <UserRow key={user.id} user={user} isSelf={user.id === me.id} />
+                  <UserRow
+                    key={user.id}
+                    user={user}
+                    isSelf={user.id === me.id}
+                    plans={plans.data}
+                  />
                 ))}
                 {data.items.length === 0 && (
                   <tr>
-                    <td colSpan={6} className="table__empty">
+                    <td colSpan={7} className="table__empty">
                       No users on this page.
                     </td>
                   </tr>

@@ -1,4 +1,4 @@
-import { ROLES, type Role, type UserResponse } from '@keyward/shared';
+import { ROLES, type PlanResponse, type Role, type UserResponse } from '@keyward/shared';
 import type { ReactElement } from 'react';
 import { errorMessage } from '../../api/messages';
 import { useUpdateUser } from './hooks';
@@ -9,13 +9,21 @@ function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
-export function UserRow({ user, isSelf }: { user: UserResponse; isSelf: boolean }): ReactElement {
+interface UserRowProps {
+  user: UserResponse;
+  isSelf: boolean;
+  /** Undefined while the plan list loads: the plan shows as text until then. */
+  plans: readonly PlanResponse[] | undefined;
+}
+
+export function UserRow({ user, isSelf, plans }: UserRowProps): ReactElement {
   const update = useUpdateUser();
   const who = user.name ?? user.email;
   // While a change is on its way, show it; an error puts the server's value back.
   const pending = update.isPending ? update.variables.input : undefined;
   const role = pending?.role ?? user.role;
   const disabled = pending?.disabled ?? user.disabled;
+  const planId = pending?.planId ?? user.planId;
   // Changing your own role or status could lock you out; another admin has to do it.
   const locked = isSelf || update.isPending;
   const toggleTone = disabled ? 'button--secondary' : 'button--danger-ghost';
@@ -49,6 +57,33 @@ export function UserRow({ user, isSelf }: { user: UserResponse; isSelf: boolean 
             </option>
           ))}
         </select>
+      </td>
+      <td data-label="Plan">
+        {plans ? (
+          <>
+            <label className="visually-hidden" htmlFor={`plan-${user.id}`}>
+              Plan for {who}
+            </label>
+            <select
+              id={`plan-${user.id}`}
+              className="select"
+              value={planId}
+              // Moving your own plan is fine: it changes limits, not access.
+              disabled={update.isPending}
+              onChange={(event) => {
+                update.mutate({ id: user.id, input: { planId: event.target.value } });
+              }}
+            >
+              {plans.map((plan) => (
+                <option key={plan.id} value={plan.id}>
+                  {plan.name}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : (
+          planId
+        )}
       </td>
       <td data-label="Status">
         <span className={`badge ${disabled ? 'badge--danger' : 'badge--success'}`}>

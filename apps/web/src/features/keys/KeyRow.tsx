@@ -12,9 +12,16 @@ const STATUS_TONE: Record<ApiKeyStatus, string> = {
 
 const SHOWN_SCOPES = 2;
 
-export type KeyAction = 'edit' | 'regenerate' | 'revoke';
+export type KeyAction = 'usage' | 'edit' | 'regenerate' | 'revoke';
 
-const ACTIONS: { action: KeyAction; label: string; icon: IconName; danger: boolean }[] = [
+const ACTIONS: {
+  action: KeyAction;
+  label: string;
+  icon: IconName;
+  danger: boolean;
+  tooltip?: string;
+}[] = [
+  { action: 'usage', label: 'Usage of', icon: 'usage', danger: false, tooltip: 'Usage' },
   { action: 'edit', label: 'Edit', icon: 'edit', danger: false },
   { action: 'regenerate', label: 'Regenerate', icon: 'rotate', danger: false },
   { action: 'revoke', label: 'Revoke', icon: 'revoke', danger: true },
@@ -87,14 +94,15 @@ export function KeyRow({ apiKey, onAction }: KeyRowProps): ReactElement {
       </td>
       <td className="cell-actions">
         <span className="row-actions">
-          {ACTIONS.map(({ action, label, icon, danger }) => (
+          {ACTIONS.map(({ action, label, icon, danger, tooltip }) => (
             <button
               key={action}
               type="button"
               className={`button button--small button--icon-only ${danger ? 'button--danger-ghost' : 'button--ghost'}`}
               aria-label={`${label} ${name}`}
-              title={label}
-              disabled={revoked}
+              title={tooltip ?? label}
+              // A revoked key's history is still worth reading.
+              disabled={revoked && action !== 'usage'}
               onClick={() => {
                 onAction(action, apiKey);
               }}

@@ -9,6 +9,7 @@ import { GenerateKeyDialog } from './GenerateKeyDialog';
 import { useApiKeys, useRevokeApiKey, useScopeCatalogue } from './hooks';
 import type { KeyAction } from './KeyRow';
 import { KeysTable } from './KeysTable';
+import { KeyUsageDialog } from './KeyUsageDialog';
 import { RegenerateKeyDialog } from './RegenerateKeyDialog';
 import { ShowKeyOnceDialog, type RevealedKey } from './ShowKeyOnceDialog';
 import './keys.css';
@@ -170,6 +171,7 @@ export function KeysHome(): ReactElement {
         />
       )}
       {dialog?.kind === 'edit' && <EditKeyDialog apiKey={dialog.key} onClose={close} />}
+      {dialog?.kind === 'usage' && <KeyUsageDialog apiKey={dialog.key} onClose={close} />}
       {dialog?.kind === 'regenerate' && (
         <RegenerateKeyDialog
           apiKey={dialog.key}

@@ -4,7 +4,12 @@ import { PageHeader } from '../../components/Feedback';
 import { Icon, type IconName } from '../../components/Icon';
 import { useCurrentUser } from '../auth/auth-context';
 import { useMe } from '../auth/hooks';
+import { NotificationsCard } from '../notifications/NotificationsCard';
+import { ExpiringKeysCard } from './ExpiringKeysCard';
 import { HealthCard } from './HealthCard';
+import { PlanCard } from './PlanCard';
+import { ProvidersCard } from './ProvidersCard';
+import './overview.css';
 
 const NEXT_STEPS: { to: string; icon: IconName; title: string; text: string }[] = [
   {
@@ -41,6 +46,10 @@ export function Overview(): ReactElement {
         }
       />
       <div className="grid grid--overview">
+        <PlanCard />
+        <ProvidersCard />
+        <NotificationsCard />
+        <ExpiringKeysCard />
         <HealthCard />
         <section className="card" aria-labelledby="next-heading">
           <h2 id="next-heading" className="card__title">

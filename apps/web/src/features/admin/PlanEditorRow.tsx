@@ -1,0 +1,88 @@
+import type { PlanResponse } from '@keyward/shared';
+import { useState, type ReactElement, type SubmitEvent } from 'react';
+import { errorMessage } from '../../api/messages';
+import { useSavePlan } from './plan-hooks';
+import { draftFromPlan, planFromDraft, type PlanDraft } from './plan-form';
+
+/** One plan's name and monthly limits, edited in place; blank limits are unlimited. */
+export function PlanEditorRow({ plan }: { plan: PlanResponse }): ReactElement {
+  const save = useSavePlan();
+  const [draft, setDraft] = useState<PlanDraft>(() => draftFromPlan(plan));
+  const [errors, setErrors] = useState<Partial<Record<keyof PlanDraft, string>>>({});
+  const saved = draftFromPlan(plan);
+  const unchanged =
+    draft.name === saved.name &&
+    draft.requests === saved.requests &&
+    draft.dollars === saved.dollars;
+
+  function submit(event: SubmitEvent<HTMLFormElement>): void {
+    event.preventDefault();
+    save.reset();
+    const result = planFromDraft(draft);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    save.mutate(
+      { id: plan.id, input: { ...result.value, sortOrder: plan.sortOrder } },
+      {
+        onSuccess: (updated) => {
+          setDraft(draftFromPlan(updated));
+        },
+      },
+    );
+  }
+
+  const field = (name: keyof PlanDraft, label: string, placeholder: string): ReactElement => (
+    <label className="plan-editor__field">
+      <span className="plan-editor__label">{label}</span>
+      <input
+        className="input"
+        value={draft[name]}
+        placeholder={placeholder}
+        inputMode={name === 'name' ? 'text' : 'decimal'}
+        aria-invalid={errors[name] ? true : undefined}
+        onChange={(event) => {
+          setDraft({ ...draft, [name]: event.target.value });
+        }}
+      />
+      {errors[name] && <span className="field__errors">{errors[name]}</span>}
+    </label>
+  );
+
+  return (
+    <li className="plan-editor" data-testid="plan-editor" data-plan={plan.id}>
+      <form
+        className="plan-editor__form"
+        noValidate
+        onSubmit={submit}
+        aria-label={`Plan ${plan.name}`}
+      >
+        <span className="plan-editor__id mono">{plan.id}</span>
+        {field('name', 'Name', 'Plan name')}
+        {field('requests', 'Requests a month', 'Unlimited')}
+        {field('dollars', 'Spend a month ($)', 'Unlimited')}
+        <div className="plan-editor__actions">
+          <button
+            type="submit"
+            className="button button--primary button--small"
+            disabled={unchanged || save.isPending}
+          >
+            {save.isPending ? 'Saving…' : 'Save'}
+          </button>
+          {save.isSuccess && unchanged && (
+            <span className="plan-editor__saved" role="status">
+              Saved
+            </span>
+          )}
+        </div>
+      </form>
+      {save.isError && (
+        <p className="cell-error" role="alert">
+          {errorMessage(save.error)}
+        </p>
+      )}
+    </li>
+  );
+}
