@@ -254,6 +254,39 @@ describe('usage analytics', () => {
     expect(withModel.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('narrows the summary and both breakdowns to one key; the plan stays whole', async () => {
+    const { user, second, secondCost, secondTokens } = traffic;
+    const summary = await get<UsageSummaryResponse>(
+      user,
+      `/api/usage/summary?days=7&keyId=${second.id}`,
+    );
+    expect(summary.body.keyId).toBe(second.id);
+    expect(summary.body.totals).toMatchObject({
+      requests: 3,
+      successes: 3,
+      inputTokens: secondTokens.input,
+      outputTokens: secondTokens.output,
+      costMicros: secondCost,
+    });
+    expect(summary.body.month.requests.used).toBe(4);
+    const endpoints = await get<UsageBreakdownResponse>(
+      user,
+      `/api/usage/endpoints?days=7&keyId=${second.id}`,
+    );
+    expect(endpoints.body.keyId).toBe(second.id);
+    expect(endpoints.body.rows.map((row) => [row.name, row.requests])).toEqual([
+      [CHAT, 2],
+      [MODELS, 1],
+    ]);
+    const models = await get<UsageBreakdownResponse>(
+      user,
+      `/api/usage/models?days=7&keyId=${second.id}`,
+    );
+    expect(models.body.rows.map((row) => [row.name, row.requests, row.costMicros])).toEqual([
+      [MODEL, 2, secondCost],
+    ]);
+  });
+
   it('pages, filters and sorts raw events', async () => {
     const { user, second } = traffic;
     const first = await events(user, 'pageSize=4');
@@ -442,6 +475,9 @@ describe('usage analytics', () => {
     const from = new Date(Date.now() - DAY_MS).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
     for (const path of [
+      `/api/usage/summary?keyId=${second.id}`,
+      `/api/usage/endpoints?keyId=${second.id}`,
+      `/api/usage/models?keyId=${second.id}`,
       `/api/usage/daily?keyId=${second.id}`,
       `/api/usage/events?keyId=${second.id}`,
       `/api/usage/export.csv?from=${from}&to=${to}&keyId=${second.id}`,

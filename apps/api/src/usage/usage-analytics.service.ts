@@ -36,14 +36,23 @@ export class UsageAnalyticsService {
   async summary(
     userId: string,
     days = DEFAULT_DAYS,
+    keyId?: string,
     now = new Date(),
   ): Promise<UsageSummaryResponse> {
+    if (keyId !== undefined) await assertOwnKey(this.dataSource, userId, keyId);
     const window = dayWindow(days, now);
     const [row] = await this.dataSource.query<TotalsRow[]>(
-      `SELECT ${TOTALS_SQL} FROM usage_daily WHERE user_id = $1 AND day BETWEEN $2::date AND $3::date`,
-      [userId, window.first, window.last],
+      `SELECT ${TOTALS_SQL} FROM usage_daily
+        WHERE user_id = $1 AND day BETWEEN $2::date AND $3::date
+          ${keyId !== undefined ? 'AND key_id = $4' : ''}`,
+      [userId, window.first, window.last, ...(keyId !== undefined ? [keyId] : [])],
     );
-    return { days, totals: totalsOf(row), month: await this.monthOf(userId, now) };
+    return {
+      days,
+      keyId: keyId ?? null,
+      totals: totalsOf(row),
+      month: await this.monthOf(userId, now),
+    };
   }
 
   async daily(
@@ -62,8 +71,10 @@ export class UsageAnalyticsService {
     userId: string,
     by: Breakdown,
     days = DEFAULT_DAYS,
+    keyId?: string,
     now = new Date(),
   ): Promise<UsageBreakdownResponse> {
+    if (keyId !== undefined) await assertOwnKey(this.dataSource, userId, keyId);
     const window = dayWindow(days, now);
     const column = by === 'route' ? 'route' : 'model';
     const rows = await this.dataSource.query<(TotalsRow & { name: string })[]>(
@@ -71,11 +82,16 @@ export class UsageAnalyticsService {
          FROM usage_daily
         WHERE user_id = $1 AND day BETWEEN $2::date AND $3::date
           ${by === 'model' ? "AND model <> ''" : ''}
+          ${keyId !== undefined ? 'AND key_id = $4' : ''}
         GROUP BY ${column}
         ORDER BY sum(requests) DESC, ${column} ASC`,
-      [userId, window.first, window.last],
+      [userId, window.first, window.last, ...(keyId !== undefined ? [keyId] : [])],
     );
-    return { days, rows: rows.map((row) => ({ name: row.name, ...totalsOf(row) })) };
+    return {
+      days,
+      keyId: keyId ?? null,
+      rows: rows.map((row) => ({ name: row.name, ...totalsOf(row) })),
+    };
   }
 
   /** One of the caller's keys over the last days: totals and a point for every day. */

@@ -2,7 +2,7 @@ import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   UsageDailyQuery,
-  UsageDaysQuery,
+  UsageScopeQuery,
   UsageEventsQuery,
   UsageExportQuery,
   type Page,
@@ -29,12 +29,12 @@ export class UsageController {
 
   @Get('summary')
   @ConsoleAuth('usage:read')
-  @ApiQueryFrom(UsageDaysQuery)
+  @ApiQueryFrom(UsageScopeQuery)
   summary(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: UsageDaysQuery,
+    @Query() query: UsageScopeQuery,
   ): Promise<UsageSummaryResponse> {
-    return this.analytics.summary(principal.userId, query.days);
+    return this.analytics.summary(principal.userId, query.days, query.keyId);
   }
 
   @Get('daily')
@@ -49,22 +49,22 @@ export class UsageController {
 
   @Get('endpoints')
   @ConsoleAuth('usage:read')
-  @ApiQueryFrom(UsageDaysQuery)
+  @ApiQueryFrom(UsageScopeQuery)
   endpoints(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: UsageDaysQuery,
+    @Query() query: UsageScopeQuery,
   ): Promise<UsageBreakdownResponse> {
-    return this.analytics.breakdown(principal.userId, 'route', query.days);
+    return this.analytics.breakdown(principal.userId, 'route', query.days, query.keyId);
   }
 
   @Get('models')
   @ConsoleAuth('usage:read')
-  @ApiQueryFrom(UsageDaysQuery)
+  @ApiQueryFrom(UsageScopeQuery)
   models(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: UsageDaysQuery,
+    @Query() query: UsageScopeQuery,
   ): Promise<UsageBreakdownResponse> {
-    return this.analytics.breakdown(principal.userId, 'model', query.days);
+    return this.analytics.breakdown(principal.userId, 'model', query.days, query.keyId);
   }
 
   @Get('events')

@@ -371,17 +371,17 @@ export const api = {
   },
 
   usage: {
-    summary: (days: number): Promise<UsageSummaryResponse> =>
-      request('GET', `/api/usage/summary${queryString({ days })}`),
+    summary: (days: number, keyId?: string): Promise<UsageSummaryResponse> =>
+      request('GET', `/api/usage/summary${queryString({ days, keyId })}`),
 
     daily: (days: number, keyId?: string): Promise<UsageDailyResponse> =>
       request('GET', `/api/usage/daily${queryString({ days, keyId })}`),
 
-    endpoints: (days: number): Promise<UsageBreakdownResponse> =>
-      request('GET', `/api/usage/endpoints${queryString({ days })}`),
+    endpoints: (days: number, keyId?: string): Promise<UsageBreakdownResponse> =>
+      request('GET', `/api/usage/endpoints${queryString({ days, keyId })}`),
 
-    models: (days: number): Promise<UsageBreakdownResponse> =>
-      request('GET', `/api/usage/models${queryString({ days })}`),
+    models: (days: number, keyId?: string): Promise<UsageBreakdownResponse> =>
+      request('GET', `/api/usage/models${queryString({ days, keyId })}`),
 
     events: ({ page, pageSize, ...filters }: UsageEventParams): Promise<Page<UsageEventResponse>> =>
       request('GET', `/api/usage/events${queryString({ page, pageSize, ...filters })}`),

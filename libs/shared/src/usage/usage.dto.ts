@@ -23,6 +23,14 @@ export class UsageDaysQuery {
   days?: number;
 }
 
+/** A period, optionally narrowed to one of the caller's keys. */
+export class UsageScopeQuery extends UsageDaysQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  keyId?: string;
+}
+
 export class UsageDailyQuery {
   @IsOptional()
   @Type(() => Number)
@@ -126,6 +134,8 @@ export interface PlanUse {
 
 export interface UsageSummaryResponse {
   days: number;
+  /** The key the totals are narrowed to; null for all keys. `month` is always the whole plan. */
+  keyId: string | null;
   totals: UsageTotals;
   month: PlanUse;
 }
@@ -148,6 +158,7 @@ export interface UsageBreakdownRow extends UsageTotals {
 
 export interface UsageBreakdownResponse {
   days: number;
+  keyId: string | null;
   rows: UsageBreakdownRow[];
 }
 

@@ -36,27 +36,3 @@ export function TotalsCard({ totals, days }: { totals: UsageTotals; days: number
     </section>
   );
 }
-
-/** Period totals of one key, summed from its daily points (the summary route covers all keys). */
-export function sumTotals(points: readonly UsageTotals[]): UsageTotals {
-  const sum = points.reduce(
-    (acc, point) => ({
-      requests: acc.requests + point.requests,
-      successes: acc.successes + point.successes,
-      inputTokens: acc.inputTokens + point.inputTokens,
-      outputTokens: acc.outputTokens + point.outputTokens,
-      costMicros: acc.costMicros + point.costMicros,
-      latency: acc.latency + point.averageLatencyMs * point.requests,
-    }),
-    { requests: 0, successes: 0, inputTokens: 0, outputTokens: 0, costMicros: 0, latency: 0 },
-  );
-  return {
-    requests: sum.requests,
-    successes: sum.successes,
-    successRate: sum.requests === 0 ? 1 : sum.successes / sum.requests,
-    inputTokens: sum.inputTokens,
-    outputTokens: sum.outputTokens,
-    costMicros: sum.costMicros,
-    averageLatencyMs: sum.requests === 0 ? 0 : sum.latency / sum.requests,
-  };
-}

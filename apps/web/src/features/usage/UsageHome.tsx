@@ -19,7 +19,7 @@ import {
 } from './hooks';
 import { PeriodControls } from './PeriodControls';
 import { PlanUsageCard } from './PlanUsageCard';
-import { sumTotals, TotalsCard } from './TotalsCard';
+import { TotalsCard } from './TotalsCard';
 import { dailyBars } from './usage-format';
 import './usage.css';
 
@@ -45,10 +45,10 @@ export function UsageHome(): ReactElement {
 
   // The key selector lists every key, revoked ones too: their history still counts.
   const keys = useApiKeys({ page: 1, pageSize: 100 });
-  const summary = useUsageSummary(period);
+  const summary = useUsageSummary(period, key);
   const daily = useUsageDaily(period, key);
-  const endpoints = useUsageEndpoints(period);
-  const models = useUsageModels(period);
+  const endpoints = useUsageEndpoints(period, key);
+  const models = useUsageModels(period, key);
   const events = useUsageEvents({
     page,
     pageSize: PAGE_SIZE,
@@ -66,8 +66,8 @@ export function UsageHome(): ReactElement {
     () => new Map(keyList.map((item) => [item.id, item.name] as const)),
     [keyList],
   );
-  // The summary covers every key; for one key the same totals come from its daily points.
-  const totals = key ? daily.data && sumTotals(daily.data.points) : summary.data?.totals;
+  // Totals and breakdowns follow the key selector; the plan card is always the whole plan.
+  const totals = summary.data?.totals;
   const firstError = [summary, daily, endpoints, models].find((query) => query.isError)?.error;
   const nothingYet = summary.data?.month.requests.used === 0 && summary.data.totals.requests === 0;
 

@@ -12,10 +12,10 @@ import { periodBounds } from './usage-format';
 
 export const usageQueryKeys = {
   all: ['usage'] as const,
-  summary: (days: number) => ['usage', 'summary', days] as const,
+  summary: (days: number, keyId?: string) => ['usage', 'summary', days, keyId] as const,
   daily: (days: number, keyId: string | undefined) => ['usage', 'daily', days, keyId] as const,
-  endpoints: (days: number) => ['usage', 'endpoints', days] as const,
-  models: (days: number) => ['usage', 'models', days] as const,
+  endpoints: (days: number, keyId?: string) => ['usage', 'endpoints', days, keyId] as const,
+  models: (days: number, keyId?: string) => ['usage', 'models', days, keyId] as const,
   events: (filter: UsageEventsFilter) => ['usage', 'events', filter] as const,
   forKey: (id: string, days: number) => ['usage', 'key', id, days] as const,
 };
@@ -24,11 +24,17 @@ export const usageQueryKeys = {
 // spinners on every step.
 const SMOOTH = { placeholderData: keepPreviousData } as const;
 
-/** GET /api/usage/summary?days= (totals for the period and this month against the plan) */
-export function useUsageSummary(days: number): UseQueryResult<UsageSummaryResponse, ApiError> {
+/**
+ * GET /api/usage/summary?days=&keyId= (totals for the period, of one key if given, and this
+ * month against the plan)
+ */
+export function useUsageSummary(
+  days: number,
+  keyId?: string,
+): UseQueryResult<UsageSummaryResponse, ApiError> {
   return useQuery({
-    queryKey: usageQueryKeys.summary(days),
-    queryFn: () => api.usage.summary(days),
+    queryKey: usageQueryKeys.summary(days, keyId),
+    queryFn: () => api.usage.summary(days, keyId),
     ...SMOOTH,
   });
 }
@@ -45,20 +51,26 @@ export function useUsageDaily(
   });
 }
 
-/** GET /api/usage/endpoints?days= */
-export function useUsageEndpoints(days: number): UseQueryResult<UsageBreakdownResponse, ApiError> {
+/** GET /api/usage/endpoints?days=&keyId= */
+export function useUsageEndpoints(
+  days: number,
+  keyId?: string,
+): UseQueryResult<UsageBreakdownResponse, ApiError> {
   return useQuery({
-    queryKey: usageQueryKeys.endpoints(days),
-    queryFn: () => api.usage.endpoints(days),
+    queryKey: usageQueryKeys.endpoints(days, keyId),
+    queryFn: () => api.usage.endpoints(days, keyId),
     ...SMOOTH,
   });
 }
 
-/** GET /api/usage/models?days= */
-export function useUsageModels(days: number): UseQueryResult<UsageBreakdownResponse, ApiError> {
+/** GET /api/usage/models?days=&keyId= */
+export function useUsageModels(
+  days: number,
+  keyId?: string,
+): UseQueryResult<UsageBreakdownResponse, ApiError> {
   return useQuery({
-    queryKey: usageQueryKeys.models(days),
-    queryFn: () => api.usage.models(days),
+    queryKey: usageQueryKeys.models(days, keyId),
+    queryFn: () => api.usage.models(days, keyId),
     ...SMOOTH,
   });
 }
