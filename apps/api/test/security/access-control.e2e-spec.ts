@@ -203,11 +203,12 @@ describe('access control', () => {
       for (const path of lists) {
         const result = await call(api.url, 'GET', path, { token: b.user.accessToken });
         expect({ path, status: result.status }).toEqual({ path, status: 200 });
-        for (const value of ofA)
+        for (const value of ofA) {
           expect({ path, leaked: result.text.includes(value) }).toEqual({
             path,
             leaked: false,
           });
+        }
       }
       // B's own things are there, so the lists were not simply empty.
       const ownKeys = await call<Page<ApiKeyResponse>>(api.url, 'GET', '/api/api-keys', {
@@ -254,8 +255,9 @@ describe('access control', () => {
           'PUT /api/admin/plans/{id}',
         ]),
       );
-      for (const route of adminRoutes())
+      for (const route of adminRoutes()) {
         expect(route.bodySchema === undefined || bodyFor(route)).toBeTruthy();
+      }
     });
 
     it('refuses them to nobody (401), and to a user’s session and keys, an admin’s non-admin keys (403)', async () => {

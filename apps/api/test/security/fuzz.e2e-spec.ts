@@ -116,8 +116,8 @@ describe('input fuzzing of every documented route', () => {
     );
   });
   afterAll(async () => {
-    await api?.stop();
-    await upstream?.stop();
+    await api.stop();
+    await upstream.stop();
   });
 
   /** Requests for one route: mostly well-formed in shape with hostile values, some not at all. */
@@ -135,7 +135,7 @@ describe('input fuzzing of every documented route', () => {
     });
     const body = fc.oneof(
       { arbitrary: bodyObject.map((value) => JSON.stringify(value)), weight: 6 },
-      { arbitrary: nastyValue.map((value) => JSON.stringify(value) ?? 'null'), weight: 2 },
+      { arbitrary: nastyValue.map((value) => JSON.stringify(value)), weight: 2 },
       { arbitrary: fc.nat({ max: 3000 }).map(nested), weight: 1 },
       { arbitrary: nastyString, weight: 1 },
     );
@@ -157,7 +157,9 @@ describe('input fuzzing of every documented route', () => {
       path: route.path.includes('{')
         ? fc
             .oneof(
-              pathValue.map((value) => encodeURIComponent(value.toWellFormed())),
+              pathValue.map((value) =>
+                encodeURIComponent(value.replace(/\p{Surrogate}/gu, '\ufffd')),
+              ),
               // Sent as they are: broken escapes, encoded traversal and overlong UTF-8.
               fc.constantFrom('%', '%ZZ', '%c0%af', '..%2f..%2fapi', '%00', '%ed%a0%80'),
             )

@@ -117,7 +117,7 @@ describe('token attacks', () => {
       try {
         refused += await refusedEverywhere(token, codes);
       } catch (error) {
-        throw new Error(`${name}: ${String(error)}`);
+        throw new Error(`${name}: ${String(error)}`, { cause: error });
       }
     }
     expect(refused).toBe(Object.keys(forged).length * bearerRoutes.length);
