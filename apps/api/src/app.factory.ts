@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { AppException } from './common/app.exception.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { KeyActivityRecorder } from './keys/key-activity.recorder.js';
@@ -55,7 +57,19 @@ export async function createApp(
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     (request as typeof request & { rawBody?: Buffer }).rawBody = body as Buffer;
-    void parseJson(request, (body as Buffer).toString('utf8'), done);
+    const text = (body as Buffer).toString('utf8');
+    if (exceedsJsonDepth(text)) {
+      done(
+        new AppException(
+          400,
+          'bad_request',
+          `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(request, text, done);
   });
   await fastify.register(fastifyCookie);
   await fastify.register(fastifyHelmet, {

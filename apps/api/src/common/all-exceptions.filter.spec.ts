@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { InternalServerErrorException, type ArgumentsHost } from '@nestjs/common';
+import type { ErrorBody } from '@keyward/shared';
+import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { AppException } from './app.exception.js';
+
+/** Runs the filter on one exception and returns what the client would receive. */
+function answer(exception: unknown, url = '/api/api-keys'): { status: number; body: ErrorBody } {
+  let status = 0;
+  let body: ErrorBody | undefined;
+  const reply = {
+    status(code: number) {
+      status = code;
+      return reply;
+    },
+    headers() {
+      return reply;
+    },
+    send(payload: ErrorBody) {
+      body = payload;
+      return reply;
+    },
+  };
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url }) }),
+  } as unknown as ArgumentsHost;
+  const filter = new AllExceptionsFilter();
+  // The server-side log line is not what this spec is about.
+  (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };
+  filter.catch(exception, host);
+  if (!body) throw new Error('nothing was sent');
+  return { status, body };
+}
+
+describe('AllExceptionsFilter', () => {
+  it('answers an unexpected error with a generic 500 that carries none of its detail', () => {
+    const error = new Error('connect ECONNREFUSED db.internal:5432 password=hunter2');
+    const { status, body } = answer(error);
+    expect(status).toBe(500);
+    expect(body).toEqual({
+      statusCode: 500,
+      code: 'internal_error',
+      message: 'Internal server error',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|hunter2|at |\.ts|\.js/);
+  });
+
+  it('hides the message of Nest 5xx exceptions and of thrown non-errors alike', () => {
+    expect(answer(new InternalServerErrorException('pool exhausted at db.ts:12')).body).toEqual({
+      statusCode: 500,
+      code: 'internal_error',
+      message: 'Internal server error',
+    });
+    expect(answer('a string').body.message).toBe('Internal server error');
+    expect(answer(null).body.statusCode).toBe(500);
+  });
+
+  it('keeps coded errors as they are, in both dialects on the guarded API', () => {
+    const notFound = new AppException(404, 'not_found', 'API key not found');
+    expect(answer(notFound).body).toEqual({
+      statusCode: 404,
+      code: 'not_found',
+      message: 'API key not found',
+    });
+    expect(answer(new Error('boom'), '/v1/models').body.error).toEqual({
+      message: 'Internal server error',
+      type: 'internal_error',
+      code: 'internal_error',
+    });
+  });
+});
