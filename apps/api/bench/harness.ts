@@ -10,7 +10,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { startApi, type ApiProcess } from '../test/support/api-process.js';
 import { fakeKey } from '../test/support/fake-upstream.js';
-import { call, signIn, signUp } from '../test/support/http.js';
+import { call, signIn, signUp, type SignedIn } from '../test/support/http.js';
 import { createKey } from '../test/support/keys.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -211,28 +211,6 @@ export async function freshDatabase(
   };
 }
 
-/**
- * Statements a database has run, from PostgreSQL's own statistics: committed and rolled-back
- * transactions (every statement outside an explicit transaction is one). Statistics reach
- * `pg_stat_database` within a second of each backend going idle, hence the wait.
- */
-export async function statementsRun(databaseUrl: string): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const name = new URL(databaseUrl).pathname.slice(1);
-    const rows = await client.query<{ n: string }>(
-      'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1',
-      [name],
-    );
-    // This reading's own session adds one transaction; it is subtracted by the caller's delta.
-    return Number(rows.rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function countRows(
   databaseUrl: string,
   sql: string,
@@ -307,6 +285,7 @@ export async function startUpstreamProcess(): Promise<Upstream> {
 export interface Deployment {
   databaseUrl: string;
   redisUrl: string;
+  redisPrefix: string;
   upstream: Upstream;
 }
 
@@ -319,13 +298,42 @@ export async function startReplica(
     env: {
       DATABASE_URL: deployment.databaseUrl,
       REDIS_URL: deployment.redisUrl,
-      REDIS_KEY_PREFIX: 'bench:',
+      // Replicas of one run share their counters; separate runs never meet.
+      REDIS_KEY_PREFIX: deployment.redisPrefix,
       LOG_LEVEL: 'warn',
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
+      // The benchmark signs many users in from one address; the per-IP login guard is not measured.
+      LOGIN_MAX_PER_IP_PER_MINUTE: '10000',
       ...deployment.upstream.env,
       ...env,
     },
     startTimeoutMs: 60_000,
   });
+}
+
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
+/** Statements an API process has sent to the database so far, from its own metrics. */
+export async function queriesSent(api: ApiProcess): Promise<number> {
+  const response = await fetch(`${api.url}/metrics`, {
+    headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
+  });
+  const text = await response.text();
+  const value = /^keyward_database_queries_total (\d+)/m.exec(text)?.[1];
+  if (value === undefined) throw new Error(`no query count in the metrics: ${response.status}`);
+  return Number(value);
+}
+
+const adminSessions = new Map<string, Promise<SignedIn>>();
+
+/** One admin sign-in per API process and run (sign-ins are rate limited per account). */
+function adminOf(api: ApiProcess): Promise<SignedIn> {
+  let session = adminSessions.get(api.url);
+  if (!session) {
+    session = signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+    adminSessions.set(api.url, session);
+  }
+  return session;
 }
 
 export interface BenchUser {
@@ -341,7 +349,7 @@ export async function benchUser(
 ): Promise<BenchUser> {
   const user = await signUp(api.url, 'bench');
   // Unlimited, so the free plan's monthly limits do not end a run early.
-  const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+  const admin = await adminOf(api);
   const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
     token: admin.accessToken,
     body: { planId: 'enterprise' },

@@ -3,6 +3,7 @@
 // and writes the same as JSON to bench-results/latest.json.
 //   --quick        short runs, to check the benchmark itself works (figures are not meaningful)
 //   --only=1,4     run some scenarios only
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,7 @@ const upstream = await startUpstreamProcess();
 const deployment: Deployment = {
   databaseUrl: database.url,
   redisUrl: settings.redisUrl,
+  redisPrefix: `bench${randomBytes(4).toString('hex')}:`,
   upstream,
 };
 const started: ApiProcess[] = [];
@@ -75,7 +77,7 @@ try {
     // The per-IP limit on refused keys would answer most of the flood with 429 before the
     // check; raised here so every request takes the full refusal path.
     const open = await replica({ INVALID_KEY_MAX_PER_IP_PER_MINUTE: '1000000' });
-    return invalidKeyFlood(open, database.url, settings);
+    return invalidKeyFlood(open, settings);
   });
   if (wanted(4) || wanted(5)) {
     const b = await replica();

@@ -2,6 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
+import { QueryCounter } from './query-counter.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /**
@@ -16,7 +17,9 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: false,
+    // Only the statement count (see QueryCounter); nothing is written to the log.
+    logging: ['query' as const],
+    logger: new QueryCounter(),
   };
   switch (database.kind) {
     case 'postgres':

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QueryCounter } from '../database/query-counter.js';
 import { KeyCache } from '../keys/key-cache.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
@@ -66,6 +67,16 @@ export class MetricsService {
       collect() {
         const total = keyCache.hits + keyCache.misses;
         this.set(total === 0 ? 1 : keyCache.hits / total);
+      },
+    });
+    let seenQueries = 0;
+    new Counter({
+      name: 'keyward_database_queries_total',
+      help: 'Statements sent to the database by this process, transaction control included',
+      registers: [registry],
+      collect() {
+        this.inc(QueryCounter.count - seenQueries);
+        seenQueries = QueryCounter.count;
       },
     });
     new Gauge({
