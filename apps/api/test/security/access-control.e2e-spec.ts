@@ -111,6 +111,7 @@ describe('access control', () => {
     /** What B sends on each parameterised route, with one of A's ids. */
     const attacks = (): Record<string, { id: string; body?: unknown }> => ({
       'GET /api/api-keys/{id}': { id: a.user.keyId },
+      'GET /api/api-keys/{id}/usage': { id: a.user.keyId },
       'PATCH /api/api-keys/{id}': { id: a.user.keyId, body: { name: 'taken over' } },
       'DELETE /api/api-keys/{id}': { id: a.user.keyId },
       'POST /api/api-keys/{id}/regenerate': { id: a.user.keyId, body: {} },
@@ -127,7 +128,10 @@ describe('access control', () => {
       expect(parameterised.filter((name) => !covered.has(name))).toEqual([]);
       // A stale entry (a route renamed or removed) would hide a gap just as well.
       expect([...covered].filter((name) => !parameterised.includes(name))).toEqual([]);
-      expect(parameterised.length).toBeGreaterThanOrEqual(13);
+      expect(parameterised.length).toBeGreaterThanOrEqual(14);
+      process.stdout.write(
+        `object level: ${parameterised.length} parameterised routes, ${Object.keys(attacks()).length} attacked, ${Object.keys(OWNERSHIP_EXEMPT).length} exempt\n`,
+      );
     });
 
     it('answers 404 not_found to B’s session and B’s full-access key on every one, and changes nothing', async () => {
@@ -295,6 +299,9 @@ describe('access control', () => {
         }
       }
       expect(refusals).toBe(adminRoutes().length * Object.keys(principals).length);
+      process.stdout.write(
+        `function level: ${adminRoutes().length} admin routes x ${Object.keys(principals).length} principals\n`,
+      );
 
       // Nothing happened: A is no admin and on the free plan, A's request still pending, the free
       // plan unchanged.
@@ -447,6 +454,7 @@ describe('access control', () => {
         }
       }
       expect(refused).toBeGreaterThanOrEqual(70);
+      process.stdout.write(`mass assignment: ${refused} bodies refused\n`);
 
       // Read back: nothing above took effect.
       const me = await call<{ user: UserResponse }>(api.url, 'GET', '/api/auth/me', {

@@ -94,11 +94,16 @@ export async function openPage(
     if (!isApi(request)) return;
     pending.delete(request);
     const ms = Date.now() - (started.get(request) ?? Date.now());
-    void request.response().then(async (response) => {
-      const status = response?.status() ?? 0;
-      const body = status >= 400 ? ` ${await response?.text().catch(() => '(no body)')}` : '';
-      log.push(`${describe(request)} -> ${status} (${ms} ms)${body}`);
-    });
+    // The page may close before the response is read (the test ended); the log line is lost
+    // then, nothing else.
+    void request
+      .response()
+      .then(async (response) => {
+        const status = response?.status() ?? 0;
+        const body = status >= 400 ? ` ${await response?.text().catch(() => '(no body)')}` : '';
+        log.push(`${describe(request)} -> ${status} (${ms} ms)${body}`);
+      })
+      .catch(() => undefined);
   });
   page.on('requestfailed', (request) => {
     if (!isApi(request)) return;

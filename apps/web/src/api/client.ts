@@ -77,7 +77,10 @@ export class ApiError extends Error {
 }
 
 export type Session =
-  { status: 'unknown' } | { status: 'anonymous' } | { status: 'authenticated'; user: UserResponse };
+  | { status: 'unknown' }
+  /** `signedOut`: the user ended the session here (not an expiry), for the sign-in page to say. */
+  | { status: 'anonymous'; signedOut?: boolean }
+  | { status: 'authenticated'; user: UserResponse };
 
 let accessToken: string | null = null;
 let session: Session = { status: 'unknown' };
@@ -331,7 +334,7 @@ export const api = {
         await request<undefined>('POST', '/api/auth/logout', { auth: false });
       } finally {
         // Even if the server call fails, forget the token here.
-        setSession({ status: 'anonymous' }, null);
+        setSession({ status: 'anonymous', signedOut: true }, null);
       }
     },
 

@@ -10,7 +10,11 @@ export function RequireAuth({ children }: { children: ReactNode }): ReactElement
   const location = useLocation();
   if (session.status === 'unknown') return <FullPageLoader />;
   if (session.status === 'anonymous') {
-    const state: AuthLocationState = { from: `${location.pathname}${location.search}` };
+    // Signing out unmounts the signed-in pages at once, so this redirect (not the sign-out
+    // handler) is what carries the "signed out" notice to /login.
+    const state: AuthLocationState = session.signedOut
+      ? { signedOut: true }
+      : { from: `${location.pathname}${location.search}` };
     return <Navigate to="/login" replace state={state} />;
   }
   return <>{children}</>;
