@@ -1,28 +1,11 @@
 // `pnpm bench`: the benchmark suite (apps/api/bench). Builds what is missing, makes sure
 // PostgreSQL and Redis answer, then runs the scenarios; extra arguments pass through
 // (`pnpm bench --quick`, `pnpm bench --only=2`).
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, buildWhatIsMissing, run } from './lib.mjs';
+import { ROOT, buildWhatIsMissing, reachable, run } from './lib.mjs';
 
 const PG = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function reachable(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port), timeout: 1500 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 for (const [what, url, hint] of [
   ['PostgreSQL', PG, 'set BENCH_PG_ADMIN_URL, or start it (see README)'],

@@ -1,6 +1,7 @@
 // Small helpers shared by the start and test scripts (plain Node, no dependencies, so they run
 // before anything is installed or built).
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +68,21 @@ export async function buildWhatIsMissing() {
     if (code !== 0) throw new Error(`Building ${pkg.name} failed`);
     rebuilt = true;
   }
+}
+
+/** True when something accepts TCP connections at the URL's host and port. */
+export function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port), timeout: 1500 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

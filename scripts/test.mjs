@@ -8,31 +8,14 @@
 // Outside CI, a missing PostgreSQL, Redis or Chromium skips that part with a message; with
 // CI=true each is required. The last line sums up every run.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, buildWhatIsMissing, run } from './lib.mjs';
+import { ROOT, buildWhatIsMissing, reachable, run } from './lib.mjs';
 
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = join(ROOT, 'test-output', 'results');
-
-function reachable(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port), timeout: 1500 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 const runs = [];
 const skipped = [];
