@@ -7,7 +7,9 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { withAdvisoryLock } from '../database/advisory-lock.js';
 import {
   ERROR_RATE_MIN_REQUESTS,
   ERROR_RATE_PERCENT,
@@ -42,61 +44,39 @@ interface ErrorRateRow {
  */
 @Injectable()
 export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(AlertsJob.name);
-  private timer: NodeJS.Timeout | undefined;
-  private startTimer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly job: PeriodicJob;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly alerts: AlertsService,
-  ) {}
+  ) {
+    this.job = new PeriodicJob({
+      intervalMs: config.alerts.checkIntervalSeconds * 1000,
+      startDelayMs: START_DELAY_MS,
+      run: () =>
+        withAdvisoryLock(
+          this.dataSource,
+          JOB_LOCK_ID,
+          async () => (await this.expiringKeys()) + (await this.errorRates()),
+          0,
+        ),
+      logger: new Logger(AlertsJob.name),
+      failureMessage: 'Alert checks failed',
+    });
+  }
 
   onModuleInit(): void {
-    const seconds = this.config.alerts.checkIntervalSeconds;
-    if (seconds === 0) return;
-    this.timer = setInterval(() => void this.runOnce(), seconds * 1000);
-    this.timer.unref();
-    this.startTimer = setTimeout(() => void this.runOnce(), START_DELAY_MS);
-    this.startTimer.unref();
+    this.job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    clearTimeout(this.startTimer);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Runs every rule once; returns how many alerts were fired. */
   runOnce(): Promise<number> {
-    this.running ??= this.checkAll()
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'Alert checks failed');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
-  }
-
-  private async checkAll(): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [lock] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
-        JOB_LOCK_ID,
-      ])) as { locked: boolean }[];
-      if (!lock?.locked) return 0;
-      try {
-        return (await this.expiringKeys()) + (await this.errorRates());
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [JOB_LOCK_ID]);
-      }
-    } finally {
-      await runner.release();
-    }
+    return this.job.runOnce();
   }
 
   /** Once per key and expiry: a key whose expiry is moved later is announced again. */

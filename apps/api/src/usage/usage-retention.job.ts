@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 const DAY_MS = 86_400_000;
@@ -26,42 +27,35 @@ const JOB_LOCK_ID = 0x75737072; // "uspr"
 @Injectable()
 export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRetentionJob.name);
-  private timer: NodeJS.Timeout | undefined;
-  private startTimer: NodeJS.Timeout | undefined;
+  private readonly job: PeriodicJob;
   private stopping = false;
-  private running: Promise<number> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.job = new PeriodicJob({
+      intervalMs: DAY_MS,
+      startDelayMs: START_DELAY_MS,
+      run: () => this.purge(new Date()),
+      logger: this.logger,
+      failureMessage: 'Usage retention purge failed',
+    });
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.runOnce(), DAY_MS);
-    this.timer.unref();
-    this.startTimer = setTimeout(() => void this.runOnce(), START_DELAY_MS);
-    this.startTimer.unref();
+    this.job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     // A run stops between batches, so shutdown waits for one delete at most.
     this.stopping = true;
-    clearInterval(this.timer);
-    clearTimeout(this.startTimer);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Purges what fell out of the retention period; returns how many events went. */
-  runOnce(now = new Date()): Promise<number> {
-    this.running ??= this.purge(now)
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'Usage retention purge failed');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+  runOnce(): Promise<number> {
+    return this.job.runOnce();
   }
 
   private async purge(now: Date): Promise<number> {

@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { WebhookPayload } from '@keyward/shared';
 import type { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { openWebhookSecret } from './webhook-secret.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
@@ -39,36 +40,31 @@ interface ClaimedRow extends Partial<SecretColumns> {
 @Injectable()
 export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.job = new PeriodicJob({
+      intervalMs: config.webhooks.pollMs,
+      run: () => this.dispatchDue(),
+      logger: this.logger,
+      failureMessage: 'Webhook dispatch failed',
+    });
+  }
 
   onModuleInit(): void {
-    if (this.config.webhooks.pollMs === 0) return;
-    this.timer = setInterval(() => void this.runOnce(), this.config.webhooks.pollMs);
-    this.timer.unref();
+    this.job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Sends one batch of due deliveries; returns how many were attempted. */
   runOnce(): Promise<number> {
-    this.running ??= this.dispatchDue()
-      .catch((error: unknown) => {
-        this.logger.error({ err: error }, 'Webhook dispatch failed');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async dispatchDue(): Promise<number> {
