@@ -91,8 +91,19 @@ export async function createApp(
     },
     crossOriginEmbedderPolicy: false,
   });
+  // A refused origin gets no CORS header at all: @fastify/cors, given a list, would still send
+  // Allow-Credentials to every origin.
+  const corsOrigins = new Set(config.http.corsOrigins);
   await fastify.register(fastifyCors, {
-    origin: config.http.corsOrigins.length ? config.http.corsOrigins : false,
+    origin:
+      corsOrigins.size > 0
+        ? (
+            origin: string | undefined,
+            answer: (error: Error | null, allow: string | false) => void,
+          ) => {
+            answer(null, origin !== undefined && corsOrigins.has(origin) ? origin : false);
+          }
+        : false,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
