@@ -100,7 +100,10 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   );
   const childEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !unset.has(name)));
 
-  const child = spawn(process.execPath, [API_ENTRY], {
+  // Node flags for the API alone, e.g. NODE_OPTIONS_FOR_API=--cpu-prof to profile it under the
+  // benchmark (NODE_OPTIONS itself would also reach the test runner).
+  const nodeFlags = (process.env.NODE_OPTIONS_FOR_API ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, API_ENTRY], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
