@@ -18,6 +18,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export interface BenchSettings {
   /** Seconds of each measured load run. */
   seconds: number;
+  /** Pairs of runs where two targets are compared in turn (see `alternate`). */
+  rounds: number;
+  /** Seconds of each run within such a pair. */
+  pairSeconds: number;
   /** Seconds the single busy key is driven (rate-limit stability). */
   sustainSeconds: number;
   /** Seconds of the memory run. */
@@ -376,3 +380,64 @@ export const chatBody = JSON.stringify({
 
 export const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return 0;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/**
+ * Runs two measurements in turn, `rounds` pairs of them, in the order A B, B A, A B, ... On a
+ * shared machine the background load drifts during a run; the two halves of a pair, taken
+ * seconds apart, see nearly the same background, and the alternating order cancels a steady
+ * drift. Compare pair by pair (see `pairedMedian`), not the first run of A against the last of B.
+ */
+export async function alternate<T>(
+  rounds: number,
+  a: () => Promise<T>,
+  b: () => Promise<T>,
+): Promise<{ a: T[]; b: T[] }> {
+  const results = { a: [] as T[], b: [] as T[] };
+  for (let pair = 0; pair < rounds; pair++) {
+    if (pair % 2 === 0) {
+      results.a.push(await a());
+      results.b.push(await b());
+    } else {
+      results.b.push(await b());
+      results.a.push(await a());
+    }
+  }
+  return results;
+}
+
+/** The median over pairs of `compare(a[i], b[i])`. */
+export function pairedMedian<T>(
+  pairs: { a: T[]; b: T[] },
+  compare: (a: T, b: T) => number,
+): number {
+  return median(pairs.a.map((a, i) => compare(a, pairs.b[i] as T)));
+}
+
+/** Sums load results of several runs of the same target into one. */
+export function combined(runs: LoadResult[]): LoadResult {
+  const total = runs.reduce((sum, run) => sum + run.total, 0);
+  return {
+    requestsPerSecond: runs.reduce((sum, run) => sum + run.requestsPerSecond, 0) / runs.length,
+    p50: round(median(runs.map((run) => run.p50)), 3),
+    p99: round(median(runs.map((run) => run.p99)), 3),
+    total,
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    statuses: runs.reduce<Record<string, number>>((sum, run) => {
+      for (const [status, count] of Object.entries(run.statuses)) {
+        sum[status] = (sum[status] ?? 0) + count;
+      }
+      return sum;
+    }, {}),
+    perSecond: runs.flatMap((run) => run.perSecond),
+  };
+}

@@ -44,6 +44,8 @@ if (args.includes('--profile')) {
 
 const settings: BenchSettings = {
   seconds: quick ? 2 : 10,
+  rounds: quick ? 2 : 6,
+  pairSeconds: quick ? 1 : 3,
   sustainSeconds: quick ? 10 : 60,
   memorySeconds: quick ? 10 : 120,
   connections: 50,

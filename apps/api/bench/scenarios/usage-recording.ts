@@ -1,15 +1,20 @@
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { withKey } from '../../test/support/keys.js';
+import type { ApiProcess } from '../../test/support/api-process.js';
 import {
+  alternate,
   benchUser,
+  combined,
   countRows,
   load,
+  pairedMedian,
   ratio,
   round,
   startReplica,
   queriesSent,
   type BenchSettings,
   type Deployment,
+  type LoadResult,
   type ScenarioResult,
 } from '../harness.js';
 
@@ -26,30 +31,40 @@ export async function usageRecording(
   deployment: Deployment,
   settings: BenchSettings,
 ): Promise<ScenarioResult> {
-  const measure = async (recording: boolean) => {
-    const api = await startReplica(deployment, { USAGE_RECORDING: recording ? 'on' : 'off' });
-    try {
+  // Both processes run side by side and are loaded in turn, so each pair of runs sees the same
+  // background load (the database shares this machine's cores).
+  const off = await startReplica(deployment, { USAGE_RECORDING: 'off' });
+  const on = await startReplica(deployment, { USAGE_RECORDING: 'on' });
+  let runs: { a: LoadResult[]; b: LoadResult[] };
+  let statements: number;
+  try {
+    const targetOf = async (api: ApiProcess) => {
       const user = await benchUser(api);
-      const target = { url: `${api.url}/v1/models`, headers: withKey(user.key) };
-      await load({ ...target, connections: settings.connections, seconds: 2 });
-      const before = await queriesSent(api);
-      const result = await load({
-        ...target,
-        connections: settings.connections,
-        seconds: settings.seconds,
-      });
-      // Give the last partial batch its interval to be written, so it is counted too.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const statements = (await queriesSent(api)) - before;
-      return { result, statements };
-    } finally {
-      await api.stop();
-    }
-  };
-  const off = await measure(false);
-  const on = await measure(true);
-  const throughput = ratio(on.result.requestsPerSecond, off.result.requestsPerSecond);
-  const perThousand = (on.statements / on.result.total) * 1000;
+      return { url: `${api.url}/v1/models`, headers: withKey(user.key) };
+    };
+    const offTarget = await targetOf(off);
+    const onTarget = await targetOf(on);
+    const common = { connections: settings.connections, seconds: settings.pairSeconds };
+    await load({ ...offTarget, ...common, seconds: 2 });
+    await load({ ...onTarget, ...common, seconds: 2 });
+    const before = await queriesSent(on);
+    runs = await alternate(
+      settings.rounds,
+      () => load({ ...offTarget, ...common }),
+      () => load({ ...onTarget, ...common }),
+    );
+    // Give the last partial batch its interval to be written, so it is counted too.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    statements = (await queriesSent(on)) - before;
+  } finally {
+    await Promise.all([off.stop(), on.stop()]);
+  }
+  const throughput = pairedMedian(runs, (offRun, onRun) =>
+    ratio(onRun.requestsPerSecond, offRun.requestsPerSecond),
+  );
+  const offResult = combined(runs.a);
+  const onResult = combined(runs.b);
+  const perThousand = (statements / onResult.total) * 1000;
 
   const counted = await durability(deployment, false);
   const countedThroughOutage = await durability(deployment, true);
@@ -59,9 +74,9 @@ export async function usageRecording(
     figures: [
       {
         name: 'req/s off/on',
-        value: `${round(off.result.requestsPerSecond, 0)}/${round(on.result.requestsPerSecond, 0)}`,
+        value: `${round(offResult.requestsPerSecond, 0)}/${round(onResult.requestsPerSecond, 0)}`,
       },
-      { name: 'throughput ratio', value: round(throughput) },
+      { name: `throughput ratio (median of ${settings.rounds} pairs)`, value: round(throughput) },
       { name: 'statements per 1,000 requests', value: round(perThousand) },
       { name: 'stored / sent', value: `${counted.stored}/${counted.sent}` },
       {
@@ -75,7 +90,9 @@ export async function usageRecording(
       perThousand <= 1 &&
       counted.stored === counted.sent &&
       countedThroughOutage.stored === countedThroughOutage.sent,
-    note: 'Statements are every query the API process sent during the run (its own count).',
+    note:
+      'Statements are every query the API process sent during the run (its own count). The ' +
+      'processes with recording on and off run side by side and are loaded in alternating runs.',
   };
 
   async function durability(deployment: Deployment, outage: boolean) {
