@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState, type ReactElement } from 'react';
+import type { ReactElement } from 'react';
 import { Dialog, DialogActions } from '../../components/Dialog';
+import { SecretField } from '../../components/SecretField';
 import { formatDateTime } from '../../app/format';
 
 export interface RevealedKey {
@@ -9,8 +10,6 @@ export interface RevealedKey {
   previousKeyExpiresAt?: string | null;
   regenerated: boolean;
 }
-
-type CopyState = 'idle' | 'copied' | 'failed';
 
 /**
  * Shows a plaintext key once. The key exists only in the parent's state while this is mounted;
@@ -24,31 +23,6 @@ export function ShowKeyOnceDialog({
   revealed: RevealedKey;
   onClose: () => void;
 }): ReactElement {
-  const inputId = useId();
-  const inputRef = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<CopyState>('idle');
-
-  useEffect(() => {
-    if (copy !== 'copied') return;
-    const timer = setTimeout(() => {
-      setCopy('idle');
-    }, 2500);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [copy]);
-
-  async function copyKey(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(revealed.key);
-      setCopy('copied');
-    } catch {
-      // No clipboard permission: select the text so Ctrl+C / ⌘C is one keystroke away.
-      inputRef.current?.select();
-      setCopy('failed');
-    }
-  }
-
   const graceUntil = revealed.previousKeyExpiresAt;
   return (
     <Dialog
@@ -66,38 +40,7 @@ export function ShowKeyOnceDialog({
         <strong>This key will not be shown again.</strong> Keyward keeps only a hash of it; if you
         lose it, regenerate the key.
       </div>
-      <div className="field">
-        <label className="field__label" htmlFor={inputId}>
-          API key
-        </label>
-        <div className="secret-field">
-          <input
-            ref={inputRef}
-            id={inputId}
-            className="input mono secret-field__input"
-            readOnly
-            value={revealed.key}
-            spellCheck={false}
-            autoComplete="off"
-            data-testid="revealed-key"
-            onFocus={(event) => {
-              event.currentTarget.select();
-            }}
-          />
-          <button
-            type="button"
-            className="button button--primary secret-field__copy"
-            data-autofocus
-            onClick={() => void copyKey()}
-          >
-            {copy === 'copied' ? 'Copied' : 'Copy'}
-          </button>
-        </div>
-        <p className="field__hint" role="status">
-          {copy === 'copied' && 'Copied to the clipboard.'}
-          {copy === 'failed' && 'Could not reach the clipboard: the key is selected, copy it now.'}
-        </p>
-      </div>
+      <SecretField label="API key" value={revealed.key} noun="key" testId="revealed-key" />
       {revealed.regenerated && (
         <p className="dialog__text">
           {graceUntil
