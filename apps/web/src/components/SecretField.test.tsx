@@ -18,7 +18,7 @@ describe('SecretField', () => {
   });
 
   it('copies the secret and says so', async () => {
-    const writeText = jest.fn((_text: string) => Promise.resolve());
+    const writeText = jest.fn<(text: string) => Promise<void>>(() => Promise.resolve());
     const user = userEvent.setup();
     clipboardThat(writeText);
     render(<SecretField label="API key" value={SECRET} noun="key" testId="revealed-key" />);
