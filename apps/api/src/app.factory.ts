@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -9,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppException } from './common/app.exception.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
+import { SECURITY_HEADER_OPTIONS, securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { KeyActivityRecorder } from './keys/key-activity.recorder.js';
@@ -72,24 +72,10 @@ export async function createApp(
     void parseJson(request, text, done);
   });
   await fastify.register(fastifyCookie);
-  await fastify.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // Swagger UI and React set inline styles.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        // Plain-HTTP deployments on a LAN address must still load their own assets.
-        upgradeInsecureRequests: null,
-        formAction: ["'self'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
+  const staticSecurityHeaders = securityHeaders(SECURITY_HEADER_OPTIONS);
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(staticSecurityHeaders);
+    done();
   });
   // A refused origin gets no CORS header at all: @fastify/cors, given a list, would still send
   // Allow-Credentials to every origin.
