@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { ErrorBody, ErrorCode } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { AppException } from './app.exception.js';
 
@@ -27,6 +28,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  * (22021, 22P05), numbers out of range (22003), malformed values (22P02, 22007, 22008).
  */
 const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '22007', '22008']);
+
+/** How long a client should wait before retrying while the database is away. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Fastify's own errors (body parsing, limits) carry a statusCode and a FST_ code. */
 interface FastifyLikeError {
@@ -52,7 +56,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (request.url.startsWith('/v1/')) {
       body.error = { message: body.message, type: body.code, code: body.code };
     }
-    if (body.statusCode >= 500) {
+    if (body.code === 'database_unavailable') {
+      // One line per refused request, without a stack: the outage is the news, not the caller.
+      this.logger.warn(`Database unavailable: ${describeError(exception)}`);
+    } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
     void reply.status(body.statusCode).headers(headers).send(body);
@@ -82,6 +89,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: {},
       };
     }
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        body: {
+          statusCode: 503,
+          code: 'database_unavailable',
+          message: 'The database is unreachable for the moment; try again shortly',
+        },
+        headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      };
+    }
     const fastifyError = exception as FastifyLikeError | null;
     if (
       typeof fastifyError?.statusCode === 'number' &&
@@ -102,6 +119,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       headers: {},
     };
   }
+}
+
+function describeError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const driverError = (error as { driverError?: { message?: unknown } } | null)?.driverError;
+  const text = typeof driverError?.message === 'string' ? driverError.message : message;
+  return [typeof code === 'string' ? code : '', typeof text === 'string' ? text : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 function describeFastifyError(error: FastifyLikeError): string {
