@@ -31,6 +31,8 @@ const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '220
 
 /** How long a client should wait before retrying while the database is away. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** An outage refuses every request that needs the database: one log line per interval says so. */
+const DATABASE_REPORT_MS = 10_000;
 
 /** Fastify's own errors (body parsing, limits) carry a statusCode and a FST_ code. */
 interface FastifyLikeError {
@@ -46,6 +48,8 @@ interface FastifyLikeError {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private lastDatabaseReport = 0;
+  private unreportedDatabaseRefusals = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -57,12 +61,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
       body.error = { message: body.message, type: body.code, code: body.code };
     }
     if (body.code === 'database_unavailable') {
-      // One line per refused request, without a stack: the outage is the news, not the caller.
-      this.logger.warn(`Database unavailable: ${describeError(exception)}`);
+      this.reportDatabaseRefusal(exception);
     } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
     void reply.status(body.statusCode).headers(headers).send(body);
+  }
+
+  /** Without a stack, and not once per request: the outage is the news, not each caller. */
+  private reportDatabaseRefusal(exception: unknown): void {
+    this.unreportedDatabaseRefusals += 1;
+    const now = Date.now();
+    if (now - this.lastDatabaseReport < DATABASE_REPORT_MS) return;
+    this.logger.warn(
+      `Database unavailable (${describeError(exception)}); ${this.unreportedDatabaseRefusals} ` +
+        'request(s) answered 503 since the last report',
+    );
+    this.lastDatabaseReport = now;
+    this.unreportedDatabaseRefusals = 0;
   }
 
   private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
