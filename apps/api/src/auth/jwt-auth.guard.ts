@@ -11,7 +11,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     user: TUser | false,
     info: unknown,
   ): TUser {
-    if (error instanceof AppException) throw error;
+    // Coded refusals from the strategy, and anything it could not finish (the database being
+    // away answers 503): only a token found wanting becomes 401.
+    if (error instanceof Error) throw error;
     if (user) return user;
     const name = info instanceof Error ? info.name : undefined;
     if (name === 'TokenExpiredError') {

@@ -1,19 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
 import { InternalServerErrorException, type ArgumentsHost } from '@nestjs/common';
 import type { ErrorBody } from '@keyward/shared';
+import { QueryFailedError } from 'typeorm';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
 import { AppException } from './app.exception.js';
 
 /** Runs the filter on one exception and returns what the client would receive. */
-function answer(exception: unknown, url = '/api/api-keys'): { status: number; body: ErrorBody } {
+function answer(
+  exception: unknown,
+  url = '/api/api-keys',
+): { status: number; body: ErrorBody; headers: Record<string, string> } {
   let status = 0;
   let body: ErrorBody | undefined;
+  let sentHeaders: Record<string, string> = {};
   const reply = {
     status(code: number) {
       status = code;
       return reply;
     },
-    headers() {
+    headers(values: Record<string, string>) {
+      sentHeaders = values;
       return reply;
     },
     send(payload: ErrorBody) {
@@ -26,10 +32,13 @@ function answer(exception: unknown, url = '/api/api-keys'): { status: number; bo
   } as unknown as ArgumentsHost;
   const filter = new AllExceptionsFilter();
   // The server-side log line is not what this spec is about.
-  (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };
+  (filter as unknown as { logger: { error: () => void; warn: () => void } }).logger = {
+    error: () => undefined,
+    warn: () => undefined,
+  };
   filter.catch(exception, host);
   if (!body) throw new Error('nothing was sent');
-  return { status, body };
+  return { status, body, headers: sentHeaders };
 }
 
 describe('AllExceptionsFilter', () => {
@@ -43,6 +52,28 @@ describe('AllExceptionsFilter', () => {
       message: 'Internal server error',
     });
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|hunter2|at |\.ts|\.js/);
+  });
+
+  it('answers a lost database with 503 database_unavailable and Retry-After, without its detail', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const cut = new QueryFailedError(
+      'SELECT secret FROM users',
+      [],
+      new Error('Connection terminated unexpectedly'),
+    );
+    for (const error of [refused, cut]) {
+      const { status, body, headers } = answer(error);
+      expect(status).toBe(503);
+      expect(body).toEqual({
+        statusCode: 503,
+        code: 'database_unavailable',
+        message: 'The database is unreachable for the moment; try again shortly',
+      });
+      expect(headers['retry-after']).toBe('5');
+      expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|10\.0\.0\.5|SELECT|terminated/);
+    }
   });
 
   it('hides the message of Nest 5xx exceptions and of thrown non-errors alike', () => {

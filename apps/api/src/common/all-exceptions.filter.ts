@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { ErrorBody, ErrorCode } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { AppException } from './app.exception.js';
 
@@ -28,6 +29,11 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  */
 const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '22007', '22008']);
 
+/** How long a client should wait before retrying while the database is away. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** An outage refuses every request that needs the database: one log line per interval says so. */
+const DATABASE_REPORT_MS = 10_000;
+
 /** Fastify's own errors (body parsing, limits) carry a statusCode and a FST_ code. */
 interface FastifyLikeError {
   statusCode?: number;
@@ -42,6 +48,8 @@ interface FastifyLikeError {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private lastDatabaseReport = 0;
+  private unreportedDatabaseRefusals = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -52,10 +60,25 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (request.url.startsWith('/v1/')) {
       body.error = { message: body.message, type: body.code, code: body.code };
     }
-    if (body.statusCode >= 500) {
+    if (body.code === 'database_unavailable') {
+      this.reportDatabaseRefusal(exception);
+    } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
     void reply.status(body.statusCode).headers(headers).send(body);
+  }
+
+  /** Without a stack, and not once per request: the outage is the news, not each caller. */
+  private reportDatabaseRefusal(exception: unknown): void {
+    this.unreportedDatabaseRefusals += 1;
+    const now = Date.now();
+    if (now - this.lastDatabaseReport < DATABASE_REPORT_MS) return;
+    this.logger.warn(
+      `Database unavailable (${describeError(exception)}); ${this.unreportedDatabaseRefusals} ` +
+        'request(s) answered 503 since the last report',
+    );
+    this.lastDatabaseReport = now;
+    this.unreportedDatabaseRefusals = 0;
   }
 
   private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
@@ -82,6 +105,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: {},
       };
     }
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        body: {
+          statusCode: 503,
+          code: 'database_unavailable',
+          message: 'The database is unreachable for the moment; try again shortly',
+        },
+        headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      };
+    }
     const fastifyError = exception as FastifyLikeError | null;
     if (
       typeof fastifyError?.statusCode === 'number' &&
@@ -102,6 +135,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       headers: {},
     };
   }
+}
+
+function describeError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const driverError = (error as { driverError?: { message?: unknown } } | null)?.driverError;
+  const text = typeof driverError?.message === 'string' ? driverError.message : message;
+  return [typeof code === 'string' ? code : '', typeof text === 'string' ? text : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 function describeFastifyError(error: FastifyLikeError): string {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { AppConfig } from '../config/app-config.js';
@@ -26,8 +27,11 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
       return {
         ...common,
         url: database.url,
+        poolErrorHandler: reportPoolError,
         extra: {
           max: 20,
+          // Also bounds the wait for a free pooled connection: while the database is away a
+          // request gets its 503 within this time instead of hanging.
           connectionTimeoutMillis: 5_000,
           idleTimeoutMillis: 30_000,
           // Day boundaries (usage per day) are UTC whatever the server's own time zone.
@@ -37,6 +41,23 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
     case 'pglite':
       return { ...common, driver: new PGliteDriver({ dataDir: database.dataDir }).driver };
   }
+}
+
+const poolLogger = new Logger('Database');
+/** At most one line per this interval however many idle connections an outage breaks. */
+const POOL_ERROR_REPORT_MS = 30_000;
+let lastPoolErrorReport = 0;
+
+/**
+ * An idle pooled connection that the server or the network drops raises an error on the pool;
+ * unhandled, it would end the process. The pool discards the connection and opens a new one when
+ * next needed, so a warning is all it takes.
+ */
+function reportPoolError(error: Error): void {
+  const now = Date.now();
+  if (now - lastPoolErrorReport < POOL_ERROR_REPORT_MS) return;
+  lastPoolErrorReport = now;
+  poolLogger.warn(`An idle database connection was lost (${error.message}); it will be replaced`);
 }
 
 /** A fixed advisory-lock id so two replicas starting at once do not both migrate. */

@@ -16,6 +16,8 @@ interface PlanRow {
 
 /** Plans change rarely (an admin edits one); replicas pick a change up within this time. */
 const PLAN_CACHE_MS = 30_000;
+/** While the database is away, the last catalogue read is kept and a new read tried this often. */
+const PLAN_RETRY_MS = 5_000;
 
 /** The plan catalogue, read from the database at most every half-minute per process. */
 @Injectable()
@@ -87,9 +89,18 @@ export class PlansService {
 
   private async plans(): Promise<Map<string, PlanResponse>> {
     if (this.cache && Date.now() - this.cache.loadedAt < PLAN_CACHE_MS) return this.cache.plans;
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
+    this.loading ??= this.load()
+      .catch((error: unknown) => {
+        // Every guarded generation request reads its plan: a catalogue that expired during a
+        // database outage must not stop requests whose key and credentials are still cached.
+        const stale = this.cache;
+        if (!stale) throw error;
+        stale.loadedAt = Date.now() - PLAN_CACHE_MS + PLAN_RETRY_MS;
+        return stale.plans;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
     return this.loading;
   }
 

@@ -10,9 +10,12 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** A throwaway Redis on a free port, for tests that stop it on purpose. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+/**
+ * A throwaway Redis on a free port (or on `wantedPort`, to bring a stopped one back where its clients
+ * expect it), for tests that stop it on purpose.
+ */
+export async function startPrivateRedis(wantedPort?: number): Promise<PrivateRedis> {
+  const port = wantedPort ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

@@ -24,6 +24,8 @@ export function errorMessage(error: unknown): string {
       return 'You do not have permission to do that.';
     case 'last_admin':
       return 'Keyward needs at least one active admin, so this change was refused.';
+    case 'database_unavailable':
+      return 'Keyward cannot reach its database right now. Try again in a few seconds.';
     case 'service_unavailable':
     case 'internal_error':
       return error.message || 'The server had a problem. Try again shortly.';

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'internal_error',
   'service_unavailable',
+  /** The database cannot be reached; retry after the Retry-After header's seconds. */
+  'database_unavailable',
   // console auth
   'unauthenticated',
   'token_expired',

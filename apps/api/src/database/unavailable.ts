@@ -1,0 +1,54 @@
+/**
+ * Whether an error means the database cannot be reached (rather than that a statement was
+ * wrong): the request may succeed if sent again once the database is back, so it is answered
+ * with 503 instead of a 500 that would read as a bug.
+ */
+
+/** SQLSTATE classes and codes of a server that is gone, going or not accepting connections. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+
+/** Socket errors of a connection that could not be opened or was cut. */
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * What node-postgres says when a connection drops mid-query or the pool cannot hand one out in
+ * time; these errors carry no code.
+ */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Cannot use a pool after calling end on the pool',
+];
+
+interface MaybeDatabaseError {
+  code?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+}
+
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 2) return false;
+  const { code, message, driverError } = error as MaybeDatabaseError;
+  if (typeof code === 'string') {
+    if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+  }
+  if (
+    typeof message === 'string' &&
+    UNAVAILABLE_MESSAGES.some((known) => message.startsWith(known))
+  ) {
+    return true;
+  }
+  // TypeORM wraps the driver's error (QueryFailedError.driverError).
+  return driverError !== undefined && isDatabaseUnavailable(driverError, depth + 1);
+}
