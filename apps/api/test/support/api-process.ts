@@ -117,7 +117,8 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   );
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  // Generous: the embedded database migrates on start, slowly on a busy machine.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
   let ready = false;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
