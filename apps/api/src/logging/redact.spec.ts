@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { generateApiKey } from '../keys/key-format.js';
 import { REDACTED, redactSensitive, redactUrl } from './redact.js';
 
 describe('redactSensitive', () => {
@@ -48,5 +49,17 @@ describe('redactUrl', () => {
     );
     expect(redactUrl('/api/health')).toBe('/api/health');
     expect(redactUrl('/a?b=1')).toBe('/a?b=1');
+  });
+
+  it('hides a Keyward key anywhere in the URL, and only a real one', () => {
+    const key = generateApiKey('kw').plaintext;
+    expect(redactUrl(`/api/api-keys/${key}`)).toBe(`/api/api-keys/${REDACTED}`);
+    expect(redactUrl(`/v1/models?q=${key}&limit=5`)).toBe(`/v1/models?q=${REDACTED}&limit=5`);
+    // Same shape, wrong checksum: an id or a typo, kept for debugging.
+    const mistyped = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    expect(redactUrl(`/api/api-keys/${mistyped}`)).toBe(`/api/api-keys/${mistyped}`);
+    expect(redactUrl('/api/api-keys/key_01m8svsrpr4wga64t6rcs2hns8')).toBe(
+      '/api/api-keys/key_01m8svsrpr4wga64t6rcs2hns8',
+    );
   });
 });

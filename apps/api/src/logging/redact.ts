@@ -1,3 +1,5 @@
+import { isWellFormedApiKey } from '../keys/key-format.js';
+
 /**
  * Field names whose values are never logged, wherever they appear in a log object: credentials,
  * tokens, cookies, and anything named like a key or secret.
@@ -28,11 +30,21 @@ export function redactSensitive(value: unknown, seen = new WeakSet<object>()): u
   return copy;
 }
 
-/** Redacts sensitive query parameters in a logged URL (`?api_key=…`). */
+/** A run of characters shaped like a Keyward key; the checksum then tells whether it is one. */
+const KEY_SHAPED = /(?<![0-9A-Za-z_])[a-z0-9]{1,12}_[0-9A-Za-z]{38}(?![0-9A-Za-z_])/g;
+
+/**
+ * Redacts sensitive query parameters in a logged URL (`?api_key=…`), and any Keyward key wherever
+ * it stands: a key pasted in place of an id in the path, or under an innocent query name, is as
+ * live as one sent in a header.
+ */
 export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  const params = new URLSearchParams(url.slice(queryStart + 1));
+  const withoutKeys = url.replace(KEY_SHAPED, (candidate) =>
+    isWellFormedApiKey(candidate) ? REDACTED : candidate,
+  );
+  const queryStart = withoutKeys.indexOf('?');
+  if (queryStart === -1) return withoutKeys;
+  const params = new URLSearchParams(withoutKeys.slice(queryStart + 1));
   let changed = false;
   for (const name of [...params.keys()]) {
     if (isSensitiveName(name)) {
@@ -40,5 +52,5 @@ export function redactUrl(url: string): string {
       changed = true;
     }
   }
-  return changed ? `${url.slice(0, queryStart)}?${params.toString()}` : url;
+  return changed ? `${withoutKeys.slice(0, queryStart)}?${params.toString()}` : withoutKeys;
 }

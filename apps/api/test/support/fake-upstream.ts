@@ -77,6 +77,14 @@ export function fakeKey(provider: ProviderId, marker: Marker): string {
   return head + Array.from({ length: length - head.length }, () => randomInt(10)).join('');
 }
 
+/**
+ * A key for `provider` with its real prefix, `marker` and then `body` verbatim: for tests that
+ * search logs and storage for one exact, unique string.
+ */
+export function keyCarrying(provider: ProviderId, marker: Marker, body: string): string {
+  return `${KEY_PREFIX[provider]}${marker}${body}`;
+}
+
 const KEY_PREFIX: Record<ProviderId, string> = {
   openai: 'sk-proj-',
   anthropic: 'sk-ant-api03-',

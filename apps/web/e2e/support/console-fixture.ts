@@ -18,7 +18,12 @@ export interface ConsoleFixture {
  * one headless Chromium per test file, started before its tests and stopped after them.
  */
 export function useConsole(
-  options: { withFakeUpstream?: boolean; env?: Record<string, string> } = {},
+  options: {
+    withFakeUpstream?: boolean;
+    env?: Record<string, string>;
+    /** For a start that may be slow (a first migration on a loaded machine). */
+    startTimeoutMs?: number;
+  } = {},
 ): ConsoleFixture {
   // Any may still be undefined in afterAll when beforeAll failed part-way.
   let api: ApiProcess | undefined;
@@ -32,6 +37,7 @@ export function useConsole(
     if (options.withFakeUpstream) upstream = await startFakeUpstream();
     api = await startApi({
       env: { WEB_DIST_DIR, LOG_LEVEL: 'warn', ...upstream?.envFor(), ...options.env },
+      startTimeoutMs: options.startTimeoutMs,
     });
     browser = await launchChromium();
   });
