@@ -9,7 +9,12 @@ import { AppException } from './app.exception.js';
 function answer(
   exception: unknown,
   url = '/api/api-keys',
-): { status: number; body: ErrorBody; headers: Record<string, string> } {
+): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  logged: { level: 'error' | 'warn'; args: unknown[] }[];
+} {
   let status = 0;
   let body: ErrorBody | undefined;
   let sentHeaders: Record<string, string> = {};
@@ -31,14 +36,15 @@ function answer(
     switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url }) }),
   } as unknown as ArgumentsHost;
   const filter = new AllExceptionsFilter();
-  // The server-side log line is not what this spec is about.
-  (filter as unknown as { logger: { error: () => void; warn: () => void } }).logger = {
-    error: () => undefined,
-    warn: () => undefined,
-  };
+  const logged: { level: 'error' | 'warn'; args: unknown[] }[] = [];
+  (filter as unknown as { logger: Record<'error' | 'warn', (...args: unknown[]) => void> }).logger =
+    {
+      error: (...args) => logged.push({ level: 'error', args }),
+      warn: (...args) => logged.push({ level: 'warn', args }),
+    };
   filter.catch(exception, host);
   if (!body) throw new Error('nothing was sent');
-  return { status, body, headers: sentHeaders };
+  return { status, body, headers: sentHeaders, logged };
 }
 
 describe('AllExceptionsFilter', () => {
@@ -74,6 +80,24 @@ describe('AllExceptionsFilter', () => {
       expect(headers['retry-after']).toBe('5');
       expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|10\.0\.0\.5|SELECT|terminated/);
     }
+  });
+
+  it('logs a deliberate 5xx answer as one line without a stack, an unexpected error with it', () => {
+    const deliberate = answer(
+      new AppException(502, 'upstream_unavailable', 'No provider could serve openai/gpt-4o'),
+      '/v1/chat/completions',
+    );
+    expect(deliberate.status).toBe(502);
+    expect(deliberate.logged).toEqual([
+      {
+        level: 'warn',
+        args: ['Answered 502 upstream_unavailable: No provider could serve openai/gpt-4o'],
+      },
+    ]);
+    const unexpected = answer(new Error('boom'));
+    expect(unexpected.logged).toHaveLength(1);
+    expect(unexpected.logged[0]?.level).toBe('error');
+    expect(unexpected.logged[0]?.args[1]).toBe('Unhandled error');
   });
 
   it('hides the message of Nest 5xx exceptions and of thrown non-errors alike', () => {

@@ -62,6 +62,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (body.code === 'database_unavailable') {
       this.reportDatabaseRefusal(exception);
+    } else if (exception instanceof AppException && body.statusCode >= 500) {
+      // A deliberate answer (every provider failed, a dependency is away): the news is the
+      // outcome, which the body already states without secrets; a stack would add nothing.
+      this.logger.warn(`Answered ${body.statusCode} ${body.code}: ${body.message}`);
     } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
