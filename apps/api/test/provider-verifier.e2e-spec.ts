@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PROVIDER_IDS, type CredentialStatus, type ProviderId } from '@keyward/shared';
+import { Agent } from 'undici';
+import { NetworkAllowList } from '../src/network/allow-list.js';
+import { OutboundAddressGuard } from '../src/network/outbound-guard.js';
 import { PROVIDER_ADAPTERS } from '../src/providers/adapters/index.js';
 import {
   verifyCredential,
@@ -16,7 +19,19 @@ import {
   type RecordedRequest,
 } from './support/fake-upstream.js';
 
-const OPTIONS: VerifyOptions = { timeoutMs: 2_000, maxBodyBytes: 64 * 1024 };
+/** Connections as the API makes them, with the fake upstream's loopback network allowed. */
+const agentAllowing = (allowList: string): Agent =>
+  new Agent({
+    connect: new OutboundAddressGuard({
+      allowList: NetworkAllowList.parse(allowList).list,
+    }).connector(),
+  });
+const loopbackAgent = agentAllowing('127.0.0.0/8');
+const OPTIONS: VerifyOptions = {
+  timeoutMs: 2_000,
+  maxBodyBytes: 64 * 1024,
+  dispatcher: loopbackAgent,
+};
 
 /** Where each provider expects the key; everything else must not carry it. */
 const KEY_HEADER: Record<ProviderId, 'authorization' | 'x-api-key'> = {
@@ -44,6 +59,7 @@ describe('provider verification against a fake upstream', () => {
     upstream = await startFakeUpstream();
   });
   afterAll(async () => {
+    await loopbackAgent.close();
     await upstream.stop();
   });
 
@@ -153,6 +169,24 @@ describe('provider verification against a fake upstream', () => {
     );
     expect(outcome).toMatchObject({ status: 'error', httpStatus: null });
     expect(outcome.message).toMatch(/could not be reached/);
+  });
+
+  it('connects to no internal address outside the allow-list, saying why', async () => {
+    const strict = agentAllowing('');
+    try {
+      const key = fakeKey('openai', 'good');
+      const outcome = await verifyCredential(
+        PROVIDER_ADAPTERS.openai,
+        upstream.baseUrlFor('openai'),
+        key,
+        { ...OPTIONS, dispatcher: strict },
+      );
+      expect(outcome).toMatchObject({ status: 'error', httpStatus: null });
+      expect(outcome.message).toMatch(/internal network address/);
+      expect(recordedWith(key)).toEqual([]);
+    } finally {
+      await strict.close();
+    }
   });
 
   describe('the fake itself', () => {

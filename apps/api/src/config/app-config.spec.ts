@@ -131,4 +131,67 @@ describe('loadConfig', () => {
       64,
     );
   });
+
+  it('refuses provider base URLs at internal addresses, in any spelling, unless allow-listed', () => {
+    const problems = problemsOf({
+      DATA_DIR: tempDir(),
+      PROVIDER_OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1',
+      PROVIDER_ANTHROPIC_BASE_URL: 'http://2130706433/',
+      PROVIDER_MISTRAL_BASE_URL: 'http://[::1]:9000',
+      PROVIDER_DEEPINFRA_BASE_URL: 'http://169.254.169.254/latest',
+      PROVIDER_PERPLEXITY_BASE_URL: 'http://localhost:11434',
+      PROVIDER_RUNWAY_BASE_URL: 'https://10.20.30.40',
+      PROVIDER_TOGETHER_BASE_URL: 'http://[::ffff:7f00:1]/',
+    });
+    expect(problems).toHaveLength(7);
+    for (const id of ['OPENAI', 'ANTHROPIC', 'MISTRAL', 'DEEPINFRA', 'PERPLEXITY', 'RUNWAY']) {
+      expect(problems.join('\n')).toContain(`PROVIDER_${id}_BASE_URL: points at a loopback`);
+    }
+    expect(
+      loadConfig({
+        DATA_DIR: tempDir(),
+        PROVIDER_OPENAI_BASE_URL: 'https://api.example.com/v1',
+        PROVIDER_ANTHROPIC_BASE_URL: 'http://models.corp:8080',
+      }).providers.baseUrls,
+    ).toMatchObject({ openai: 'https://api.example.com/v1', anthropic: 'http://models.corp:8080' });
+  });
+
+  it('lets through exactly what PROVIDER_ALLOWED_PRIVATE_NETWORKS lists', () => {
+    const allowList = '10.20.0.0/16, llm.localhost';
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      PROVIDER_ALLOWED_PRIVATE_NETWORKS: allowList,
+      PROVIDER_OPENAI_BASE_URL: 'http://10.20.30.40/v1',
+      PROVIDER_MISTRAL_BASE_URL: 'http://llm.localhost:8080',
+    });
+    expect(config.providers.allowedPrivateNetworks.allowsAddress('10.20.1.1')).toBe(true);
+    expect(
+      problemsOf({
+        DATA_DIR: tempDir(),
+        PROVIDER_ALLOWED_PRIVATE_NETWORKS: allowList,
+        PROVIDER_OPENAI_BASE_URL: 'http://10.21.0.1/v1',
+        PROVIDER_MISTRAL_BASE_URL: 'http://other.localhost:8080',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^PROVIDER_OPENAI_BASE_URL: points at/),
+      expect.stringMatching(/^PROVIDER_MISTRAL_BASE_URL: points at/),
+    ]);
+  });
+
+  it('stops on a malformed allow-list entry, naming the variable', () => {
+    expect(
+      problemsOf({
+        DATA_DIR: tempDir(),
+        PROVIDER_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8, 10.0.0.0/40',
+      }),
+    ).toEqual([
+      'PROVIDER_ALLOWED_PRIVATE_NETWORKS: "10.0.0.0/40" is not a CIDR (10.0.0.0/8), an IP address or a host name',
+    ]);
+  });
+
+  it('still refuses provider base URLs with other schemes', () => {
+    expect(
+      problemsOf({ DATA_DIR: tempDir(), PROVIDER_OPENAI_BASE_URL: 'file:///etc/passwd' }).join(),
+    ).toMatch(/^PROVIDER_OPENAI_BASE_URL: must be a URL starting with http: or https:/);
+  });
 });

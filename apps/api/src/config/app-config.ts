@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envSchema, type Env } from './env.schema.js';
 import { loadOrCreateSecret } from './embedded-secrets.js';
+import { NetworkAllowList } from '../network/allow-list.js';
+import { isSpelledInternal } from '../network/outbound-guard.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -56,6 +58,8 @@ export interface AppConfig {
     /** Where the embedded default keeps its generated master keys, when used. */
     masterKeyFile: string | null;
     baseUrls: Partial<Record<ProviderId, string>>;
+    /** Internal networks and names provider calls may reach; everything else must be public. */
+    allowedPrivateNetworks: NetworkAllowList;
     verifyTimeoutMs: number;
     reverifyIntervalMinutes: number;
   };
@@ -146,6 +150,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       ),
   );
 
+  const baseUrls: Partial<Record<ProviderId, string>> = {
+    openai: env.PROVIDER_OPENAI_BASE_URL,
+    anthropic: env.PROVIDER_ANTHROPIC_BASE_URL,
+    mistral: env.PROVIDER_MISTRAL_BASE_URL,
+    deepinfra: env.PROVIDER_DEEPINFRA_BASE_URL,
+    perplexity: env.PROVIDER_PERPLEXITY_BASE_URL,
+    runway: env.PROVIDER_RUNWAY_BASE_URL,
+    together: env.PROVIDER_TOGETHER_BASE_URL,
+  };
+  const allowedPrivateNetworks = checkProviderAddresses(
+    baseUrls,
+    env.PROVIDER_ALLOWED_PRIVATE_NETWORKS,
+  );
+
   return {
     env: env.NODE_ENV,
     http: {
@@ -182,15 +200,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     providers: {
       masterKeys,
       masterKeyFile,
-      baseUrls: {
-        openai: env.PROVIDER_OPENAI_BASE_URL,
-        anthropic: env.PROVIDER_ANTHROPIC_BASE_URL,
-        mistral: env.PROVIDER_MISTRAL_BASE_URL,
-        deepinfra: env.PROVIDER_DEEPINFRA_BASE_URL,
-        perplexity: env.PROVIDER_PERPLEXITY_BASE_URL,
-        runway: env.PROVIDER_RUNWAY_BASE_URL,
-        together: env.PROVIDER_TOGETHER_BASE_URL,
-      },
+      baseUrls,
+      allowedPrivateNetworks,
       verifyTimeoutMs: env.PROVIDER_VERIFY_TIMEOUT_MS,
       reverifyIntervalMinutes: env.PROVIDER_REVERIFY_INTERVAL_MINUTES,
     },
@@ -218,6 +229,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL,
     webDistDir: env.WEB_DIST_DIR ? resolve(env.WEB_DIST_DIR) : DEFAULT_WEB_DIST,
   };
+}
+
+/**
+ * Parses PROVIDER_ALLOWED_PRIVATE_NETWORKS and refuses a provider base URL that names an internal
+ * address outright (any spelling the URL parser reads as one, or `localhost`) unless it is
+ * listed: provider calls carry users' credentials, so an override pointing inside the network
+ * is a mistake unless the operator says otherwise. Names are checked again at every connection.
+ */
+function checkProviderAddresses(
+  baseUrls: Partial<Record<ProviderId, string>>,
+  rawAllowList: string | undefined,
+): NetworkAllowList {
+  const { list, problems } = NetworkAllowList.parse(rawAllowList);
+  const messages = problems.map((problem) => `PROVIDER_ALLOWED_PRIVATE_NETWORKS: ${problem}`);
+  for (const provider of Object.keys(baseUrls) as ProviderId[]) {
+    const url = baseUrls[provider];
+    if (url !== undefined && isSpelledInternal(new URL(url), list)) {
+      messages.push(
+        `PROVIDER_${provider.toUpperCase()}_BASE_URL: points at a loopback, private, link-local or reserved address; add it to PROVIDER_ALLOWED_PRIVATE_NETWORKS if that is intended`,
+      );
+    }
+  }
+  if (messages.length > 0) throw new ConfigError(messages);
+  return list;
 }
 
 /**

@@ -106,6 +106,8 @@ export const envSchema = z.object({
   PROVIDER_PERPLEXITY_BASE_URL: optionalUrl(['http:', 'https:']),
   PROVIDER_RUNWAY_BASE_URL: optionalUrl(['http:', 'https:']),
   PROVIDER_TOGETHER_BASE_URL: optionalUrl(['http:', 'https:']),
+  /** Internal CIDRs, addresses and names providers may be reached at (parsed in app-config). */
+  PROVIDER_ALLOWED_PRIVATE_NETWORKS: z.string().optional(),
   // Guarded API (gateway) and usage recording
   GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   GATEWAY_MAX_RESPONSE_BYTES: z.coerce

@@ -23,6 +23,7 @@ import { attemptErrorCode, describeAttempt, isCallersFault } from './upstream-fa
 import {
   parseJson,
   UpstreamClient,
+  UpstreamRefused,
   UpstreamTooLarge,
   UpstreamUnreachable,
   type UpstreamAnswer,
@@ -176,9 +177,11 @@ export class ChatService {
     } catch (error) {
       record(
         null,
-        error instanceof UpstreamUnreachable && error.timedOut
-          ? 'upstream_timeout'
-          : 'upstream_unreachable',
+        error instanceof UpstreamRefused
+          ? 'upstream_refused'
+          : error instanceof UpstreamUnreachable && error.timedOut
+            ? 'upstream_timeout'
+            : 'upstream_unreachable',
       );
       return RETRY;
     }

@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors, request } from 'undici';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { refusalIn } from '../network/outbound-guard.js';
+import { ProviderNetwork } from '../providers/provider-network.js';
 
 export interface UpstreamCall {
   url: string;
@@ -23,13 +25,17 @@ export class UpstreamUnreachable extends Error {
   }
 }
 
+/** The provider is at an internal address Keyward may not connect to (ProviderNetwork). */
+export class UpstreamRefused extends Error {}
+
 /** The provider's answer was bigger than Keyward accepts. */
 export class UpstreamTooLarge extends Error {}
 
 /**
  * One keep-alive connection pool per provider origin, shared by every guarded request, with
- * timeouts on the headers and on each gap in the body. Redirects are never followed: a provider
- * API that redirects is misconfigured, and following could send a credential elsewhere.
+ * timeouts on the headers and on each gap in the body. Redirects are never followed (undici's
+ * `request` follows none): a provider API that redirects is misconfigured, and following could
+ * send a credential elsewhere. Connections go only where ProviderNetwork allows.
  */
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
@@ -37,7 +43,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, network: ProviderNetwork) {
     this.timeoutMs = config.gateway.upstreamTimeoutMs;
     this.maxResponseBytes = config.gateway.maxResponseBytes;
     this.agent = new Agent({
@@ -46,7 +52,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       keepAliveMaxTimeout: 120_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
+      connect: network.guard.connector({ timeout: Math.min(this.timeoutMs, 10_000) }),
     });
   }
 
@@ -65,6 +71,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       });
       return { status: answer.statusCode, headers: answer.headers, body: answer.body };
     } catch (error) {
+      if (refusalIn(error)) throw new UpstreamRefused();
       throw new UpstreamUnreachable(isTimeout(error));
     }
   }

@@ -38,6 +38,8 @@ export function describeAttempt(provider: string, status: number | null, code: s
       return `${provider} timed out`;
     case 'upstream_unreachable':
       return `${provider} could not be reached`;
+    case 'upstream_refused':
+      return `${provider} is configured at an internal address Keyward may not connect to`;
     case 'unsupported_request':
       return `${provider} cannot take this request`;
     case 'upstream_too_large':

@@ -22,6 +22,7 @@ import { CredentialVault } from './credential-vault.js';
 import { maskSecret } from './crypto/envelope.js';
 import { adapterFor, baseUrlFor } from './provider-catalogue.js';
 import { ProviderCredential } from './provider-credential.entity.js';
+import { ProviderNetwork } from './provider-network.js';
 import { verifyCredential, type VerificationOutcome } from './verification/provider-verifier.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -45,6 +46,7 @@ export class ProviderKeysService {
     private readonly audit: AuditService,
     private readonly notifications: NotificationsService,
     private readonly lookup: CredentialLookup,
+    private readonly network: ProviderNetwork,
   ) {}
 
   async create(actor: Actor, body: CreateProviderKeyRequest): Promise<ProviderKeyResponse> {
@@ -242,6 +244,7 @@ export class ProviderKeysService {
     return verifyCredential(adapterFor(provider), baseUrlFor(this.config, provider), apiKey, {
       timeoutMs: this.config.providers.verifyTimeoutMs,
       maxBodyBytes: MAX_BODY_BYTES,
+      dispatcher: this.network.verificationAgent,
     });
   }
 

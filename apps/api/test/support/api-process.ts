@@ -86,6 +86,9 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
     // Test receivers listen on 127.0.0.1; the refusal of private addresses is tested by starting
     // an API with this set to false.
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    // Likewise fake providers listen on 127.0.0.1; test/security/ssrf.e2e-spec.ts starts APIs
+    // without this to prove the refusals.
+    PROVIDER_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
   });
   if (process.env.TEST_DATABASE_URL) env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   if (process.env.TEST_REDIS_URL) env.REDIS_URL = process.env.TEST_REDIS_URL;

@@ -1,6 +1,7 @@
 import type { CredentialStatus } from '@keyward/shared';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { refusalIn } from '../../network/outbound-guard.js';
 import type { ProviderAdapter } from '../adapters/provider-adapter.js';
 import { errorText } from '../adapters/provider-adapter.js';
 import { redactSecret } from './redact-secret.js';
@@ -16,10 +17,9 @@ export interface VerificationOutcome {
 export interface VerifyOptions {
   timeoutMs: number;
   maxBodyBytes: number;
+  /** Connections to the providers, refusing addresses they may not have (ProviderNetwork). */
+  dispatcher: Dispatcher;
 }
-
-/** Keep-alive connections to the providers, shared by every verification. */
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
 
 const SUMMARY: Record<CredentialStatus, string> = {
   valid: 'The key works.',
@@ -32,7 +32,8 @@ const SUMMARY: Record<CredentialStatus, string> = {
 
 /**
  * Sends the adapter's read-only verification request to the configured base URL: with a timeout,
- * without following redirects, reading at most `maxBodyBytes` of the answer. The key never
+ * without following redirects (undici's `request` follows none), only to addresses the
+ * dispatcher allows, reading at most `maxBodyBytes` of the answer. The key never
  * appears in the returned message.
  */
 export async function verifyCredential(
@@ -48,7 +49,7 @@ export async function verifyCredential(
   try {
     const response = await request(joinUrl(baseUrl, path), {
       method,
-      dispatcher: agent,
+      dispatcher: options.dispatcher,
       headers: {
         accept: 'application/json',
         'user-agent': 'Keyward/0.1 (credential check)',
@@ -80,7 +81,16 @@ export async function verifyCredential(
       latencyMs: elapsed(),
       message: detail ? `${SUMMARY[status]} (${detail})` : SUMMARY[status],
     };
-  } catch {
+  } catch (error) {
+    if (refusalIn(error)) {
+      return {
+        status: 'error',
+        httpStatus: null,
+        latencyMs: elapsed(),
+        message:
+          'The provider is configured at an internal network address, which Keyward may not connect to.',
+      };
+    }
     // Undici's own timeouts and the abort signal both end up here; the signal says which.
     const timedOut = deadline.aborted || performance.now() - started >= options.timeoutMs;
     return {
