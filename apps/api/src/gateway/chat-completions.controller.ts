@@ -47,8 +47,10 @@ export class ChatCompletionsController {
     const events = Readable.from(result.events);
     // The response hook sees finished responses only. A stream cut off before its end (the caller
     // hung up, or a stop's timeout) is recorded here, once its relay has counted what was used.
+    const release = this.recorder.hold();
     events.once('close', () => {
       if (!reply.raw.writableEnded) recordGuardedRequest(this.recorder, request, reply);
+      release();
     });
     await reply
       .status(200)

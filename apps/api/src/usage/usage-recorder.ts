@@ -43,6 +43,8 @@ export interface UsageEvent {
 const MAX_BACKOFF_MS = 30_000;
 /** How long shutdown keeps retrying a database that is away before giving up. */
 const SHUTDOWN_FLUSH_MS = 10_000;
+/** How long the drain waits for cut streams to record their events. */
+const HOLD_WAIT_MS = 2_000;
 /** How often the state file may follow the buffer: what a SIGKILL report can miss. */
 export const STATE_FILE_INTERVAL_MS = 250;
 
@@ -75,6 +77,9 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private stateWriteFailed = false;
   /** Events a previous run of this slot received and never wrote, as its state file said. */
   private lostAtPreviousStop = 0;
+  /** Streamed answers whose event is still to come (see hold). */
+  private holds = 0;
+  private released: (() => void) | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -113,6 +118,14 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   async drain(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    if (this.holds > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.released = resolve;
+        }),
+        new Promise((resolve) => setTimeout(resolve, HOLD_WAIT_MS)),
+      ]);
+    }
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (this.pending.length > 0 || this.flushing) {
       this.retryAt = 0;
@@ -125,6 +138,22 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await this.closeStateFile();
+  }
+
+  /**
+   * A streamed answer cut off at the shutdown timeout records its event when its body has closed,
+   * which can be just after the HTTP server closed: the drain waits for it. The returned function
+   * releases the hold (once).
+   */
+  hold(): () => void {
+    this.holds += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.holds -= 1;
+      if (this.holds === 0) this.released?.();
+    };
   }
 
   record(event: Omit<UsageEvent, 'id'>): void {

@@ -288,6 +288,7 @@ describe('Stopping the API', () => {
         // The client sees the stream break off, not a clean end: it never got all its frames.
         expect(await rest).toBe('cut');
         expect(api.output()).toMatch(/Requests still running at the shutdown timeout/);
+        expect(api.output()).not.toMatch(/usage events unwritten/);
 
         expect(await eventsOf(api, fine.keyId)).toEqual({ total: 5, ok: 5 });
         expect(await lastUsedOf(api, fine.keyId)).not.toBeNull();
