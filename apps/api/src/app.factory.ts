@@ -116,10 +116,34 @@ export async function createApp(
   });
 
   // Fastify closes during Nest's shutdown once the last in-flight response is sent, and before
-  // any module closes the database: the moment to write what the buffers still hold.
+  // any module closes the database: the moment to write what the buffers still hold. New
+  // connections are refused from the start of the stop (the listening socket closes), and a
+  // request arriving on a kept-alive connection is answered 503. A connection whose last request
+  // has been answered is closed rather than kept alive (the server could not close otherwise).
+  // A request still running at the timeout (a stream that never ends) has its connection cut, so
+  // the stop goes on.
   const activityRecorder = app.get(KeyActivityRecorder);
+  let cutOff: NodeJS.Timeout | undefined;
+  let sweep: NodeJS.Timeout | undefined;
+  fastify.addHook('preClose', (done) => {
+    sweep = setInterval(() => {
+      fastify.server.closeIdleConnections();
+    }, 100);
+    sweep.unref();
+    cutOff = setTimeout(() => {
+      logger.warn(
+        { timeoutMs: config.http.shutdownTimeoutMs },
+        'Requests still running at the shutdown timeout; closing their connections',
+      );
+      fastify.server.closeAllConnections();
+    }, config.http.shutdownTimeoutMs);
+    cutOff.unref();
+    done();
+  });
   fastify.addHook('onClose', async () => {
-    await Promise.all([usageRecorder.drain(), activityRecorder.flush()]);
+    clearTimeout(cutOff);
+    clearInterval(sweep);
+    await Promise.all([usageRecorder.drain(), activityRecorder.drain()]);
   });
 
   setupOpenApi(app);

@@ -6,7 +6,8 @@ import { createApp } from './app.factory.js';
 import { createRootLogger } from './logging/logger.js';
 import { AdminBootstrapService } from './users/admin-bootstrap.service.js';
 
-const SHUTDOWN_DEADLINE_MS = 15_000;
+/** Beyond SHUTDOWN_TIMEOUT_MS: time to write the buffers (retrying a database that is away). */
+const SHUTDOWN_FLUSH_ALLOWANCE_MS = 15_000;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -44,8 +45,9 @@ async function main(): Promise<void> {
     config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const url = `http://${shownHost}:${config.http.port}`;
   logger.info({ url }, 'Keyward is listening');
-  // Graceful stop: finish in-flight requests, run every module's shutdown hook (buffers, pools),
-  // then exit 0. A stuck hook cannot keep the process alive past the deadline.
+  // Graceful stop: finish in-flight requests (cut at SHUTDOWN_TIMEOUT_MS, see app.factory), run
+  // every module's shutdown hook (buffers, pools), then exit 0. A stuck hook cannot keep the
+  // process alive past the deadline.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
+    }, config.http.shutdownTimeoutMs + SHUTDOWN_FLUSH_ALLOWANCE_MS).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

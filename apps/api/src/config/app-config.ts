@@ -1,4 +1,5 @@
 import type { ProviderId } from '@keyward/shared';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envSchema, type Env } from './env.schema.js';
@@ -22,12 +23,16 @@ export interface AppConfig {
     corsOrigins: string[];
     trustProxy: boolean;
     bodyLimitBytes: number;
+    /** How long a stop waits for in-flight requests (streams included) before cutting them. */
+    shutdownTimeoutMs: number;
   };
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
   /** Namespaces every Redis key, so deployments (or test runs) can share one server. */
   redisKeyPrefix: string;
   dataDir: string;
+  /** Names this process's own files in DATA_DIR; stable across restarts of one deployment slot. */
+  instanceId: string;
   auth: {
     jwtSecret: string;
     accessTokenTtlSeconds: number;
@@ -172,6 +177,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       corsOrigins: env.CORS_ORIGINS,
       trustProxy: env.TRUST_PROXY,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
@@ -179,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     dataDir,
+    instanceId: env.INSTANCE_ID ?? defaultInstanceId(hostname(), env.PORT),
     auth: {
       jwtSecret,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
@@ -253,6 +260,15 @@ function checkProviderAddresses(
   }
   if (messages.length > 0) throw new ConfigError(messages);
   return list;
+}
+
+/**
+ * A restarted process on the same host and port is the same deployment slot (a container keeps
+ * its hostname across restarts), so it finds what its predecessor left in DATA_DIR.
+ */
+export function defaultInstanceId(host: string, port: number): string {
+  const name = host.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 50) || 'host';
+  return `${name}-${port}`;
 }
 
 /**

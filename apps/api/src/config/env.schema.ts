@@ -36,6 +36,11 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,32}$/, 'must be 1-32 letters, digits, colons, dashes or underscores')
     .default('kw:'),
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+    .optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),

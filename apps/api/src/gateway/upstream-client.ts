@@ -57,7 +57,20 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.agent.close();
+    // The HTTP server has closed by now, so a provider call still open (a stream cut at the
+    // shutdown timeout whose provider never ends it) has no caller left: it may not hold the stop.
+    const closed = this.agent.close().then(
+      () => true,
+      () => true,
+    );
+    const grace = new Promise<false>((resolve) =>
+      setTimeout(() => {
+        resolve(false);
+      }, 1_000).unref(),
+    );
+    if (!(await Promise.race([closed, grace]))) {
+      await this.agent.destroy();
+    }
   }
 
   async post(call: UpstreamCall): Promise<UpstreamAnswer> {

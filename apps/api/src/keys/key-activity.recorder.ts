@@ -40,7 +40,16 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  /**
+   * Writes everything left at shutdown. A flush already under way took its snapshot before the
+   * last requests ended, so what they added is written by one more.
+   */
+  async drain(): Promise<void> {
     clearInterval(this.timer);
+    await this.flushing;
     await this.flush();
   }
 

@@ -95,6 +95,16 @@ export class MetricsService {
         this.set(usage.stats.failedWrites);
       },
     });
+    let seenLost = 0;
+    new Counter({
+      name: 'keyward_usage_events_lost_unclean_stop_total',
+      help: 'Usage events the previous run of this instance received but never wrote (killed, crashed), as its state file reported at start',
+      registers: [registry],
+      collect() {
+        this.inc(usage.stats.lostAtPreviousStop - seenLost);
+        seenLost = usage.stats.lostAtPreviousStop;
+      },
+    });
     new Gauge({
       name: 'keyward_usage_events_dropped',
       help: 'Usage events dropped since start because the buffer was full',

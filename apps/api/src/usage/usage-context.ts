@@ -18,6 +18,8 @@ export interface UsageTrackedRequest {
   keywardUsage?: UsageDetails;
   /** Set by the error filter: the `code` of an error answer. */
   keywardErrorCode?: string;
+  /** Set once its usage event is recorded, so a request is never counted twice. */
+  keywardRecorded?: boolean;
 }
 
 export function usageOf(request: UsageTrackedRequest): UsageDetails {

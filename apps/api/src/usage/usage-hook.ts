@@ -22,7 +22,8 @@ export function recordGuardedRequest(
   if (!request.url.startsWith('/v1/')) return;
   const tracked = request as FastifyRequest & PrincipalRequest & UsageTrackedRequest;
   const key = tracked.apiKey;
-  if (!key) return;
+  if (!key || tracked.keywardRecorded) return;
+  tracked.keywardRecorded = true;
   const usage = tracked.keywardUsage;
   const errorCode = usage?.errorCode ?? tracked.keywardErrorCode ?? null;
   const status = reply.statusCode;

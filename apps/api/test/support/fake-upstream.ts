@@ -40,6 +40,9 @@ export const MARKERS = [
   'echo',
   // Chat streams (and other answers) start with 200 and then the connection drops.
   'streamfail',
+  // Chat streams start with 200 and a few frames, then neither end nor drop; other answers never
+  // come.
+  'stall',
 ] as const;
 export type Marker = (typeof MARKERS)[number];
 
@@ -347,6 +350,7 @@ function answerFor(protocol: Protocol, key: string, ok: () => Reply): Reply {
     case 'good':
     case 'slow':
     case 'streamfail':
+    case 'stall':
       return ok();
     case 'quota':
       return Array.isArray(protocol.quota)
@@ -431,18 +435,29 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 type Later = (ms: number, run: () => void) => void;
 
-/** Writes server-sent event frames with small gaps; `broken` drops the connection partway. */
-function streamFrames(res: ServerResponse, frames: string[], broken: boolean, later: Later): void {
+type StreamEnd = 'complete' | 'drop' | 'stall';
+
+/**
+ * Writes server-sent event frames `gapMs` apart; after STREAMFAIL_FRAMES frames, `drop` drops the
+ * connection and `stall` writes nothing more, ever.
+ */
+function streamFrames(
+  res: ServerResponse,
+  frames: string[],
+  end: StreamEnd,
+  gapMs: number,
+  later: Later,
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const writeFrom = (index: number): void => {
     const frame = frames[index];
-    if (broken && index === STREAMFAIL_FRAMES) {
-      res.destroy();
+    if (end !== 'complete' && index === STREAMFAIL_FRAMES) {
+      if (end === 'drop') res.destroy();
     } else if (frame === undefined) {
       res.end();
     } else {
       res.write(frame);
-      later(STREAM_GAP_MS, () => {
+      later(gapMs, () => {
         writeFrom(index + 1);
       });
     }
@@ -461,10 +476,13 @@ function sendBroken(res: ServerResponse, answer: Answer, later: Later): void {
 export interface FakeUpstreamOptions {
   /** Keep every request for assertions (default); a long benchmark run turns it off. */
   record?: boolean;
+  /** The pause between streamed frames (STREAM_GAP_MS by default): longer makes slow streams. */
+  streamGapMs?: number;
 }
 
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const record = options.record ?? true;
+  const streamGapMs = options.streamGapMs ?? STREAM_GAP_MS;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -497,7 +515,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const later = pacer(res);
     const deliver = (): void => {
       if ('frames' in reply) {
-        streamFrames(res, reply.frames, marker === 'streamfail', later);
+        const end = marker === 'streamfail' ? 'drop' : marker === 'stall' ? 'stall' : 'complete';
+        streamFrames(res, reply.frames, end, streamGapMs, later);
+      } else if (marker === 'stall') {
+        // Never answers; the client's timeout or hang-up ends it.
       } else if (marker === 'streamfail') {
         sendBroken(res, reply, later);
       } else {
