@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { checksumOf } from '../../src/keys/key-format.js';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { queryDatabase } from '../support/database.js';
+import { createScratchDatabase, queryDatabase } from '../support/database.js';
 import {
   keyCarrying,
   startFakeUpstream,
@@ -137,6 +137,7 @@ describe('secrets never leak', () => {
   let receiver: Receiver;
   let api: ApiProcess;
   let redisUrl: string | undefined;
+  let scratch: { url: string; drop(): Promise<void> } | undefined;
 
   /** Registers a secret; `cores` are distinctive parts worth finding on their own. */
   const secret = (label: string, value: string, cores: string[] = []): string => {
@@ -200,7 +201,10 @@ describe('secrets never leak', () => {
     // The database and Redis passwords: PostgreSQL here trusts local connections and Redis's
     // default user takes any password, so a marker there is accepted and must stay unprinted.
     if (process.env.TEST_DATABASE_URL) {
-      const url = new URL(process.env.TEST_DATABASE_URL);
+      // A database of its own: the first admin is created with the marker password only in an
+      // empty one, and every row read back afterwards is this test's.
+      scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL);
+      const url = new URL(scratch.url);
       url.password = marker('DBPW');
       env.DATABASE_URL = url.toString();
     }
@@ -227,6 +231,7 @@ describe('secrets never leak', () => {
     }
     await upstream.stop();
     await receiver.stop();
+    await scratch?.drop();
   });
 
   it('runs every secret-bearing flow', async () => {

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApiProcess } from './api-process.js';
 
@@ -34,3 +35,28 @@ export async function queryDatabase<T = Record<string, unknown>>(
 }
 
 export const usesEmbeddedDatabase = (api: ApiProcess): boolean => !api.env.DATABASE_URL;
+
+/**
+ * A PostgreSQL database of its own for one test file, on the server of the run's database, for a
+ * test that needs what only an empty database gives (the first admin, every row its own).
+ */
+export async function createScratchDatabase(
+  runDatabaseUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `keyward_scratch_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new URL(runDatabaseUrl);
+  admin.pathname = '/postgres';
+  const run = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(runDatabaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
