@@ -10,13 +10,8 @@ import type { UsageAttempt } from '@keyward/shared';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
-import {
-  describeLoss,
-  isOtherProcessAlive,
-  RecorderStateFile,
-  stateFilePath,
-  type RecorderState,
-} from './recorder-state.js';
+import { stateFilePath } from './recorder-state.js';
+import { UnwrittenEventsReport } from './unwritten-events-report.js';
 
 export interface UsageEvent {
   id: string;
@@ -45,8 +40,6 @@ const MAX_BACKOFF_MS = 30_000;
 const SHUTDOWN_FLUSH_MS = 10_000;
 /** How long the drain waits for cut streams to record their events. */
 const HOLD_WAIT_MS = 2_000;
-/** How often the state file may follow the buffer: what a SIGKILL report can miss. */
-export const STATE_FILE_INTERVAL_MS = 250;
 
 /**
  * Every guarded request becomes one usage event, without a database write per request: events
@@ -69,14 +62,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private stopped = false;
   /** When the oldest unwritten event joined the buffer. */
   private waitingSince = 0;
-  private stateFile: RecorderStateFile | undefined;
-  private stateTimer: NodeJS.Timeout | undefined;
-  private stateWriting: Promise<void> | undefined;
-  /** The buffer as the state file last described it (count, oldest and newest id). */
-  private stateSignature = '';
-  private stateWriteFailed = false;
-  /** Events a previous run of this slot received and never wrote, as its state file said. */
-  private lostAtPreviousStop = 0;
+  private readonly unwritten: UnwrittenEventsReport;
   /** Streamed answers whose event is still to come (see hold). */
   private holds = 0;
   private released: (() => void) | undefined;
@@ -84,10 +70,16 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.unwritten = new UnwrittenEventsReport(
+      stateFilePath(config.dataDir, config.instanceId),
+      () => this.pending,
+      this.logger,
+    );
+  }
 
   onModuleInit(): void {
-    this.openStateFile();
+    this.unwritten.open(this.config.usageRecording.enabled);
     if (!this.config.usageRecording.enabled) return;
     // The timer writes only events that have waited a whole interval: under load, full batches
     // go out on their own and no half-empty statement is added between them.
@@ -101,10 +93,6 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       Math.max(25, Math.floor(interval / 4)),
     );
     this.timer.unref();
-    if (this.stateFile) {
-      this.stateTimer = setInterval(() => void this.saveState(), STATE_FILE_INTERVAL_MS);
-      this.stateTimer.unref();
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -137,7 +125,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    await this.closeStateFile();
+    await this.unwritten.close();
   }
 
   /**
@@ -187,105 +175,8 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       backlog: this.pending.length,
       failedWrites: this.failedWrites,
       dropped: this.dropped,
-      lostAtPreviousStop: this.lostAtPreviousStop,
+      lostAtPreviousStop: this.unwritten.lostAtPreviousStop,
     };
-  }
-
-  /**
-   * Reports what the previous run of this slot left unwritten, then claims the file. Synchronous:
-   * it runs once, before the server listens.
-   */
-  private openStateFile(): void {
-    const file = new RecorderStateFile(stateFilePath(this.config.dataDir, this.config.instanceId));
-    const previous = file.read();
-    if (previous && isOtherProcessAlive(previous.pid)) {
-      // Two live processes must not share one file; this one goes without rather than hide the
-      // other's report.
-      this.logger.warn(
-        `${file.path} belongs to running process ${previous.pid}; set INSTANCE_ID to tell them apart`,
-      );
-      return;
-    }
-    const loss = previous && describeLoss(previous);
-    if (previous && loss) {
-      this.lostAtPreviousStop = previous.pending;
-      this.logger.error(loss);
-    }
-    if (!this.config.usageRecording.enabled) {
-      file.remove();
-      return;
-    }
-    try {
-      file.writeSync(this.currentState());
-      this.stateSignature = this.signature();
-      this.stateFile = file;
-    } catch (error) {
-      this.logger.warn(
-        `Cannot keep ${file.path}, so a killed run would go unreported: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-  }
-
-  private signature(): string {
-    return `${this.pending.length}|${this.pending[0]?.id ?? ''}|${this.pending.at(-1)?.id ?? ''}`;
-  }
-
-  private currentState(): RecorderState {
-    return {
-      pid: process.pid,
-      pending: this.pending.length,
-      oldest: this.pending[0]?.occurredAt.toISOString() ?? null,
-      newest: this.pending.at(-1)?.occurredAt.toISOString() ?? null,
-      updatedAt: new Date().toISOString(),
-    };
-  }
-
-  /** Rewrites the state file when the buffer changed since the last time; one write at a time. */
-  private saveState(): Promise<void> {
-    const file = this.stateFile;
-    if (!file || this.stateWriting) return this.stateWriting ?? Promise.resolve();
-    const signature = this.signature();
-    if (signature === this.stateSignature) return Promise.resolve();
-    this.stateWriting = file
-      .write(this.currentState())
-      .then(
-        () => {
-          this.stateSignature = signature;
-          this.stateWriteFailed = false;
-        },
-        (error: unknown) => {
-          if (!this.stateWriteFailed) {
-            this.logger.warn(
-              `Could not update ${file.path}: ${error instanceof Error ? error.message : String(error)}`,
-            );
-          }
-          this.stateWriteFailed = true;
-        },
-      )
-      .finally(() => {
-        this.stateWriting = undefined;
-      });
-    return this.stateWriting;
-  }
-
-  /** A clean stop that wrote everything leaves no file; one that could not says how much. */
-  private async closeStateFile(): Promise<void> {
-    clearInterval(this.stateTimer);
-    const file = this.stateFile;
-    if (!file) return;
-    await this.stateWriting;
-    this.stateFile = undefined;
-    try {
-      if (this.pending.length === 0) {
-        file.remove();
-      } else {
-        file.writeSync(this.currentState());
-      }
-    } catch (error) {
-      this.logger.warn(
-        `Could not update ${file.path}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
   }
 
   /** Writes what is pending, in batches; concurrent callers share one flush. */
