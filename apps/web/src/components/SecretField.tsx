@@ -1,6 +1,5 @@
-import { useEffect, useId, useRef, useState, type ReactElement } from 'react';
-
-type CopyState = 'idle' | 'copied' | 'failed';
+import { useId, useRef, type ReactElement } from 'react';
+import { useCopyToClipboard } from './useCopyToClipboard';
 
 /**
  * A secret shown once (a new API key, a webhook signing secret): read-only, selected on focus,
@@ -20,28 +19,9 @@ export function SecretField({
 }): ReactElement {
   const inputId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<CopyState>('idle');
-
-  useEffect(() => {
-    if (copy !== 'copied') return;
-    const timer = setTimeout(() => {
-      setCopy('idle');
-    }, 2500);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [copy]);
-
-  async function copyValue(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopy('copied');
-    } catch {
-      // No clipboard permission: select the text so Ctrl+C / ⌘C is one keystroke away.
-      inputRef.current?.select();
-      setCopy('failed');
-    }
-  }
+  const { state: copy, copy: copyValue } = useCopyToClipboard(value, () => {
+    inputRef.current?.select();
+  });
 
   return (
     <div className="field">

@@ -1,6 +1,5 @@
-import { useEffect, useId, useRef, useState, type ReactElement } from 'react';
-
-type CopyState = 'idle' | 'copied' | 'failed';
+import { useId, useRef, type ReactElement } from 'react';
+import { useCopyToClipboard } from '../../components/useCopyToClipboard';
 
 /** A code sample with a copy button; if the clipboard is unavailable the code is selected. */
 export function CodeBlock({
@@ -16,34 +15,16 @@ export function CodeBlock({
 }): ReactElement {
   const labelId = useId();
   const codeRef = useRef<HTMLElement>(null);
-  const [copy, setCopy] = useState<CopyState>('idle');
-
-  useEffect(() => {
-    if (copy === 'idle') return;
-    const timer = setTimeout(() => {
-      setCopy('idle');
-    }, 2500);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [copy]);
-
-  async function copyCode(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(code);
-      setCopy('copied');
-    } catch {
-      const element = codeRef.current;
-      const selection = window.getSelection();
-      if (element && selection) {
-        const range = document.createRange();
-        range.selectNodeContents(element);
-        selection.removeAllRanges();
-        selection.addRange(range);
-      }
-      setCopy('failed');
+  const { state: copy, copy: copyCode } = useCopyToClipboard(code, () => {
+    const element = codeRef.current;
+    const selection = window.getSelection();
+    if (element && selection) {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      selection.removeAllRanges();
+      selection.addRange(range);
     }
-  }
+  });
 
   return (
     <figure className="code-block" aria-labelledby={labelId}>
