@@ -89,7 +89,11 @@ let refreshInFlight: Promise<Session> | null = null;
 
 function setSession(next: Session, token: string | null): void {
   accessToken = token;
-  session = next;
+  // Requests still in flight when the user signs out come back 401 just after; the session stays
+  // "signed out" rather than "expired", so the sign-in page still says why it is shown.
+  const stillSignedOut =
+    next.status === 'anonymous' && session.status === 'anonymous' && session.signedOut === true;
+  session = stillSignedOut ? { status: 'anonymous', signedOut: true } : next;
   for (const listener of listeners) listener();
 }
 

@@ -22,7 +22,12 @@ export default function LoginPage(): ReactElement {
   useDocumentTitle('Sign in');
   const session = useSession();
   const location = useLocation();
-  const { from, registeredEmail, signedOut } = readAuthState(location.state);
+  const state = readAuthState(location.state);
+  const { from, registeredEmail } = state;
+  // Either the navigation said so or the session does: whichever of the sign-out's own redirect
+  // and the guard's wins the race, the notice is shown.
+  const signedOut =
+    state.signedOut || (session.status === 'anonymous' && session.signedOut === true);
   const login = useLogin();
   const [email, setEmail] = useState(registeredEmail ?? '');
   const [password, setPassword] = useState('');
