@@ -16,6 +16,7 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { PinoNestLogger } from './logging/logger.js';
 import { redactUrl } from './logging/redact.js';
 import { setupOpenApi } from './openapi.js';
+import { QuotaService, type QuotaTrackedRequest } from './quotas/quota.service.js';
 import { serveSpa } from './spa/spa.js';
 import { recordGuardedRequest } from './usage/usage-hook.js';
 import { UsageRecorder } from './usage/usage-recorder.js';
@@ -94,6 +95,20 @@ export async function createApp(
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
     maxAge: 600,
+  });
+
+  // A plan count taken at admission for a request that was then refused or never served goes
+  // back before the answer leaves, so the caller's next request already sees it returned.
+  const quotas = app.get(QuotaService);
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    const settling = quotas.settle(request as typeof request & QuotaTrackedRequest);
+    if (!settling) {
+      done(null, payload);
+      return;
+    }
+    void settling.then(() => {
+      done(null, payload);
+    });
   });
 
   const requestLog = logger.child({ context: 'http' });

@@ -203,6 +203,52 @@ describe('usage, plans and quotas', () => {
     expect((await ask(user.key, 2)).status).toBe(200);
   });
 
+  it('counts only requests a provider served: refusals and failures give their place back', async () => {
+    const user = await gatewayUser(
+      api,
+      { openai: 'good', mistral: 'error' },
+      { allowedModels: ['openai/gpt-4o-mini', 'mistral/mistral-small-latest'] },
+    );
+    await planFor(user, { monthlyRequestLimit: 2 });
+    const generate = (key: string, body: unknown) =>
+      call<ErrorBody>(api.url, 'POST', '/v1/models/openai/gpt-4o-mini/generate', {
+        headers: withKey(key),
+        body,
+      });
+    const refusals: { code: string | undefined; status: number }[] = [];
+    const note = (answer: { status: number; body: ErrorBody }) =>
+      refusals.push({ status: answer.status, code: answer.body.code });
+    // Admission counts a request with its rate-limit hit; each of these is refused or fails
+    // after that, and must not stay counted.
+    note(await chat(user.key, { model: 'openai/gpt-4o-mini', messages: 'hello' }));
+    note(await generate(user.key, { prompt: 42 }));
+    note(await ask(user.key, 1, { model: 'openai/gpt-4o' }));
+    note(await ask(user.key, 1, { model: 'mistral/mistral-small-latest', fallbacks: [] }));
+    const reader = await createKey(api.url, user.accessToken, { preset: 'read_only' });
+    note(await ask(reader.key, 1));
+    const throttled = await createKey(api.url, user.accessToken, {
+      rateLimit: { limit: 1, windowSeconds: 60 },
+    });
+    expect((await ask(throttled.key, 1)).status).toBe(200);
+    note(await ask(throttled.key, 1));
+    note(await generate(throttled.key, { prompt: 'hi' }));
+    expect(refusals).toEqual([
+      { status: 400, code: 'validation_failed' },
+      { status: 400, code: 'validation_failed' },
+      { status: 403, code: 'model_not_allowed' },
+      { status: 502, code: 'upstream_unavailable' },
+      { status: 403, code: 'insufficient_scope' },
+      { status: 429, code: 'rate_limited' },
+      { status: 429, code: 'rate_limited' },
+    ]);
+    // One served so far: exactly one more fits the plan's two, then it refuses with used = 2.
+    expect((await ask(user.key, 1)).status).toBe(200);
+    const over = await ask(user.key, 1);
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('quota_exceeded');
+    expect(over.body.details).toMatchObject({ limit: 2, used: 2 });
+  });
+
   it('enforces the plan cost limit and a key budget separately', async () => {
     const user = await gatewayUser(api, { openai: 'good' });
     const budgeted = await createKey(api.url, user.accessToken, { monthlyBudgetMicros: 20 });

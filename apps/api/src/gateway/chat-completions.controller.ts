@@ -3,13 +3,13 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SERVED_BY_HEADER } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { KeyAuth } from '../auth/auth.decorators.js';
 import { CurrentKey } from '../auth/current-principal.decorator.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import { recordGuardedRequest } from '../usage/usage-hook.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
 import { parseChatRequest } from './chat/chat-request.js';
 import { ChatService } from './chat.service.js';
+import { GenerationAuth } from './generation-admission.guard.js';
 import { guardedCall } from './guarded-call.js';
 
 @ApiTags('guarded')
@@ -22,7 +22,7 @@ export class ChatCompletionsController {
 
   /** OpenAI-compatible; the body is checked by the chat schema, not the DTO pipe, so unknown fields pass. */
   @Post()
-  @KeyAuth('generate')
+  @GenerationAuth('generate')
   @ApiOperation({
     summary: 'Chat completions (OpenAI-compatible, streaming with stream: true)',
     description:

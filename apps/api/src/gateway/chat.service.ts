@@ -9,7 +9,7 @@ import { CredentialLookup } from '../providers/credential-lookup.js';
 import { baseUrlFor } from '../providers/provider-catalogue.js';
 import { joinUrl } from '../providers/verification/provider-verifier.js';
 import { redactSecret } from '../providers/verification/redact-secret.js';
-import { QuotaService } from '../quotas/quota.service.js';
+import { QuotaService, type QuotaSlot } from '../quotas/quota.service.js';
 import type { UsageDetails } from '../usage/usage-context.js';
 import { isModelAllowed } from './allowed-models.js';
 import { anthropicProtocol } from './chat/anthropic-protocol.js';
@@ -36,6 +36,8 @@ export interface GuardedCall {
   usage: UsageDetails;
   /** Aborted when the caller hangs up, which cancels the provider call too. */
   signal: AbortSignal;
+  /** The plan count admission took for this request, if it took one. */
+  quotaSlot?: QuotaSlot;
 }
 
 export type ChatResult =
@@ -66,14 +68,15 @@ export class ChatService {
   async complete(call: GuardedCall, request: ChatRequest): Promise<ChatResult> {
     const primary = this.allowedModel(call.key, request.model);
     const named = request.fallbacks?.map((id) => this.allowedModel(call.key, id));
-    await this.quotas.admit(call.key);
+    const slot = call.quotaSlot ?? (await this.quotas.take(call.key));
+    await this.quotas.admit(slot);
     call.usage.billable = true;
     try {
       return await this.firstServed(call, request, primary, named);
     } catch (error) {
       // A request nobody served is not one of the plan's requests.
       call.usage.billable = false;
-      await this.quotas.refund(call.key);
+      await this.quotas.giveBack(slot);
       throw error;
     }
   }

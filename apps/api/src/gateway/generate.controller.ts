@@ -2,11 +2,11 @@ import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GenerateRequest, SERVED_BY_HEADER, type GenerateResponse } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyAuth } from '../auth/auth.decorators.js';
 import { CurrentKey } from '../auth/current-principal.decorator.js';
 import { notFound } from '../common/app.exception.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import { ChatService } from './chat.service.js';
+import { GenerationAuth } from './generation-admission.guard.js';
 import { guardedCall } from './guarded-call.js';
 
 const SUFFIX = '/generate';
@@ -21,7 +21,7 @@ export class GenerateController {
    * the rest of the path; an encoded id (`openai%2Fgpt-4o-mini`) works as well.
    */
   @Post('*')
-  @KeyAuth('generate')
+  @GenerationAuth('generate')
   @ApiOperation({
     summary: 'Generate text from one prompt: POST /v1/models/{provider/model}/generate',
   })

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VerifiedKey } from '../keys/verified-key.js';
+import type { QuotaTrackedRequest } from '../quotas/quota.service.js';
 import { usageOf, type UsageTrackedRequest } from '../usage/usage-context.js';
 import type { GuardedCall } from './chat.service.js';
 
@@ -17,5 +18,6 @@ export function guardedCall(
     key,
     usage: usageOf(request as FastifyRequest & UsageTrackedRequest),
     signal: hangUp.signal,
+    quotaSlot: (request as FastifyRequest & QuotaTrackedRequest).keywardQuotaSlot,
   };
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 
 /** Counters outlive their month by a little, for late readers; then Redis forgets them. */
 const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
@@ -68,15 +69,20 @@ export class QuotaCounters {
             ...changes.map((change) => change.amount),
           )
         ).map(Number),
-      () => {
-        const counters = this.local(month);
-        return changes.map(({ key, amount }) => {
-          const total = (counters.get(key) ?? 0) + amount;
-          if (amount !== 0) counters.set(key, total);
-          return total;
-        });
-      },
+      () => this.changeLocally(month, changes),
     );
+  }
+
+  /** The same changes, for the rate limiter to apply with a hit it admits (see `change`). */
+  alongside(month: string, changes: CounterChange[]): CountedAlongside {
+    return {
+      shared: {
+        keys: changes.map((change) => this.redisKey(month, change.key)),
+        amounts: changes.map((change) => change.amount),
+        ttlSeconds: COUNTER_TTL_SECONDS,
+      },
+      locally: () => this.changeLocally(month, changes),
+    };
   }
 
   read(month: string, keys: string[]): Promise<number[]> {
@@ -143,6 +149,15 @@ export class QuotaCounters {
       this.noteFallback(error instanceof Error ? error.message : String(error));
       return locally();
     }
+  }
+
+  private changeLocally(month: string, changes: CounterChange[]): number[] {
+    const counters = this.local(month);
+    return changes.map(({ key, amount }) => {
+      const total = (counters.get(key) ?? 0) + amount;
+      if (amount !== 0) counters.set(key, total);
+      return total;
+    });
   }
 
   private local(month: string): Map<string, number> {

@@ -7,14 +7,23 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import { PlansService } from '../plans/plans.service.js';
+import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
+import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
-import { QuotaCounters } from './quota-counters.js';
+import { QuotaCounters, type CounterChange } from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
 
 const userRequests = (userId: string): string => `user:${userId}:requests`;
 const userCost = (userId: string): string => `user:${userId}:cost`;
 const keyCost = (keyId: string): string => `key:${keyId}:cost`;
+
+/** One more request for the plan, with the cost totals read in the same step. */
+const countOne = (key: VerifiedKey): CounterChange[] => [
+  { key: userRequests(key.userId), amount: 1 },
+  { key: userCost(key.userId), amount: 0 },
+  { key: keyCost(key.keyId), amount: 0 },
+];
 
 const dollars = (micros: number): string => `$${(micros / MICROS_PER_USD).toFixed(2)}`;
 
@@ -41,22 +50,41 @@ export class QuotaService {
   }
 
   /**
-   * Admits one generation request or refuses it with 429. An admitted request is counted at
-   * once, so concurrent requests cannot all slip under the limit together.
+   * What counting one generation request changes: the plan's request count goes up by one, and
+   * the cost totals are read with it. The rate limiter applies this together with the key's hit
+   * (one round trip), and only when the hit is admitted; see `slot` for the totals it returns.
    */
-  async admit(key: VerifiedKey, now = new Date()): Promise<void> {
+  async countedWithRateLimit(
+    key: VerifiedKey,
+    now = new Date(),
+  ): Promise<{ alongside: CountedAlongside; period: BillingPeriod }> {
     const period = billingPeriodOf(now);
-    const plan = await this.plans.get(key.planId);
     await this.seed(key, period);
-    // Counted at once, with the cost totals read in the same round trip; given back if refused.
-    const [requests = 0, cost = 0, budgetUsed = 0] = await this.counters.change(period.month, [
-      { key: userRequests(key.userId), amount: 1 },
-      { key: userCost(key.userId), amount: 0 },
-      { key: keyCost(key.keyId), amount: 0 },
-    ]);
-    const giveBack = () => this.counters.add(period.month, userRequests(key.userId), -1);
+    return { alongside: this.counters.alongside(period.month, countOne(key)), period };
+  }
+
+  /** The slot a request took, from the totals the rate limiter returned for `countedWithRateLimit`. */
+  slot(key: VerifiedKey, period: BillingPeriod, totals: number[]): QuotaSlot {
+    const [requests = 0, cost = 0, keyCost = 0] = totals;
+    return { key, period, requests, cost, keyCost, returned: false };
+  }
+
+  /** Counts one generation request on its own, when no rate-limit hit carried the count. */
+  async take(key: VerifiedKey, now = new Date()): Promise<QuotaSlot> {
+    const period = billingPeriodOf(now);
+    await this.seed(key, period);
+    return this.slot(key, period, await this.counters.change(period.month, countOne(key)));
+  }
+
+  /**
+   * Admits a counted request or refuses it with 429 (giving its slot back). The request was
+   * counted before this check, so concurrent requests cannot all slip under the limit together.
+   */
+  async admit(slot: QuotaSlot): Promise<void> {
+    const { key, period, requests, cost, keyCost } = slot;
+    const plan = await this.plans.get(key.planId);
     if (plan.monthlyCostLimitMicros !== null && cost >= plan.monthlyCostLimitMicros) {
-      await giveBack();
+      await this.giveBack(slot);
       throw this.refusal(
         'quota_exceeded',
         `Your ${plan.name} plan's monthly cost limit of ${dollars(plan.monthlyCostLimitMicros)} is used up`,
@@ -65,18 +93,18 @@ export class QuotaService {
         period,
       );
     }
-    if (key.monthlyBudgetMicros !== null && budgetUsed >= key.monthlyBudgetMicros) {
-      await giveBack();
+    if (key.monthlyBudgetMicros !== null && keyCost >= key.monthlyBudgetMicros) {
+      await this.giveBack(slot);
       throw this.refusal(
         'budget_exceeded',
         `This API key's monthly budget of ${dollars(key.monthlyBudgetMicros)} is used up`,
         key.monthlyBudgetMicros,
-        budgetUsed,
+        keyCost,
         period,
       );
     }
     if (plan.monthlyRequestLimit !== null && requests > plan.monthlyRequestLimit) {
-      await giveBack();
+      await this.giveBack(slot);
       throw this.refusal(
         'quota_exceeded',
         `Your ${plan.name} plan's limit of ${plan.monthlyRequestLimit} requests a month is reached`,
@@ -88,13 +116,26 @@ export class QuotaService {
     this.alerts.crossed(key, plan, 'requests', period, requests - 1, requests);
   }
 
-  /** Takes back an admitted request that no provider served. */
-  async refund(key: VerifiedKey, now = new Date()): Promise<void> {
+  /** Takes back a counted request that was refused or that no provider served; once only. */
+  async giveBack(slot: QuotaSlot): Promise<void> {
+    if (slot.returned) return;
+    slot.returned = true;
     try {
-      await this.counters.add(billingPeriodOf(now).month, userRequests(key.userId), -1);
+      await this.counters.add(slot.period.month, userRequests(slot.key.userId), -1);
     } catch (error) {
       this.logger.warn(`Could not take back a refused request: ${String(error)}`);
     }
+  }
+
+  /**
+   * Called as every response is sent: a request counted at admission that never became
+   * billable (refused by a later guard, a bad body, a model the key may not use) gives its slot
+   * back before the caller sees the answer. Undefined when there is nothing to do.
+   */
+  settle(request: QuotaTrackedRequest & UsageTrackedRequest): Promise<void> | undefined {
+    const slot = request.keywardQuotaSlot;
+    if (!slot || slot.returned || request.keywardUsage?.billable) return undefined;
+    return this.giveBack(slot);
   }
 
   /** Adds a served request's cost to the plan's and the key's monthly totals. */
@@ -190,6 +231,22 @@ export class QuotaService {
       { limit, used, resetsAt: period.end.toISOString() },
     );
   }
+}
+
+/** A generation request's place in its plan's monthly count, taken before it is served. */
+export interface QuotaSlot {
+  key: VerifiedKey;
+  period: BillingPeriod;
+  /** The totals once this request was counted: the plan's requests and cost, the key's cost. */
+  requests: number;
+  cost: number;
+  keyCost: number;
+  returned: boolean;
+}
+
+/** Where the admission guard leaves the slot it took, for the handler and the response hook. */
+export interface QuotaTrackedRequest {
+  keywardQuotaSlot?: QuotaSlot;
 }
 
 export type QuotaSubject = 'requests' | 'cost' | 'budget';

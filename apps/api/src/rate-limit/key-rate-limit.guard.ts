@@ -11,6 +11,8 @@ import {
 import { DEFAULT_RATE_LIMIT } from '@keyward/shared';
 import type { FastifyReply } from 'fastify';
 import type { PrincipalRequest } from '../auth/principal.js';
+import type { VerifiedKey } from '../keys/verified-key.js';
+import type { CountedAlongside } from './counted-alongside.js';
 import { applyRateLimitHeaders, rateLimitedError } from './rate-limit.headers.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 
@@ -48,16 +50,35 @@ export class KeyRateLimitGuard extends ThrottlerGuard {
     const request = context.switchToHttp().getRequest<PrincipalRequest>();
     const key = request.apiKey;
     if (!key) return true;
-    const { limit, windowSeconds } = key.rateLimit;
-    const decision = await this.limiter.hit(`key:${key.keyId}`, limit, windowSeconds * 1000);
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    applyRateLimitHeaders(reply, decision);
-    if (!decision.allowed) {
-      throw rateLimitedError(
-        decision,
-        `Rate limit of ${limit} requests per ${windowSeconds} s reached for this key`,
-      );
-    }
+    await countAgainstKeyLimit(this.limiter, key, context.switchToHttp().getResponse<FastifyReply>());
     return true;
   }
+}
+
+/**
+ * Counts a request against its key's own limit, sets the RateLimit headers, and refuses with 429
+ * over the limit. Counters `alongside` change with the hit when it is admitted; their totals are
+ * returned.
+ */
+export async function countAgainstKeyLimit(
+  limiter: RateLimiterService,
+  key: VerifiedKey,
+  reply: FastifyReply,
+  alongside?: CountedAlongside,
+): Promise<number[]> {
+  const { limit, windowSeconds } = key.rateLimit;
+  const { decision, totals } = await limiter.hitWith(
+    `key:${key.keyId}`,
+    limit,
+    windowSeconds * 1000,
+    alongside,
+  );
+  applyRateLimitHeaders(reply, decision);
+  if (!decision.allowed || !totals) {
+    throw rateLimitedError(
+      decision,
+      `Rate limit of ${limit} requests per ${windowSeconds} s reached for this key`,
+    );
+  }
+  return totals;
 }

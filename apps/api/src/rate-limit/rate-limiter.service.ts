@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { CountedAlongside } from './counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
@@ -26,21 +27,45 @@ export class RateLimiterService {
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
+    return (await this.hitWith(key, limit, windowMs)).decision;
+  }
+
+  /**
+   * Counts one hit and, when it is admitted, applies `alongside` in the same step (one Redis
+   * round trip). `totals` are the alongside counters after the change, null when refused.
+   */
+  async hitWith(
+    key: string,
+    limit: number,
+    windowMs: number,
+    alongside?: CountedAlongside,
+  ): Promise<{ decision: RateLimitDecision; totals: number[] | null }> {
     if (!this.shared || this.redis?.status !== 'ready') {
       if (this.shared) this.noteFallback('Redis not connected');
-      return this.memory.hit(key, limit, windowMs);
+      return this.locally(key, limit, windowMs, alongside);
     }
     try {
-      const decision = await this.shared.hit(key, limit, windowMs);
+      const result = await this.shared.hit(key, limit, windowMs, alongside?.shared);
       if (this.usingFallback) {
         this.logger.log('Rate limiting is shared through Redis again');
         this.usingFallback = false;
       }
-      return decision;
+      return result;
     } catch (error) {
       this.noteFallback(error instanceof Error ? error.message : String(error));
-      return this.memory.hit(key, limit, windowMs);
+      return this.locally(key, limit, windowMs, alongside);
     }
+  }
+
+  private locally(
+    key: string,
+    limit: number,
+    windowMs: number,
+    alongside: CountedAlongside | undefined,
+  ): { decision: RateLimitDecision; totals: number[] | null } {
+    const decision = this.memory.hit(key, limit, windowMs);
+    const totals = decision.allowed ? (alongside?.locally() ?? []) : null;
+    return { decision, totals };
   }
 
   private noteFallback(reason: string): void {

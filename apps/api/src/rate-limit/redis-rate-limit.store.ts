@@ -1,10 +1,15 @@
 import type { Redis } from 'ioredis';
+import type { SharedCounterChanges } from './counted-alongside.js';
 import { describeDecision, type RateLimitDecision } from './sliding-window.js';
 
 /**
  * The same sliding-window counter as the memory store, in one atomic Lua script so any number of
  * replicas sharing Redis together admit at most the limit. Time comes from Redis itself, so
  * replicas with skewed clocks still agree on window boundaries.
+ *
+ * Counters passed after the window's key (KEYS[2..], amounts in ARGV[4..]) change only when the
+ * request is admitted, in the same call: a generation request's rate limit and its plan's request
+ * count cost one round trip, and a refused request never touches the count.
  */
 const SCRIPT = `
 local limit = tonumber(ARGV[1])
@@ -23,7 +28,18 @@ if estimated >= limit then
 end
 redis.call('INCR', currentKey)
 redis.call('PEXPIRE', currentKey, window * 2)
-return {1, current + 1, previous, elapsed}
+local answer = {1, current + 1, previous, elapsed}
+for i = 2, #KEYS do
+  local amount = tonumber(ARGV[i + 2])
+  if amount ~= 0 then
+    local total = redis.call('INCRBY', KEYS[i], amount)
+    if total == amount then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+    answer[#answer + 1] = total
+  else
+    answer[#answer + 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
+end
+return answer
 `;
 
 export class RedisRateLimitStore {
@@ -31,25 +47,35 @@ export class RedisRateLimitStore {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    redis.defineCommand('keywardRateLimit', { numberOfKeys: 1, lua: SCRIPT });
+    redis.defineCommand('keywardRateLimit', { lua: SCRIPT });
   }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
+  /** Counts one hit; when admitted, applies `alongside` too and returns its totals in order. */
+  async hit(
+    key: string,
+    limit: number,
+    windowMs: number,
+    alongside?: SharedCounterChanges,
+  ): Promise<{ decision: RateLimitDecision; totals: number[] | null }> {
     const redis = this.redis as unknown as RateLimitCommand;
-    const [allowed, current, previous, elapsed] = await redis.keywardRateLimit(
+    const counters = alongside?.keys ?? [];
+    const [allowed = 0, current = 0, previous = 0, elapsed = 0, ...totals] = await redis.keywardRateLimit(
+      1 + counters.length,
       // A hash tag keeps both windows of a key in one Redis Cluster slot.
       `${this.prefix}{${key}}`,
+      ...counters,
       limit,
       windowMs,
+      alongside?.ttlSeconds ?? 0,
+      ...(alongside?.amounts ?? []),
     );
-    return describeDecision(allowed === 1, previous, current, elapsed, windowMs, limit);
+    return {
+      decision: describeDecision(allowed === 1, previous, current, elapsed, windowMs, limit),
+      totals: allowed === 1 ? totals : null,
+    };
   }
 }
 
 interface RateLimitCommand {
-  keywardRateLimit(
-    key: string,
-    limit: number,
-    windowMs: number,
-  ): Promise<[number, number, number, number]>;
+  keywardRateLimit(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
 }
