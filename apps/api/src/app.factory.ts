@@ -106,9 +106,11 @@ export async function createApp(
       done(null, payload);
       return;
     }
-    void settling.then(() => {
+    // settle() never rejects (a failed give-back is logged); the answer goes out either way.
+    const proceed = () => {
       done(null, payload);
-    });
+    };
+    void settling.then(proceed, proceed);
   });
 
   const requestLog = logger.child({ context: 'http' });

@@ -34,13 +34,13 @@ export class GenerationAdmissionGuard implements CanActivate {
     const key = request.apiKey;
     if (!key) return true;
     const { alongside, period } = await this.quotas.countedWithRateLimit(key);
-    const totals = await countAgainstKeyLimit(
+    const { totals, shared } = await countAgainstKeyLimit(
       this.limiter,
       key,
       http.getResponse<FastifyReply>(),
       alongside,
     );
-    request.keywardQuotaSlot = this.quotas.slot(key, period, totals);
+    request.keywardQuotaSlot = this.quotas.slot(key, period, totals, shared);
     return true;
   }
 }

@@ -59,18 +59,54 @@ export class QuotaCounters {
 
   /** Applies every change at once (atomically in Redis) and returns the totals, in order. */
   async change(month: string, changes: CounterChange[]): Promise<number[]> {
-    return this.shared(
-      async (redis) =>
-        (
-          await redis.keywardQuotaChange(
-            changes.length,
-            ...changes.map((change) => this.redisKey(month, change.key)),
-            COUNTER_TTL_SECONDS,
-            ...changes.map((change) => change.amount),
-          )
-        ).map(Number),
+    return (await this.changeReporting(month, changes)).totals;
+  }
+
+  /** `change`, also saying whether Redis (rather than this process) counted it. */
+  async changeReporting(
+    month: string,
+    changes: CounterChange[],
+  ): Promise<{ totals: number[]; inRedis: boolean }> {
+    let inRedis = false;
+    const totals = await this.shared(
+      async (redis) => {
+        const answer = await redis.keywardQuotaChange(
+          changes.length,
+          ...changes.map((change) => this.redisKey(month, change.key)),
+          COUNTER_TTL_SECONDS,
+          ...changes.map((change) => change.amount),
+        );
+        inRedis = true;
+        return answer.map(Number);
+      },
       () => this.changeLocally(month, changes),
     );
+    return { totals, inRedis };
+  }
+
+  /**
+   * Takes `amount` back from the store that counted it. If that was Redis and Redis cannot
+   * answer now, the amount is not taken from this process's counters instead (which never held
+   * it): the request stays counted, and that is logged.
+   */
+  async undo(month: string, key: string, amount: number, inRedis: boolean): Promise<void> {
+    if (!inRedis) {
+      this.changeLocally(month, [{ key, amount: -amount }]);
+      return;
+    }
+    try {
+      if (!this.redis || this.redis.status !== 'ready') throw new Error('Redis not connected');
+      await this.redis.keywardQuotaChange(
+        1,
+        this.redisKey(month, key),
+        COUNTER_TTL_SECONDS,
+        -amount,
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not give back ${amount} on ${key}; it stays counted: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** The same changes, for the rate limiter to apply with a hit it admits (see `change`). */

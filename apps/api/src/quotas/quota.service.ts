@@ -14,15 +14,15 @@ import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
 import { QuotaCounters, type CounterChange } from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
 
-const userRequests = (userId: string): string => `user:${userId}:requests`;
-const userCost = (userId: string): string => `user:${userId}:cost`;
-const keyCost = (keyId: string): string => `key:${keyId}:cost`;
+const userRequestsCounter = (userId: string): string => `user:${userId}:requests`;
+const userCostCounter = (userId: string): string => `user:${userId}:cost`;
+const keyCostCounter = (keyId: string): string => `key:${keyId}:cost`;
 
 /** One more request for the plan, with the cost totals read in the same step. */
 const countOne = (key: VerifiedKey): CounterChange[] => [
-  { key: userRequests(key.userId), amount: 1 },
-  { key: userCost(key.userId), amount: 0 },
-  { key: keyCost(key.keyId), amount: 0 },
+  { key: userRequestsCounter(key.userId), amount: 1 },
+  { key: userCostCounter(key.userId), amount: 0 },
+  { key: keyCostCounter(key.keyId), amount: 0 },
 ];
 
 const dollars = (micros: number): string => `$${(micros / MICROS_PER_USD).toFixed(2)}`;
@@ -63,17 +63,22 @@ export class QuotaService {
     return { alongside: this.counters.alongside(period.month, countOne(key)), period };
   }
 
-  /** The slot a request took, from the totals the rate limiter returned for `countedWithRateLimit`. */
-  slot(key: VerifiedKey, period: BillingPeriod, totals: number[]): QuotaSlot {
-    const [requests = 0, cost = 0, keyCost = 0] = totals;
-    return { key, period, requests, cost, keyCost, returned: false };
+  /** The slot a request took, from the totals the limiter returned for `countedWithRateLimit`. */
+  slot(key: VerifiedKey, period: BillingPeriod, totals: number[], inRedis: boolean): QuotaSlot {
+    const [requests = 0, cost = 0, budgetUsed = 0] = totals;
+    return { key, period, requests, cost, budgetUsed, inRedis, returned: false };
   }
 
-  /** Counts one generation request on its own, when no rate-limit hit carried the count. */
+  /**
+   * Counts one generation request on its own (a second round trip), for a generation route
+   * whose admission did not carry the count; every route today does, so this is the safety net
+   * that keeps a new route from skipping the plan's limits.
+   */
   async take(key: VerifiedKey, now = new Date()): Promise<QuotaSlot> {
     const period = billingPeriodOf(now);
     await this.seed(key, period);
-    return this.slot(key, period, await this.counters.change(period.month, countOne(key)));
+    const { totals, inRedis } = await this.counters.changeReporting(period.month, countOne(key));
+    return this.slot(key, period, totals, inRedis);
   }
 
   /**
@@ -81,7 +86,7 @@ export class QuotaService {
    * counted before this check, so concurrent requests cannot all slip under the limit together.
    */
   async admit(slot: QuotaSlot): Promise<void> {
-    const { key, period, requests, cost, keyCost } = slot;
+    const { key, period, requests, cost, budgetUsed } = slot;
     const plan = await this.plans.get(key.planId);
     if (plan.monthlyCostLimitMicros !== null && cost >= plan.monthlyCostLimitMicros) {
       await this.giveBack(slot);
@@ -93,13 +98,13 @@ export class QuotaService {
         period,
       );
     }
-    if (key.monthlyBudgetMicros !== null && keyCost >= key.monthlyBudgetMicros) {
+    if (key.monthlyBudgetMicros !== null && budgetUsed >= key.monthlyBudgetMicros) {
       await this.giveBack(slot);
       throw this.refusal(
         'budget_exceeded',
         `This API key's monthly budget of ${dollars(key.monthlyBudgetMicros)} is used up`,
         key.monthlyBudgetMicros,
-        keyCost,
+        budgetUsed,
         period,
       );
     }
@@ -116,15 +121,19 @@ export class QuotaService {
     this.alerts.crossed(key, plan, 'requests', period, requests - 1, requests);
   }
 
-  /** Takes back a counted request that was refused or that no provider served; once only. */
+  /**
+   * Takes back a counted request that was refused or that no provider served; once only, and
+   * from the store that counted it.
+   */
   async giveBack(slot: QuotaSlot): Promise<void> {
     if (slot.returned) return;
     slot.returned = true;
-    try {
-      await this.counters.add(slot.period.month, userRequests(slot.key.userId), -1);
-    } catch (error) {
-      this.logger.warn(`Could not take back a refused request: ${String(error)}`);
-    }
+    await this.counters.undo(
+      slot.period.month,
+      userRequestsCounter(slot.key.userId),
+      1,
+      slot.inRedis,
+    );
   }
 
   /**
@@ -145,8 +154,8 @@ export class QuotaService {
     try {
       const plan = await this.plans.get(key.planId);
       const [userTotal = micros, keyTotal = micros] = await this.counters.change(period.month, [
-        { key: userCost(key.userId), amount: micros },
-        { key: keyCost(key.keyId), amount: micros },
+        { key: userCostCounter(key.userId), amount: micros },
+        { key: keyCostCounter(key.keyId), amount: micros },
       ]);
       this.alerts.crossed(key, plan, 'cost', period, userTotal - micros, userTotal);
       this.alerts.crossed(key, plan, 'budget', period, keyTotal - micros, keyTotal);
@@ -164,7 +173,7 @@ export class QuotaService {
     await this.seed(key, period);
     const [requests = 0, costMicros = 0, keyCostMicros = 0] = await this.counters.read(
       period.month,
-      [userRequests(key.userId), userCost(key.userId), keyCost(key.keyId)],
+      [userRequestsCounter(key.userId), userCostCounter(key.userId), keyCostCounter(key.keyId)],
     );
     return { requests, costMicros, keyCostMicros };
   }
@@ -177,15 +186,19 @@ export class QuotaService {
              FROM usage_daily WHERE user_id = $1 AND day >= $2`,
           [key.userId, period.start.toISOString().slice(0, 10)],
         );
-        await this.counters.add(period.month, userRequests(key.userId), Number(row?.requests ?? 0));
-        await this.counters.add(period.month, userCost(key.userId), Number(row?.cost ?? 0));
+        await this.counters.add(
+          period.month,
+          userRequestsCounter(key.userId),
+          Number(row?.requests ?? 0),
+        );
+        await this.counters.add(period.month, userCostCounter(key.userId), Number(row?.cost ?? 0));
       }),
       this.seedOnce(period, `key:${key.keyId}`, async () => {
         const [row] = await this.dataSource.query<{ cost: string }[]>(
           `SELECT COALESCE(sum(cost_micros), 0) AS cost FROM usage_daily WHERE key_id = $1 AND day >= $2`,
           [key.keyId, period.start.toISOString().slice(0, 10)],
         );
-        await this.counters.add(period.month, keyCost(key.keyId), Number(row?.cost ?? 0));
+        await this.counters.add(period.month, keyCostCounter(key.keyId), Number(row?.cost ?? 0));
       }),
     ]);
   }
@@ -240,7 +253,9 @@ export interface QuotaSlot {
   /** The totals once this request was counted: the plan's requests and cost, the key's cost. */
   requests: number;
   cost: number;
-  keyCost: number;
+  budgetUsed: number;
+  /** Where it was counted, so it is given back there: Redis, or this process. */
+  inRedis: boolean;
   returned: boolean;
 }
 

@@ -6,8 +6,9 @@ import { RateLimiterService } from './rate-limiter.service.js';
 import { SlidingWindowThrottlerStorage } from './throttler-storage.js';
 
 /**
- * One limiter for the process, and @nestjs/throttler configured on top of it: the sign-in
- * throttlers here, the per-key limits in KeyRateLimitGuard.
+ * One limiter for the process. @nestjs/throttler runs the sign-in throttlers on top of it; the
+ * per-key limits (KeyRateLimitGuard, and GenerationAdmissionGuard for generation routes) call
+ * the limiter directly.
  */
 @Global()
 @Module({

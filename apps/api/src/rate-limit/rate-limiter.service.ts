@@ -1,11 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { CountedAlongside } from './counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
+import type { CountedAlongside } from './counted-alongside.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 import type { RateLimitDecision } from './sliding-window.js';
+
+/** A counted hit: the decision, the alongside totals (null when refused), and where it counted. */
+export interface CountedHit {
+  decision: RateLimitDecision;
+  totals: number[] | null;
+  /** True when counted in Redis, false when in process. */
+  shared: boolean;
+}
 
 /**
  * Counts hits against a limit per key. Shared through Redis when configured, so replicas act as
@@ -39,7 +47,7 @@ export class RateLimiterService {
     limit: number,
     windowMs: number,
     alongside?: CountedAlongside,
-  ): Promise<{ decision: RateLimitDecision; totals: number[] | null }> {
+  ): Promise<CountedHit> {
     if (!this.shared || this.redis?.status !== 'ready') {
       if (this.shared) this.noteFallback('Redis not connected');
       return this.locally(key, limit, windowMs, alongside);
@@ -50,7 +58,7 @@ export class RateLimiterService {
         this.logger.log('Rate limiting is shared through Redis again');
         this.usingFallback = false;
       }
-      return result;
+      return { ...result, shared: true };
     } catch (error) {
       this.noteFallback(error instanceof Error ? error.message : String(error));
       return this.locally(key, limit, windowMs, alongside);
@@ -62,10 +70,10 @@ export class RateLimiterService {
     limit: number,
     windowMs: number,
     alongside: CountedAlongside | undefined,
-  ): { decision: RateLimitDecision; totals: number[] | null } {
+  ): CountedHit {
     const decision = this.memory.hit(key, limit, windowMs);
     const totals = decision.allowed ? (alongside?.locally() ?? []) : null;
-    return { decision, totals };
+    return { decision, totals, shared: false };
   }
 
   private noteFallback(reason: string): void {

@@ -7,9 +7,11 @@ import { describeDecision, type RateLimitDecision } from './sliding-window.js';
  * replicas sharing Redis together admit at most the limit. Time comes from Redis itself, so
  * replicas with skewed clocks still agree on window boundaries.
  *
- * Counters passed after the window's key (KEYS[2..], amounts in ARGV[4..]) change only when the
- * request is admitted, in the same call: a generation request's rate limit and its plan's request
- * count cost one round trip, and a refused request never touches the count.
+ * Counters passed after the window's key (KEYS[2..], amounts in ARGV[4..], the expiry of a key
+ * they create in ARGV[3]) change only when the request is admitted, in the same call: a
+ * generation request's rate limit and its plan's request count cost one round trip, and a refused
+ * request never touches the count. Such a call spans keys of several owners, so it needs the one
+ * Redis node Keyward connects to (not a Cluster).
  */
 const SCRIPT = `
 local limit = tonumber(ARGV[1])
@@ -59,9 +61,9 @@ export class RedisRateLimitStore {
   ): Promise<{ decision: RateLimitDecision; totals: number[] | null }> {
     const redis = this.redis as unknown as RateLimitCommand;
     const counters = alongside?.keys ?? [];
-    const [allowed = 0, current = 0, previous = 0, elapsed = 0, ...totals] = await redis.keywardRateLimit(
+    const answer = await redis.keywardRateLimit(
       1 + counters.length,
-      // A hash tag keeps both windows of a key in one Redis Cluster slot.
+      // A hash tag keeps both windows of a key together (one slot, were it ever a Cluster).
       `${this.prefix}{${key}}`,
       ...counters,
       limit,
@@ -69,6 +71,7 @@ export class RedisRateLimitStore {
       alongside?.ttlSeconds ?? 0,
       ...(alongside?.amounts ?? []),
     );
+    const [allowed = 0, current = 0, previous = 0, elapsed = 0, ...totals] = answer;
     return {
       decision: describeDecision(allowed === 1, previous, current, elapsed, windowMs, limit),
       totals: allowed === 1 ? totals : null,
