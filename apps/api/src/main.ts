@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { errorMessage } from './common/error-message.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { openDatabase } from './database/data-source.js';
 import { missingKeyVersions } from './providers/master-key-rotation.js';
@@ -75,8 +76,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Keyward failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`Keyward failed to start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

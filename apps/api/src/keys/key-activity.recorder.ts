@@ -12,6 +12,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 /** Bounds what waits in memory if the database stays away for long. */
 const MAX_PENDING_KEYS = 100_000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Records that keys were used without a database write per request: counts per key and day and
  * last-use times gather in memory and are written by one multi-row statement per flush. A key's
@@ -28,6 +30,9 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   private readonly lastWritten = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** The UTC day last seen, and when it began: formatting a date on every guarded call showed. */
+  private day = '';
+  private dayStartMs = -DAY_MS;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,8 +59,7 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   recordUse(keyId: string, secretId: string, now = new Date()): void {
-    const day = now.toISOString().slice(0, 10);
-    const countKey = `${keyId}|${day}`;
+    const countKey = `${keyId}|${this.dayOf(now)}`;
     if (this.counts.size < MAX_PENDING_KEYS || this.counts.has(countKey)) {
       this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
     }
@@ -64,6 +68,15 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
     if (now.getTime() - written >= resolutionMs && this.lastUsed.size < MAX_PENDING_KEYS) {
       this.lastUsed.set(secretId, { keyId, at: now });
     }
+  }
+
+  private dayOf(now: Date): string {
+    const ms = now.getTime();
+    if (ms < this.dayStartMs || ms >= this.dayStartMs + DAY_MS) {
+      this.dayStartMs = ms - (ms % DAY_MS);
+      this.day = now.toISOString().slice(0, 10);
+    }
+    return this.day;
   }
 
   /** Writes everything pending; concurrent callers share one flush. */

@@ -11,7 +11,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, parseMasterKeys, type AppConfig } from '../config/app-config.js';
+import { errorMessage } from '../common/error-message.js';
+import { loadConfig, parseMasterKeys, type AppConfig } from '../config/app-config.js';
 import { createDataSourceOptions, runMigrations } from '../database/data-source.js';
 import { countByKeyVersion, rotateMasterKey } from './master-key-rotation.js';
 
@@ -138,8 +139,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { errorMessage } from '../common/error-message.js';
 import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 
 /** Counters outlive their month by a little, for late readers; then Redis forgets them. */
@@ -104,7 +105,7 @@ export class QuotaCounters {
       );
     } catch (error) {
       this.logger.warn(
-        `Could not give back ${amount} on ${key}; it stays counted: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not give back ${amount} on ${key}; it stays counted: ${errorMessage(error)}`,
       );
     }
   }
@@ -182,7 +183,7 @@ export class QuotaCounters {
       this.usingFallback = false;
       return result;
     } catch (error) {
-      this.noteFallback(error instanceof Error ? error.message : String(error));
+      this.noteFallback(errorMessage(error));
       return locally();
     }
   }

@@ -39,7 +39,7 @@ export async function countAgainstKeyLimit(
   alongside?: CountedAlongside,
 ): Promise<CountedHit & { totals: number[] }> {
   const { limit, windowSeconds } = key.rateLimit;
-  const hit = await limiter.hitWith(`key:${key.keyId}`, limit, windowSeconds * 1000, alongside);
+  const hit = await limiter.hitKey(`key:${key.keyId}`, limit, windowSeconds * 1000, alongside);
   const { decision, totals } = hit;
   applyRateLimitHeaders(reply, decision);
   if (!decision.allowed || !totals) {

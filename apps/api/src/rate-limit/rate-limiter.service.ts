@@ -1,11 +1,20 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { errorMessage } from '../common/error-message.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { CountedAlongside } from './counted-alongside.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
+import { RateLimitLeases } from './rate-limit-leases.js';
 import { RedisRateLimitStore } from './redis-rate-limit.store.js';
 import type { RateLimitDecision } from './sliding-window.js';
+
+const leasedHit = (
+  decision: RateLimitDecision,
+): { decision: RateLimitDecision; totals: [] | null } => ({
+  decision,
+  totals: decision.allowed ? [] : null,
+});
 
 /** A counted hit: the decision, the alongside totals (null when refused), and where it counted. */
 export interface CountedHit {
@@ -21,10 +30,11 @@ export interface CountedHit {
  * outage) rather than failing or hanging the request.
  */
 @Injectable()
-export class RateLimiterService {
+export class RateLimiterService implements OnApplicationShutdown {
   private readonly logger = new Logger(RateLimiterService.name);
   private readonly memory = new MemoryRateLimitStore();
   private readonly shared: RedisRateLimitStore | null;
+  private readonly leases: RateLimitLeases | null;
   private usingFallback = false;
 
   constructor(
@@ -32,35 +42,60 @@ export class RateLimiterService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.shared = redis ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rl:`) : null;
+    this.leases = this.shared
+      ? new RateLimitLeases(this.shared, (error) => {
+          this.logger.warn(`Could not give back unused admissions: ${errorMessage(error)}`);
+        })
+      : null;
   }
 
+  onApplicationShutdown(): void {
+    this.leases?.stop();
+  }
+
+  /** One hit, counted in Redis on its own (sign-in and invalid-key throttles). */
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
-    return (await this.hitWith(key, limit, windowMs)).decision;
+    return (await this.count(key, limit, windowMs, undefined, false)).decision;
   }
 
   /**
-   * Counts one hit and, when it is admitted, applies `alongside` in the same step (one Redis
-   * round trip). `totals` are the alongside counters after the change, null when refused.
+   * A hit against an API key's own limit. Alone, it may be granted from this replica's spare
+   * admissions (RateLimitLeases: no round trip per request under load). With `alongside`, it
+   * is counted in Redis on its own and the alongside counters change in the same step when it
+   * is admitted; `totals` are their values then, null when refused.
    */
-  async hitWith(
+  async hitKey(
     key: string,
     limit: number,
     windowMs: number,
     alongside?: CountedAlongside,
+  ): Promise<CountedHit> {
+    return this.count(key, limit, windowMs, alongside, alongside === undefined);
+  }
+
+  private async count(
+    key: string,
+    limit: number,
+    windowMs: number,
+    alongside: CountedAlongside | undefined,
+    leased: boolean,
   ): Promise<CountedHit> {
     if (!this.shared || this.redis?.status !== 'ready') {
       if (this.shared) this.noteFallback('Redis not connected');
       return this.locally(key, limit, windowMs, alongside);
     }
     try {
-      const result = await this.shared.hit(key, limit, windowMs, alongside?.shared);
+      const result =
+        leased && this.leases
+          ? leasedHit(await this.leases.hit(key, limit, windowMs))
+          : await this.shared.hit(key, limit, windowMs, alongside?.shared);
       if (this.usingFallback) {
         this.logger.log('Rate limiting is shared through Redis again');
         this.usingFallback = false;
       }
       return { ...result, shared: true };
     } catch (error) {
-      this.noteFallback(error instanceof Error ? error.message : String(error));
+      this.noteFallback(errorMessage(error));
       return this.locally(key, limit, windowMs, alongside);
     }
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { errorMessage } from '../common/error-message.js';
 import {
   describeLoss,
   isOtherProcessAlive,
@@ -11,8 +12,6 @@ export const STATE_FILE_INTERVAL_MS = 250;
 
 /** What the report needs to see of the recorder's buffer: its events in arrival order. */
 export type BufferView = () => readonly { id: string; occurredAt: Date }[];
-
-const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Keeps the usage recorder's state file in step with its buffer, off the request path (a timer
@@ -65,7 +64,7 @@ export class UnwrittenEventsReport {
       this.file = file;
     } catch (error) {
       this.logger.warn(
-        `Cannot keep ${file.path}, so a killed run would go unreported: ${reason(error)}`,
+        `Cannot keep ${file.path}, so a killed run would go unreported: ${errorMessage(error)}`,
       );
       return;
     }
@@ -87,7 +86,7 @@ export class UnwrittenEventsReport {
         file.writeSync(this.state());
       }
     } catch (error) {
-      this.logger.warn(`Could not update ${file.path}: ${reason(error)}`);
+      this.logger.warn(`Could not update ${file.path}: ${errorMessage(error)}`);
     }
   }
 
@@ -106,7 +105,7 @@ export class UnwrittenEventsReport {
         },
         (error: unknown) => {
           if (!this.writeFailed) {
-            this.logger.warn(`Could not update ${file.path}: ${reason(error)}`);
+            this.logger.warn(`Could not update ${file.path}: ${errorMessage(error)}`);
           }
           this.writeFailed = true;
         },

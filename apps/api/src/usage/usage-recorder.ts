@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { UsageAttempt } from '@keyward/shared';
 import type { DataSource } from 'typeorm';
+import { errorMessage } from '../common/error-message.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
 import { stateFilePath } from './recorder-state.js';
@@ -206,7 +207,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
         this.retryAt = Date.now() + backoff;
         if (this.failures === 1 || this.failures % 10 === 0) {
           this.logger.warn(
-            `Could not write ${this.pending.length} usage events (attempt ${this.failures}), retrying in ${backoff} ms: ${error instanceof Error ? error.message : String(error)}`,
+            `Could not write ${this.pending.length} usage events (attempt ${this.failures}), retrying in ${backoff} ms: ${errorMessage(error)}`,
           );
         }
         return;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { KeyActivityRecorder } from './key-activity.recorder.js';
+
+/** A data source that keeps the daily counts each flush writes, as (key, day, requests) rows. */
+function capturingDataSource(): { dataSource: DataSource; written: unknown[] } {
+  const written: unknown[] = [];
+  const manager = {
+    query: (sql: string, params: string[]) => {
+      if (sql.includes('api_key_daily_usage')) {
+        written.push(...(JSON.parse(params[0] ?? '[]') as unknown[]));
+      }
+      return Promise.resolve([]);
+    },
+  } as unknown as EntityManager;
+  const dataSource = {
+    transaction: (work: (manager: EntityManager) => Promise<void>) => work(manager),
+  } as unknown as DataSource;
+  return { dataSource, written };
+}
+
+const config = { keys: { activityFlushMs: 60_000, lastUsedResolutionSeconds: 60 } } as AppConfig;
+
+describe('KeyActivityRecorder', () => {
+  it('counts each request on its own UTC day, across midnight and back in time', async () => {
+    const { dataSource, written } = capturingDataSource();
+    const recorder = new KeyActivityRecorder(config, dataSource);
+    recorder.recordUse('key_a', 'ksv_a', new Date('2026-12-01T23:59:59.999Z'));
+    recorder.recordUse('key_a', 'ksv_a', new Date('2026-12-01T23:59:59.999Z'));
+    recorder.recordUse('key_a', 'ksv_a', new Date('2026-12-02T00:00:00.000Z'));
+    // A request that started before midnight but finished after, recorded late.
+    recorder.recordUse('key_a', 'ksv_a', new Date('2026-12-01T12:00:00.000Z'));
+    recorder.recordUse('key_b', 'ksv_b', new Date('2026-12-02T10:00:00.000Z'));
+    await recorder.flush();
+    expect(written).toEqual(
+      expect.arrayContaining([
+        { key_id: 'key_a', day: '2026-12-01', requests: 3 },
+        { key_id: 'key_a', day: '2026-12-02', requests: 1 },
+        { key_id: 'key_b', day: '2026-12-02', requests: 1 },
+      ]),
+    );
+    expect(written).toHaveLength(3);
+  });
+});
