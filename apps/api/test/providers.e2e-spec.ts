@@ -332,9 +332,15 @@ describe('GET /v1/models', () => {
       const open = await createKey(api.url, user.accessToken, { preset: 'generate_only' });
       const all = await list(open.key);
       expect(all.status).toBe(200);
+      expect(all.headers.get('content-type')).toMatch(/^application\/json/);
       expect(all.body.object).toBe('list');
       expect(new Set(all.body.data.map((model) => model.owned_by))).toEqual(new Set(['openai']));
       expect(all.body.data.map((model) => model.id)).toContain('openai/gpt-4o-mini');
+      // The same key sees a provider as soon as its owner adds a credential that verifies.
+      await add('mistral', fakeKey('mistral', 'good'));
+      expect(new Set((await list(open.key)).body.data.map((model) => model.owned_by))).toEqual(
+        new Set(['openai', 'mistral']),
+      );
 
       const narrow = await createKey(api.url, user.accessToken, {
         preset: 'generate_only',

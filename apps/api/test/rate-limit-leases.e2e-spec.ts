@@ -94,7 +94,9 @@ describeWithRedis('per-key limits with spare admissions, over two replicas', () 
     expect((await a.leases.hit(id, limit, 60_000)).allowed).toBe(true);
     const byB = async (n: number) => {
       let admitted = 0;
-      for (let i = 0; i < n; i++) if ((await b.leases.hit(id, limit, 60_000)).allowed) admitted += 1;
+      for (let i = 0; i < n; i++) {
+        if ((await b.leases.hit(id, limit, 60_000)).allowed) admitted += 1;
+      }
       return admitted;
     };
     // B sees the window full while A still holds its spares ...
