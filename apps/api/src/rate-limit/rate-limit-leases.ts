@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RedisRateLimitStore, WindowGrant } from './redis-rate-limit.store.js';
 import type { RateLimitDecision } from './sliding-window.js';
 
@@ -13,6 +14,12 @@ export const LEASE_TTL_MS = 200;
 
 const MAX_LEASES = 100_000;
 
+/**
+ * Local times are from the monotonic clock: a wall clock stepped back would stretch a lease past
+ * its window, and its spares could then be granted in a window that never counted them.
+ */
+const monotonicNow = (): number => performance.now();
+
 interface Lease {
   limit: number;
   windowMs: number;
@@ -20,9 +27,9 @@ interface Lease {
   windowStart: number;
   /** Admissions counted in Redis and not yet handed out here. */
   spare: number;
-  /** Local time after which the spare ones go back. */
+  /** Local (monotonic) time after which the spare ones go back. */
   validUntil: number;
-  /** Local time the window ends. */
+  /** Local (monotonic) time the window ends, counted from when the call was sent. */
   windowEndsAt: number;
   /** Room left in Redis after the grant, for the RateLimit-Remaining header. */
   roomAfter: number;
@@ -51,24 +58,36 @@ export class RateLimitLeases {
   constructor(
     private readonly store: RedisRateLimitStore,
     private readonly onGiveBackFailed: (error: unknown) => void,
+    private readonly ttlMs = LEASE_TTL_MS,
   ) {
-    this.sweeper = setInterval(() => {
-      this.sweep(Date.now());
-    }, LEASE_TTL_MS);
+    this.sweeper = setInterval(
+      () => {
+        this.giveBackExpired();
+      },
+      Math.min(ttlMs, LEASE_TTL_MS),
+    );
     this.sweeper.unref();
   }
 
-  stop(): void {
+  /** At shutdown: every spare still held goes back, so other replicas can use it at once. */
+  async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    await Promise.all([...this.leases].map(([key, lease]) => this.giveBack(key, lease)));
+    this.leases.clear();
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
     for (;;) {
-      const now = Date.now();
+      const now = monotonicNow();
       let lease = this.leases.get(key);
+      if (lease?.asking && (lease.limit !== limit || lease.windowMs !== windowMs)) {
+        // Its limit was edited while a call was out: let that call land before replacing it.
+        await lease.asking.catch(() => undefined);
+        continue;
+      }
       if (lease && (lease.limit !== limit || lease.windowMs !== windowMs)) {
         // The key's limit was edited: what was taken under the old one goes back.
-        this.giveBack(key, lease);
+        void this.giveBack(key, lease);
         lease = undefined;
       }
       if (lease && lease.spare > 0 && now < lease.validUntil) {
@@ -88,13 +107,13 @@ export class RateLimitLeases {
           waitingOn.waiting -= 1;
         }
         // Redis found the window full when asked on this hit's behalf: that is the answer.
-        if (grant.granted === 0 && !this.hasSpare(key, Date.now())) return grant.refusal;
+        if (grant.granted === 0 && !this.hasSpare(key, monotonicNow())) return grant.refusal;
         continue;
       }
       const grant = await this.ask(key, limit, windowMs, lease, now);
       if (grant.granted === 0) return grant.refusal;
       const current = this.leases.get(key);
-      if (current) return this.admitted(current, Date.now());
+      if (current) return this.admitted(current, monotonicNow());
     }
   }
 
@@ -122,15 +141,17 @@ export class RateLimitLeases {
         ? { windowStart: previous.windowStart, count: previous.spare }
         : undefined;
     lease.spare = 0;
+    // Deadlines count from before the call: Redis read its clock after this, so the window
+    // ends no earlier than this replica believes.
+    const sent = monotonicNow();
     const asking = this.store
       .take(key, limit, windowMs, 1 + lease.waiting, SPARE_SHARE, returned)
       .then((grant) => {
-        const answered = Date.now();
         // The caller takes one; the rest wait in `spare` for the hits queued behind this call.
         lease.spare = Math.max(0, grant.granted - 1);
         lease.windowStart = grant.windowStart;
-        lease.windowEndsAt = answered + grant.untilWindowEnds;
-        lease.validUntil = Math.min(lease.windowEndsAt, answered + LEASE_TTL_MS);
+        lease.windowEndsAt = sent + grant.untilWindowEnds;
+        lease.validUntil = Math.min(lease.windowEndsAt, sent + this.ttlMs);
         lease.roomAfter = grant.roomAfter;
         return grant;
       })
@@ -160,29 +181,40 @@ export class RateLimitLeases {
   private remember(key: string, lease: Lease, now: number): void {
     this.leases.delete(key);
     this.leases.set(key, lease);
-    if (this.leases.size > MAX_LEASES) this.sweep(now);
+    if (this.leases.size > MAX_LEASES) this.trim(now);
   }
 
-  /** Gives back expired spares and forgets idle leases; keeps the map within its bound. */
-  private sweep(now: number): void {
+  /**
+   * Gives back spares held past their time and forgets idle leases (a timer calls it; `now` can
+   * be moved for tests).
+   */
+  giveBackExpired(now = monotonicNow()): void {
     for (const [key, lease] of this.leases) {
       if (lease.asking || now < lease.validUntil) continue;
-      this.giveBack(key, lease);
+      void this.giveBack(key, lease);
       this.leases.delete(key);
-    }
-    while (this.leases.size > MAX_LEASES) {
-      const oldest = this.leases.keys().next();
-      if (oldest.done) break;
-      const lease = this.leases.get(oldest.value);
-      if (lease) this.giveBack(oldest.value, lease);
-      this.leases.delete(oldest.value);
     }
   }
 
-  private giveBack(key: string, lease: Lease): void {
+  /** Back to nine tenths of the bound, oldest first, never a lease whose call is still out. */
+  private trim(now: number): void {
+    this.giveBackExpired(now);
+    for (const [key, lease] of this.leases) {
+      if (this.leases.size <= MAX_LEASES * 0.9) break;
+      if (lease.asking) continue;
+      void this.giveBack(key, lease);
+      this.leases.delete(key);
+    }
+  }
+
+  private async giveBack(key: string, lease: Lease): Promise<void> {
     if (lease.spare <= 0) return;
     const count = lease.spare;
     lease.spare = 0;
-    this.store.giveBack(key, lease.windowStart, count).catch(this.onGiveBackFailed);
+    try {
+      await this.store.giveBack(key, lease.windowStart, count);
+    } catch (error) {
+      this.onGiveBackFailed(error);
+    }
   }
 }

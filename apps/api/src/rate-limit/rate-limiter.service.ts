@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -30,7 +30,7 @@ export interface CountedHit {
  * outage) rather than failing or hanging the request.
  */
 @Injectable()
-export class RateLimiterService implements OnApplicationShutdown {
+export class RateLimiterService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RateLimiterService.name);
   private readonly memory = new MemoryRateLimitStore();
   private readonly shared: RedisRateLimitStore | null;
@@ -42,15 +42,22 @@ export class RateLimiterService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.shared = redis ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rl:`) : null;
+    let lastReported = 0;
     this.leases = this.shared
       ? new RateLimitLeases(this.shared, (error) => {
-          this.logger.warn(`Could not give back unused admissions: ${errorMessage(error)}`);
+          // Once per 30 s: during an outage every busy key would report its own.
+          if (Date.now() - lastReported < 30_000) return;
+          lastReported = Date.now();
+          this.logger.warn(
+            `Could not give back unused admissions; they stay counted until their window ends: ${errorMessage(error)}`,
+          );
         })
       : null;
   }
 
-  onApplicationShutdown(): void {
-    this.leases?.stop();
+  /** Before Redis closes: spares this replica still holds go back for the other replicas. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.leases?.stop();
   }
 
   /** One hit, counted in Redis on its own (sign-in and invalid-key throttles). */

@@ -337,6 +337,14 @@ describeRedisOutage('Redis away under load', () => {
       { openai: 'good' },
       { rateLimit: { limit: 10_000, windowSeconds: 1 } },
     );
+    // As fast as the machine allows: a plan without a monthly request limit, so every answer is
+    // the outage's doing and not the free plan's 1,000 requests.
+    const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
+    const moved = await call(a.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+      token: admin.accessToken,
+      body: { planId: 'enterprise' },
+    });
+    expect(moved.status).toBe(200);
     const limited = await createKey(a.url, user.accessToken, {
       name: 'limited',
       rateLimit: { limit: 20, windowSeconds: 60 },
