@@ -25,27 +25,22 @@ export async function keyCheckOverhead(
   // Warm both paths (key cache, connection pools, JIT) before measuring.
   await load({ ...common, url: `${api.url}/v1/models`, headers: withKey(user.key), seconds: 2 });
   await load({ ...common, url: `${api.url}/api/health/live`, seconds: 2 });
-  const runs = await alternate(
-    settings.rounds,
-    () => load({ ...common, url: `${api.url}/api/health/live` }),
-    () => load({ ...common, url: `${api.url}/v1/models`, headers: withKey(user.key) }),
-  );
-  const throughput = pairedMedian(runs, (health, models) =>
-    ratio(models.requestsPerSecond, health.requestsPerSecond),
-  );
-  const health = combined(runs.a);
-  const models = combined(runs.b);
+  /** A guarded route against the liveness route, in alternating pairs: the median ratio. */
+  const againstLiveness = async (path: string) => {
+    const runs = await alternate(
+      settings.rounds,
+      () => load({ ...common, url: `${api.url}/api/health/live` }),
+      () => load({ ...common, url: `${api.url}${path}`, headers: withKey(user.key) }),
+    );
+    const throughput = pairedMedian(runs, (live, guarded) =>
+      ratio(guarded.requestsPerSecond, live.requestsPerSecond),
+    );
+    return { throughput, live: combined(runs.a), guarded: combined(runs.b) };
+  };
+  const { throughput, live: health, guarded: models } = await againstLiveness('/v1/models');
   // The key check alone: the same guard, rate limit and usage event, with a body of a few bytes
   // like the liveness route's, which separates what the check costs from what the list costs.
-  const whoamiRuns = await alternate(
-    settings.rounds,
-    () => load({ ...common, url: `${api.url}/api/health/live` }),
-    () => load({ ...common, url: `${api.url}/v1/whoami`, headers: withKey(user.key) }),
-  );
-  const keyCheckAlone = pairedMedian(whoamiRuns, (live, whoami) =>
-    ratio(whoami.requestsPerSecond, live.requestsPerSecond),
-  );
-  const whoami = combined(whoamiRuns.b);
+  const { throughput: keyCheckAlone, guarded: whoami } = await againstLiveness('/v1/whoami');
   const readiness = await load({ ...common, url: `${api.url}/api/health` });
   return {
     id: 1,
@@ -79,7 +74,7 @@ export async function keyCheckOverhead(
     note:
       'Judged against the liveness route, which does no I/O, so the ratio is the whole price of ' +
       'a guarded call; the readiness route pings the database and Redis on every call, and ' +
-      '/v1/whoami is the same guarded call with a body as small as the liveness route\'s. The two ' +
+      "/v1/whoami is the same guarded call with a body as small as the liveness route's. The two " +
       'routes are measured in alternating runs, and the ratio is the median over the pairs.',
   };
 }
