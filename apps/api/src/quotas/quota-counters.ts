@@ -71,14 +71,9 @@ export class QuotaCounters {
     let inRedis = false;
     const totals = await this.shared(
       async (redis) => {
-        const answer = await redis.keywardQuotaChange(
-          changes.length,
-          ...changes.map((change) => this.redisKey(month, change.key)),
-          COUNTER_TTL_SECONDS,
-          ...changes.map((change) => change.amount),
-        );
+        const answer = await this.changeInRedis(redis, month, changes);
         inRedis = true;
-        return answer.map(Number);
+        return answer;
       },
       () => this.changeLocally(month, changes),
     );
@@ -97,12 +92,7 @@ export class QuotaCounters {
     }
     try {
       if (!this.redis || this.redis.status !== 'ready') throw new Error('Redis not connected');
-      await this.redis.keywardQuotaChange(
-        1,
-        this.redisKey(month, key),
-        COUNTER_TTL_SECONDS,
-        -amount,
-      );
+      await this.changeInRedis(this.redis, month, [{ key, amount: -amount }]);
     } catch (error) {
       this.logger.warn(
         `Could not give back ${amount} on ${key}; it stays counted: ${errorMessage(error)}`,
@@ -186,6 +176,20 @@ export class QuotaCounters {
       this.noteFallback(errorMessage(error));
       return locally();
     }
+  }
+
+  private async changeInRedis(
+    redis: ScriptedRedis,
+    month: string,
+    changes: CounterChange[],
+  ): Promise<number[]> {
+    const totals = await redis.keywardQuotaChange(
+      changes.length,
+      ...changes.map((change) => this.redisKey(month, change.key)),
+      COUNTER_TTL_SECONDS,
+      ...changes.map((change) => change.amount),
+    );
+    return totals.map(Number);
   }
 
   private changeLocally(month: string, changes: CounterChange[]): number[] {
