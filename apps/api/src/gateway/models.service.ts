@@ -33,7 +33,10 @@ export class ModelsService {
 
   constructor(private readonly credentials: CredentialLookup) {}
 
-  /** `available`, as the JSON the route sends. */
+  /**
+   * The models this key can use now, as the JSON the route sends: from providers where its
+   * owner holds a credential that verified as valid, narrowed by the key's allowed models.
+   */
   async availableJson(key: VerifiedKey): Promise<string> {
     const providers = await this.credentials.validProviders(key.userId);
     const signature = `${providers.join(',')}|${key.allowedModels.join(',')}`;
@@ -43,14 +46,6 @@ export class ModelsService {
       this.serialized.set(signature, json);
     }
     return json;
-  }
-
-  /**
-   * The models this key can use now: from providers where its owner holds a credential that
-   * verified as valid, narrowed by the key's allowed models.
-   */
-  async available(key: VerifiedKey): Promise<ModelList> {
-    return listFor(await this.credentials.validProviders(key.userId), key.allowedModels);
   }
 }
 
