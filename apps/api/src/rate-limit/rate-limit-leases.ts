@@ -39,6 +39,9 @@ interface Lease {
   waiting: number;
 }
 
+/** Whether the lease can grant one more admission now. */
+const hasSpare = (lease: Lease, now: number): boolean => lease.spare > 0 && now < lease.validUntil;
+
 /**
  * Per-key limits through Redis without a round trip per request. Each call to Redis counts the
  * admissions this replica needs now plus, while the window has plenty of room, a spare share it
@@ -90,7 +93,7 @@ export class RateLimitLeases {
         void this.giveBack(key, lease);
         lease = undefined;
       }
-      if (lease && lease.spare > 0 && now < lease.validUntil) {
+      if (lease && hasSpare(lease, now)) {
         lease.spare -= 1;
         return this.admitted(lease, now);
       }
@@ -107,7 +110,10 @@ export class RateLimitLeases {
           waitingOn.waiting -= 1;
         }
         // Redis found the window full when asked on this hit's behalf: that is the answer.
-        if (grant.granted === 0 && !this.hasSpare(key, monotonicNow())) return grant.refusal;
+        const after = this.leases.get(key);
+        if (grant.granted === 0 && !(after && hasSpare(after, monotonicNow()))) {
+          return grant.refusal;
+        }
         continue;
       }
       const grant = await this.ask(key, limit, windowMs, lease, now);
@@ -161,11 +167,6 @@ export class RateLimitLeases {
     lease.asking = asking;
     this.remember(key, lease, now);
     return asking;
-  }
-
-  private hasSpare(key: string, now: number): boolean {
-    const lease = this.leases.get(key);
-    return lease !== undefined && lease.spare > 0 && now < lease.validUntil;
   }
 
   private admitted(lease: Lease, now: number): RateLimitDecision {
