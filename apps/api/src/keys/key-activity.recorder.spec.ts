@@ -1,21 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { KeyActivityRecorder } from './key-activity.recorder.js';
 
 /** A data source that keeps the daily counts each flush writes, as (key, day, requests) rows. */
 function capturingDataSource(): { dataSource: DataSource; written: unknown[] } {
   const written: unknown[] = [];
-  const manager = {
-    query: (sql: string, params: string[]) => {
+  const dataSource = {
+    query: (sql: string, params: unknown[][]) => {
       if (sql.includes('api_key_daily_usage')) {
-        written.push(...(JSON.parse(params[0] ?? '[]') as unknown[]));
+        const [keyIds = [], days = [], requests = []] = params;
+        keyIds.forEach((keyId, row) => {
+          written.push({ key_id: keyId, day: days[row], requests: requests[row] });
+        });
       }
       return Promise.resolve([]);
     },
-  } as unknown as EntityManager;
-  const dataSource = {
-    transaction: (work: (manager: EntityManager) => Promise<void>) => work(manager),
   } as unknown as DataSource;
   return { dataSource, written };
 }

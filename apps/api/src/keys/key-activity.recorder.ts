@@ -93,52 +93,20 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
     if (counts.size === 0 && lastUsed.size === 0) return;
     this.counts = new Map();
     this.lastUsed = new Map();
+    const countRows = [...counts].map(([key, requests]) => {
+      const [keyId, day] = key.split('|') as [string, string];
+      return { keyId, day, requests };
+    });
+    const useRows = [...lastUsed].map(([secretId, use]) => ({ secretId, ...use }));
     try {
-      await this.dataSource.transaction(async (manager) => {
-        if (counts.size > 0) {
-          const rows = [...counts].map(([key, requests]) => {
-            const [keyId, day] = key.split('|') as [string, string];
-            return { keyId, day, requests };
-          });
-          await manager.query(
-            `INSERT INTO api_key_daily_usage (key_id, day, requests)
-             SELECT r.key_id, r.day::date, r.requests
-               FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, day text, requests bigint)
-               JOIN api_keys k ON k.id = r.key_id
-             ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests`,
-            [
-              JSON.stringify(
-                rows.map((r) => ({ key_id: r.keyId, day: r.day, requests: r.requests })),
-              ),
-            ],
-          );
-        }
-        if (lastUsed.size > 0) {
-          const rows = JSON.stringify(
-            [...lastUsed].map(([secretId, use]) => ({
-              secret_id: secretId,
-              key_id: use.keyId,
-              at: use.at.toISOString(),
-            })),
-          );
-          // Per secret too, so during a regeneration's grace period one can see whether the
-          // previous secret is still in use.
-          await manager.query(
-            `UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at::timestamptz)
-               FROM jsonb_to_recordset($1::jsonb) AS r(secret_id text, at text)
-              WHERE s.id = r.secret_id`,
-            [rows],
-          );
-          await manager.query(
-            `UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, r.at::timestamptz)
-               FROM (SELECT key_id, max(at::timestamptz) AS at
-                       FROM jsonb_to_recordset($1::jsonb) AS x(key_id text, at text)
-                      GROUP BY key_id) r
-              WHERE k.id = r.key_id`,
-            [rows],
-          );
-        }
-      });
+      await this.dataSource.query(WRITE_ACTIVITY, [
+        countRows.map((row) => row.keyId),
+        countRows.map((row) => row.day),
+        countRows.map((row) => row.requests),
+        useRows.map((row) => row.secretId),
+        useRows.map((row) => row.keyId),
+        useRows.map((row) => row.at.toISOString()),
+      ]);
       const now = Date.now();
       for (const secretId of lastUsed.keys()) this.lastWritten.set(secretId, now);
       if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
@@ -154,3 +122,27 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
     }
   }
 }
+
+/**
+ * One statement per flush (the whole write is atomic without a transaction around it): the daily
+ * counts of keys that still exist, and the last-use times of secrets and of their keys, per
+ * secret too, so during a regeneration's grace period one can see whether the previous secret is
+ * still in use.
+ */
+const WRITE_ACTIVITY = `
+  WITH counted AS (
+    INSERT INTO api_key_daily_usage (key_id, day, requests)
+    SELECT r.key_id, r.day, r.requests
+      FROM unnest($1::text[], $2::date[], $3::bigint[]) AS r(key_id, day, requests)
+      JOIN api_keys k ON k.id = r.key_id
+    ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests
+  ), secrets_used AS (
+    UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at)
+      FROM unnest($4::text[], $6::timestamptz[]) AS r(secret_id, at)
+     WHERE s.id = r.secret_id
+  )
+  UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, r.at)
+    FROM (SELECT key_id, max(at) AS at
+            FROM unnest($5::text[], $6::timestamptz[]) AS u(key_id, at)
+           GROUP BY key_id) r
+   WHERE k.id = r.key_id`;
