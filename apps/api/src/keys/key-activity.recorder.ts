@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { errorMessage } from '../common/error-message.js';
 
 /** Bounds what waits in memory if the database stays away for long. */
 const MAX_PENDING_KEYS = 100_000;
@@ -118,7 +119,7 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
       for (const [secretId, use] of lastUsed) {
         if (!this.lastUsed.has(secretId)) this.lastUsed.set(secretId, use);
       }
-      this.logger.warn(`Could not record key activity, will retry: ${String(error)}`);
+      this.logger.warn(`Could not record key activity, will retry: ${errorMessage(error)}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { AlertsService } from '../alerts/alerts.service.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import type { BillingPeriod } from './billing-period.js';
 import { thresholdsCrossed } from './thresholds.js';
+import { errorMessage } from '../common/error-message.js';
 
 type Counter = 'requests' | 'cost' | 'budget';
 
@@ -34,7 +35,7 @@ export class QuotaAlerts {
           : key.monthlyBudgetMicros;
     for (const threshold of thresholdsCrossed(before, after, limit)) {
       void this.fire(key, plan, counter, period, threshold, limit ?? 0).catch((error: unknown) => {
-        this.logger.warn(`Could not record a ${counter} alert: ${String(error)}`);
+        this.logger.warn(`Could not record a ${counter} alert: ${errorMessage(error)}`);
       });
     }
   }

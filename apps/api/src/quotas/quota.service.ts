@@ -13,6 +13,7 @@ import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
 import { QuotaCounters, type CounterChange } from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
+import { errorMessage } from '../common/error-message.js';
 
 const userRequestsCounter = (userId: string): string => `user:${userId}:requests`;
 const userCostCounter = (userId: string): string => `user:${userId}:cost`;
@@ -160,7 +161,7 @@ export class QuotaService {
       this.alerts.crossed(key, plan, 'cost', period, userTotal - micros, userTotal);
       this.alerts.crossed(key, plan, 'budget', period, keyTotal - micros, keyTotal);
     } catch (error) {
-      this.logger.warn(`Could not count a request's cost: ${String(error)}`);
+      this.logger.warn(`Could not count a request's cost: ${errorMessage(error)}`);
     }
   }
 

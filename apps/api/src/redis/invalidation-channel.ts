@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { errorMessage } from '../common/error-message.js';
 
 /**
  * Tells every replica that something they cache has changed, through Redis pub/sub. Without
@@ -29,7 +30,7 @@ export class InvalidationChannel {
       this.onInvalidated(id);
     });
     subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn(`Cannot subscribe: ${String(error)}`);
+      this.logger.warn(`Cannot subscribe: ${errorMessage(error)}`);
     });
     this.subscriber = subscriber;
   }
@@ -45,7 +46,7 @@ export class InvalidationChannel {
     try {
       await Promise.all(ids.map((id) => redis.publish(this.channel, id)));
     } catch (error) {
-      this.logger.warn(`Could not broadcast an invalidation: ${String(error)}`);
+      this.logger.warn(`Could not broadcast an invalidation: ${errorMessage(error)}`);
     }
   }
 }
