@@ -249,28 +249,62 @@ export interface Upstream {
  * share one event loop (they would in-process, and every figure would carry that noise).
  */
 export async function startUpstreamProcess(): Promise<Upstream> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(here, 'upstream-process.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ready = await new Promise<{ url: string; env: Record<string, string> }>(
-    (resolve, reject) => {
-      let buffered = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const line = buffered.split('\n').find((l) => l.startsWith('READY '));
-        if (line) {
-          resolve(JSON.parse(line.slice(6)) as { url: string; env: Record<string, string> });
-        }
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`the fake upstream exited with ${String(code)}`));
-      });
-    },
-  );
+  const started = await startBenchProcess('upstream-process.ts');
+  const ready = started.ready as { url: string; env: Record<string, string> };
+  return { ...ready, pid: started.pid, stop: started.stop };
+}
+
+export interface Reference {
+  url: string;
+  /** The one key its in-memory check knows. */
+  key: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bare node:http server of reference-process.ts: the floor any Node server has on this
+ * machine. `key` is the one key its in-memory check knows; chat goes to `upstreamChatUrl`.
+ */
+export async function startReferenceProcess(
+  key: string,
+  upstreamChatUrl: string,
+): Promise<Reference> {
+  const started = await startBenchProcess('reference-process.ts', {
+    REFERENCE_KEY: key,
+    REFERENCE_UPSTREAM_CHAT_URL: upstreamChatUrl,
+  });
+  return { url: (started.ready as { url: string }).url, key, stop: started.stop };
+}
+
+interface BenchProcess {
+  /** What the process printed after `READY `, parsed. */
+  ready: unknown;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Runs a bench/ script as a child process until it prints `READY {json}`. */
+async function startBenchProcess(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<BenchProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(here, script)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const ready = await new Promise<unknown>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n').find((l) => l.startsWith('READY '));
+      if (line) resolve(JSON.parse(line.slice(6)));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`${script} exited with ${String(code)}`));
+    });
+  });
   return {
-    ...ready,
+    ready,
     pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ApiProcess } from '../test/support/api-process.js';
 import {
   freshDatabase,
+  startReferenceProcess,
   startReplica,
   startUpstreamProcess,
   type BenchSettings,
@@ -62,6 +63,11 @@ const deployment: Deployment = {
   redisPrefix: `bench${randomBytes(4).toString('hex')}:`,
   upstream,
 };
+// The bare node:http server of the reference figures in scenarios 1 and 2.
+const reference = await startReferenceProcess(
+  `reference-${randomBytes(16).toString('hex')}`,
+  `${upstream.env.PROVIDER_OPENAI_BASE_URL ?? ''}/v1/chat/completions`,
+);
 const started: ApiProcess[] = [];
 const replica = async (env: Record<string, string> = {}): Promise<ApiProcess> => {
   const api = await startReplica(deployment, env);
@@ -78,8 +84,8 @@ try {
     results.push(result);
     print([result]);
   };
-  await step(1, () => keyCheckOverhead(a, settings));
-  await step(2, () => gatewayOverhead(a, upstream, settings));
+  await step(1, () => keyCheckOverhead(a, reference, settings));
+  await step(2, () => gatewayOverhead(a, upstream, reference, settings));
   await step(3, async () => {
     // The per-IP limit on refused keys would answer most of the flood with 429 before the
     // check; raised here so every request takes the full refusal path.
@@ -95,6 +101,7 @@ try {
   await step(7, () => memoryUnderLoad(a, settings));
 } finally {
   await Promise.all(started.map((api) => api.stop()));
+  await reference.stop();
   await upstream.stop();
   await database.drop();
 }

@@ -14,6 +14,7 @@ import {
   steadyLoad,
   type BenchSettings,
   type LoadResult,
+  type Reference,
   type ScenarioResult,
   type Upstream,
 } from '../harness.js';
@@ -36,6 +37,7 @@ const TTFB_SAMPLES = 200;
 export async function gatewayOverhead(
   api: ApiProcess,
   upstream: Upstream,
+  reference: Reference,
   settings: BenchSettings,
 ): Promise<ScenarioResult> {
   const user = await benchUser(api);
@@ -50,6 +52,8 @@ export async function gatewayOverhead(
     headers: { ...withKey(user.key), 'content-type': 'application/json' },
     body: chatBody,
   };
+  // The floor on this machine: a bare node:http relay with no check (bench/reference-process.ts).
+  const bareRelay: Target = { ...direct, url: `${reference.url}/v1/chat/completions` };
   const run = (target: Target, seconds = settings.seconds) =>
     load({ ...target, method: 'POST', connections: settings.connections, seconds });
   const steady = (target: Target) =>
@@ -69,12 +73,22 @@ export async function gatewayOverhead(
   );
   const steadyDirect = combined(steadyRuns.a);
   const steadyThrough = combined(steadyRuns.b);
+  const bareRuns = await alternate(
+    settings.rounds,
+    () => steady(direct),
+    () => steady(bareRelay),
+  );
   const fullDirect = await run(direct);
   const fullThrough = await run(through);
 
   const ttfb = await medianTtfb(
     { ...direct, body: streamed(direct.body) },
     { ...through, body: streamed(through.body) },
+  );
+
+  const bareTtfb = await medianTtfb(
+    { ...direct, body: streamed(direct.body) },
+    { ...bareRelay, body: streamed(bareRelay.body) },
   );
 
   const addedP50 = pairedMedian(steadyRuns, (a, b) => b.p50 - a.p50);
@@ -121,13 +135,24 @@ export async function gatewayOverhead(
       },
       { name: 'added TTFB', value: round(addedTtfb), unit: 'ms' },
       { name: 'failed via Keyward', value: failures },
+      {
+        name: 'reference: bare node:http relay added p50/p99',
+        value: `${round(pairedMedian(bareRuns, (a, b) => b.p50 - a.p50))}/${round(pairedMedian(bareRuns, (a, b) => b.p99 - a.p99))}`,
+        unit: 'ms',
+      },
+      {
+        name: 'reference: bare node:http relay added TTFB',
+        value: round(bareTtfb.through - bareTtfb.direct),
+        unit: 'ms',
+      },
     ],
     target: 'added p50 <= 1 ms, added p99 <= 3 ms, added TTFB <= 1 ms',
     met: addedP50 <= 1 && addedP99 <= 3 && addedTtfb <= 1 && failures === 0,
     note:
       'Steady-rate latency isolates the work Keyward adds; at full speed the load generator, ' +
       'the API and the upstream share the machine cores, so queueing dominates those figures. ' +
-      'Direct and via Keyward are measured in alternating runs (streams: alternating requests).',
+      'Direct and via Keyward are measured in alternating runs (streams: alternating requests). ' +
+      'The reference figures are a bare node:http relay with no check, not Keyward.',
   };
 }
 

@@ -9,6 +9,7 @@ import {
   ratio,
   round,
   type BenchSettings,
+  type Reference,
   type ScenarioResult,
 } from '../harness.js';
 
@@ -18,6 +19,7 @@ import {
  */
 export async function keyCheckOverhead(
   api: ApiProcess,
+  reference: Reference,
   settings: BenchSettings,
 ): Promise<ScenarioResult> {
   const user = await benchUser(api);
@@ -42,6 +44,21 @@ export async function keyCheckOverhead(
   // like the liveness route's, which separates what the check costs from what the list costs.
   const { throughput: keyCheckAlone, guarded: whoami } = await againstLiveness('/v1/whoami');
   const readiness = await load({ ...common, url: `${api.url}/api/health` });
+  // The floor on this machine: a bare node:http server's in-memory key check against its own
+  // liveness route, measured the same way.
+  const bare = await alternate(
+    settings.rounds,
+    () => load({ ...common, url: `${reference.url}/live` }),
+    () =>
+      load({
+        ...common,
+        url: `${reference.url}/checked`,
+        headers: { authorization: `Bearer ${reference.key}` },
+      }),
+  );
+  const bareRatio = pairedMedian(bare, (live, checked) =>
+    ratio(checked.requestsPerSecond, live.requestsPerSecond),
+  );
   return {
     id: 1,
     title: 'Key-check overhead (GET /v1/models vs GET /api/health/live)',
@@ -68,6 +85,14 @@ export async function keyCheckOverhead(
       { name: 'health p50/p99', value: `${health.p50}/${health.p99}`, unit: 'ms' },
       { name: '/v1/models p50/p99', value: `${models.p50}/${models.p99}`, unit: 'ms' },
       { name: 'non-2xx', value: health.non2xx + models.non2xx + whoami.non2xx },
+      {
+        name: 'reference: bare node:http key check ratio',
+        value: round(bareRatio),
+      },
+      {
+        name: 'reference: bare node:http liveness req/s',
+        value: round(combined(bare.a).requestsPerSecond, 0),
+      },
     ],
     target: 'ratio >= 0.90',
     met: throughput >= 0.9 && models.non2xx + whoami.non2xx === 0,
@@ -75,6 +100,7 @@ export async function keyCheckOverhead(
       'Judged against the liveness route, which does no I/O, so the ratio is the whole price of ' +
       'a guarded call; the readiness route pings the database and Redis on every call, and ' +
       "/v1/whoami is the same guarded call with a body as small as the liveness route's. The two " +
-      'routes are measured in alternating runs, and the ratio is the median over the pairs.',
+      'routes are measured in alternating runs, and the ratio is the median over the pairs. The ' +
+      'reference figures are a bare node:http server (bench/reference-process.ts), not Keyward.',
   };
 }
