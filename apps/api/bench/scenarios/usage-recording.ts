@@ -19,6 +19,9 @@ import {
 } from '../harness.js';
 
 const DURABILITY_REQUESTS = 5_000;
+/** Key activity is written every 5 s by default; after this the warm-up's is out. */
+const KEY_ACTIVITY_SETTLE_MS = 6_000;
+const IDLE_SAMPLE_MS = 10_000;
 const OUTAGE_MS = 5_000;
 
 /**
@@ -37,17 +40,30 @@ export async function usageRecording(
   const on = await startReplica(deployment, { USAGE_RECORDING: 'on' });
   let runs: { a: LoadResult[]; b: LoadResult[] };
   let statements: number;
+  let background: number;
   try {
+    // Two keys per process, taking turns request by request: one key's limit (at most 10,000
+    // a second) would answer some of the faster side's requests with a cheaper 429.
     const targetOf = async (api: ApiProcess) => {
-      const user = await benchUser(api);
-      return { url: `${api.url}/v1/models`, headers: withKey(user.key) };
+      const keys = [await benchUser(api), await benchUser(api)];
+      return {
+        url: `${api.url}/v1/models`,
+        requests: keys.map((user) => ({ headers: withKey(user.key) })),
+      };
     };
     const offTarget = await targetOf(off);
     const onTarget = await targetOf(on);
     const common = { connections: settings.connections, seconds: settings.pairSeconds };
     await load({ ...offTarget, ...common, seconds: 2 });
     await load({ ...onTarget, ...common, seconds: 2 });
+    // What the process sends with no request at all (the webhook outbox poll, scheduled jobs),
+    // per second, once the warm-up's events and key activity are written.
+    await new Promise((resolve) => setTimeout(resolve, KEY_ACTIVITY_SETTLE_MS));
+    const idleFrom = await queriesSent(on);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const idlePerMs = ((await queriesSent(on)) - idleFrom) / IDLE_SAMPLE_MS;
     const before = await queriesSent(on);
+    const startedAt = performance.now();
     runs = await alternate(
       settings.rounds,
       () => load({ ...offTarget, ...common }),
@@ -56,6 +72,7 @@ export async function usageRecording(
     // Give the last partial batch its interval to be written, so it is counted too.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     statements = (await queriesSent(on)) - before;
+    background = idlePerMs * (performance.now() - startedAt);
   } finally {
     await Promise.all([off.stop(), on.stop()]);
   }
@@ -65,6 +82,8 @@ export async function usageRecording(
   const offResult = combined(runs.a);
   const onResult = combined(runs.b);
   const perThousand = (statements / onResult.total) * 1000;
+  const causedPerThousand = (Math.max(0, statements - background) / onResult.total) * 1000;
+  const non2xx = offResult.non2xx + onResult.non2xx;
 
   const counted = await durability(deployment, false);
   const countedThroughOutage = await durability(deployment, true);
@@ -77,7 +96,12 @@ export async function usageRecording(
         value: `${round(offResult.requestsPerSecond, 0)}/${round(onResult.requestsPerSecond, 0)}`,
       },
       { name: `throughput ratio (median of ${settings.rounds} pairs)`, value: round(throughput) },
-      { name: 'statements per 1,000 requests', value: round(perThousand) },
+      {
+        name: 'statements per 1,000 requests, background excluded',
+        value: round(causedPerThousand),
+      },
+      { name: 'statements per 1,000 requests, all', value: round(perThousand) },
+      { name: 'non-2xx', value: non2xx },
       { name: 'stored / sent', value: `${counted.stored}/${counted.sent}` },
       {
         name: `stored / sent, ${OUTAGE_MS / 1000} s outage`,
@@ -87,12 +111,15 @@ export async function usageRecording(
     target: 'ratio >= 0.97, <= 1 statement per 1,000, N of N stored with and without an outage',
     met:
       throughput >= 0.97 &&
-      perThousand <= 1 &&
+      causedPerThousand <= 1 &&
+      non2xx === 0 &&
       counted.stored === counted.sent &&
       countedThroughOutage.stored === countedThroughOutage.sent,
     note:
-      'Statements are every query the API process sent during the run (its own count). The ' +
-      'processes with recording on and off run side by side and are loaded in alternating runs.',
+      'Statements are every query the API process sent during the run (its own count); ' +
+      '"background excluded" takes off what the same process sent per second while idle (the ' +
+      'webhook outbox poll, scheduled jobs), which no request causes. The processes with ' +
+      'recording on and off run side by side and are loaded in alternating runs.',
   };
 
   async function durability(deployment: Deployment, outage: boolean) {
