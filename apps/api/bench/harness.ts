@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import { startApi, type ApiProcess } from '../test/support/api-process.js';
 import { fakeKey } from '../test/support/fake-upstream.js';
 import { call, signIn, signUp, type SignedIn } from '../test/support/http.js';
-import { createKey } from '../test/support/keys.js';
+import { createKey, withKey } from '../test/support/keys.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -404,6 +404,19 @@ export async function benchUser(
     ...keyBody,
   });
   return { accessToken: user.accessToken, key: key.key, keyId: key.id };
+}
+
+/**
+ * Request shapes for `load({ requests })` that take turns among `count` keys of their own: one
+ * key's limit (at most 10,000 a second) would answer part of a fast run with cheaper 429s.
+ */
+export async function keysTakingTurns(
+  api: ApiProcess,
+  count = 2,
+): Promise<{ headers: Record<string, string> }[]> {
+  const shapes: { headers: Record<string, string> }[] = [];
+  for (let i = 0; i < count; i++) shapes.push({ headers: withKey((await benchUser(api)).key) });
+  return shapes;
 }
 
 export const chatBody = JSON.stringify({

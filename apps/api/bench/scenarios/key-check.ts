@@ -1,9 +1,8 @@
 import type { ApiProcess } from '../../test/support/api-process.js';
-import { withKey } from '../../test/support/keys.js';
 import {
   alternate,
-  benchUser,
   combined,
+  keysTakingTurns,
   load,
   pairedMedian,
   ratio,
@@ -22,17 +21,17 @@ export async function keyCheckOverhead(
   reference: Reference,
   settings: BenchSettings,
 ): Promise<ScenarioResult> {
-  const user = await benchUser(api);
+  const keys = await keysTakingTurns(api);
   const common = { connections: settings.connections, seconds: settings.pairSeconds };
   // Warm both paths (key cache, connection pools, JIT) before measuring.
-  await load({ ...common, url: `${api.url}/v1/models`, headers: withKey(user.key), seconds: 2 });
+  await load({ ...common, url: `${api.url}/v1/models`, requests: keys, seconds: 2 });
   await load({ ...common, url: `${api.url}/api/health/live`, seconds: 2 });
   /** A guarded route against the liveness route, in alternating pairs: the median ratio. */
   const againstLiveness = async (path: string) => {
     const runs = await alternate(
       settings.rounds,
       () => load({ ...common, url: `${api.url}/api/health/live` }),
-      () => load({ ...common, url: `${api.url}${path}`, headers: withKey(user.key) }),
+      () => load({ ...common, url: `${api.url}${path}`, requests: keys }),
     );
     const throughput = pairedMedian(runs, (live, guarded) =>
       ratio(guarded.requestsPerSecond, live.requestsPerSecond),

@@ -3,9 +3,10 @@ import { withKey } from '../../test/support/keys.js';
 import type { ApiProcess } from '../../test/support/api-process.js';
 import {
   alternate,
-  benchUser,
   combined,
+  benchUser,
   countRows,
+  keysTakingTurns,
   load,
   pairedMedian,
   ratio,
@@ -42,15 +43,10 @@ export async function usageRecording(
   let statements: number;
   let background: number;
   try {
-    // Two keys per process, taking turns request by request: one key's limit (at most 10,000
-    // a second) would answer some of the faster side's requests with a cheaper 429.
-    const targetOf = async (api: ApiProcess) => {
-      const keys = [await benchUser(api), await benchUser(api)];
-      return {
-        url: `${api.url}/v1/models`,
-        requests: keys.map((user) => ({ headers: withKey(user.key) })),
-      };
-    };
+    const targetOf = async (api: ApiProcess) => ({
+      url: `${api.url}/v1/models`,
+      requests: await keysTakingTurns(api),
+    });
     const offTarget = await targetOf(off);
     const onTarget = await targetOf(on);
     const common = { connections: settings.connections, seconds: settings.pairSeconds };
