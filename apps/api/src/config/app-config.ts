@@ -26,7 +26,14 @@ export interface AppConfig {
     /** How long a stop waits for in-flight requests (streams included) before cutting them. */
     shutdownTimeoutMs: number;
   };
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  database:
+    | {
+        kind: 'postgres';
+        url: string;
+        /** How long a statement may go unanswered before its connection is given up. */
+        queryTimeoutMs: number;
+      }
+    | { kind: 'pglite'; dataDir: string };
   redisUrl: string | undefined;
   /** Namespaces every Redis key, so deployments (or test runs) can share one server. */
   redisKeyPrefix: string;
@@ -180,7 +187,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL }
+      ? { kind: 'postgres', url: env.DATABASE_URL, queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS }
       : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,

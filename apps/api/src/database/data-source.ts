@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
+import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 import { QueryCounter } from './query-counter.js';
+import { QUERY_READ_TIMEOUT } from './unavailable.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /**
@@ -34,6 +36,11 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
           // request gets its 503 within this time instead of hanging.
           connectionTimeoutMillis: 5_000,
           idleTimeoutMillis: 30_000,
+          // A database that stops answering without closing its connections (a network
+          // partition, a frozen server) fails the statement after this instead of hanging it,
+          // and its connection is dropped (DroppingOnTimeoutClient).
+          query_timeout: database.queryTimeoutMs,
+          Client: DroppingOnTimeoutClient,
           // Day boundaries (usage per day) are UTC whatever the server's own time zone.
           options: '-c TimeZone=UTC',
         },
@@ -84,4 +91,34 @@ export async function openDatabase(database: AppConfig['database']): Promise<Dat
   await dataSource.initialize();
   await runMigrations(dataSource);
   return dataSource;
+}
+
+/**
+ * node-postgres fails a statement unanswered for `query_timeout` but keeps its connection, with
+ * the statement still sent: the pool would hand that connection out again, and when the network
+ * came back the server would still run a statement whose caller was told it failed. Every pooled
+ * connection is of this kind, which destroys its socket instead, so nothing of it is delivered
+ * late and the pool opens a new one. (PGlite runs in process: it has no connection to lose.)
+ */
+class DroppingOnTimeoutClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    const client = this as unknown as {
+      query: (...args: unknown[]) => unknown;
+      /** node-postgres's socket; not in its type definitions. */
+      connection?: { stream?: { destroy(): void } };
+    };
+    const query = client.query.bind(this);
+    client.query = (...args: unknown[]): unknown => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => {
+          if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
+            client.connection?.stream?.destroy();
+          }
+        });
+      }
+      return result;
+    };
+  }
 }

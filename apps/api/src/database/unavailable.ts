@@ -20,11 +20,18 @@ const UNAVAILABLE_SOCKET_CODES = new Set([
 ]);
 
 /**
+ * node-postgres's message for a statement unanswered for DATABASE_QUERY_TIMEOUT_MS (its
+ * connection is dropped then, see data-source.ts).
+ */
+export const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
  * What node-postgres says when a connection drops mid-query or the pool cannot hand one out in
  * time; these errors carry no code.
  */
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
+  QUERY_READ_TIMEOUT,
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { staleWhileUnavailable } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -45,6 +46,8 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
     this.known = new LRUCache<string, VerifiedKey>({
       max: POSITIVE_MAX,
       ttl: config.keys.cacheTtlSeconds * 1000,
+      // Expired entries stay (within `max`) for staleWhileUnavailable.
+      noDeleteOnStaleGet: true,
       dispose: (value, hash) => {
         const hashes = this.hashesByKey.get(value.keyId);
         hashes?.delete(hash);
@@ -78,6 +81,16 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
       this.hashesByKey.set(key.keyId, hashes);
     }
     hashes.add(hash);
+  }
+
+  /**
+   * A key whose cache lifetime has run out, for when the database cannot be reached to look it
+   * up again: nothing about it can change while the database is away (a change that did reach
+   * it before still evicts it here through the invalidation channel), and its expiry dates are
+   * checked on every request.
+   */
+  staleWhileUnavailable(hash: string): VerifiedKey | undefined {
+    return staleWhileUnavailable(this.known, hash);
   }
 
   isKnownUnknown(hash: string): boolean {

@@ -8,6 +8,7 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { rateLimitedError } from '../rate-limit/rate-limit.headers.js';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { KeyCache } from './key-cache.js';
 import { hashApiKey, isWellFormedApiKey } from './key-format.js';
 import type { VerifiedKey } from './verified-key.js';
@@ -59,7 +60,7 @@ export class KeyVerificationService {
     if (!key) {
       if (this.cache.isKnownUnknown(hash)) return this.refuseInvalid(ip);
       const generation = this.cache.generation;
-      const found = await this.load(hash);
+      const found = await this.loadOrStale(hash);
       if (!found) {
         this.cache.rememberUnknown(hash);
         return this.refuseInvalid(ip);
@@ -91,6 +92,22 @@ export class KeyVerificationService {
       key,
       scopes: key.scopes,
     };
+  }
+
+  /**
+   * The database's answer or, when it cannot be reached, the key as last cached: a guarded
+   * call with a key in use goes on through an outage, renewed in the cache for another lifetime.
+   */
+  private async loadOrStale(hash: string): Promise<VerifiedKey | undefined> {
+    try {
+      return await this.load(hash);
+    } catch (error) {
+      const stale = isDatabaseUnavailable(error)
+        ? this.cache.staleWhileUnavailable(hash)
+        : undefined;
+      if (!stale) throw error;
+      return stale;
+    }
   }
 
   private async load(hash: string): Promise<VerifiedKey | undefined> {

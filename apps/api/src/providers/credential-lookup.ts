@@ -13,6 +13,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
 import { CredentialVault } from './credential-vault.js';
+import { staleWhileUnavailable } from '../common/stale-while-unavailable.js';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 
 export interface UsableCredential {
   id: string;
@@ -48,7 +50,12 @@ const UNUSABLE: CredentialStatus[] = ['invalid', 'insufficient_quota'];
  */
 @Injectable()
 export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
-  private readonly cache = new LRUCache<string, OwnerProviders>({ max: MAX_OWNERS, ttl: TTL_MS });
+  private readonly cache = new LRUCache<string, OwnerProviders>({
+    max: MAX_OWNERS,
+    ttl: TTL_MS,
+    // Expired entries stay (within `max`) for staleWhileUnavailable.
+    noDeleteOnStaleGet: true,
+  });
   /** One read per owner at a time, however many requests arrive while it runs. */
   private readonly loading = new Map<string, Promise<OwnerProviders>>();
   private readonly invalidations: InvalidationChannel;
@@ -114,6 +121,15 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
     if (pending) return pending;
     const generation = this.generation;
     const loading = this.read(userId)
+      .catch((error: unknown) => {
+        // The database cannot be reached: an owner in use goes on with what was last read
+        // (changes evict it at once, and none can be made while the database is away).
+        const stale = isDatabaseUnavailable(error)
+          ? staleWhileUnavailable(this.cache, userId)
+          : undefined;
+        if (!stale) throw error;
+        return stale;
+      })
       .then((owner) => {
         if (generation === this.generation) this.cache.set(userId, owner);
         return owner;

@@ -77,227 +77,262 @@ const countOf = async (api: ApiProcess, sql: string, parameters: unknown[]): Pro
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 const describeDatabaseOutage = onPostgres ? describe : describe.skip;
 
-describeDatabaseOutage('database away for 10 s under load (PostgreSQL only)', () => {
-  let upstream: FakeUpstream;
-  let proxy: TcpProxy;
-  let api: ApiProcess;
-  let user: GatewayUser;
+/** Two ways a database goes away: its connections closed, or kept open with nothing answering. */
+const OUTAGES = [
+  {
+    how: 'connections cut',
+    goAway: (proxy: TcpProxy) => {
+      proxy.interrupt();
+    },
+    promptMs: 6_000,
+  },
+  {
+    how: 'connections kept open, nothing answering',
+    goAway: (proxy: TcpProxy) => {
+      proxy.stall();
+    },
+    // A new connection gets the pool's 5 s to open; a statement, DATABASE_QUERY_TIMEOUT_MS.
+    promptMs: 8_000,
+  },
+];
 
-  beforeAll(async () => {
-    upstream = await startFakeUpstream();
-    const target = new URL(process.env.TEST_DATABASE_URL ?? '');
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(target.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    api = await startApi({
-      env: {
-        ...upstream.envFor(),
-        DATABASE_URL: viaProxy.href,
-        USAGE_FLUSH_INTERVAL_MS: '100',
-        LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
-      },
-    });
-    user = await gatewayUser(
-      api,
-      { openai: 'good' },
-      { rateLimit: { limit: 10_000, windowSeconds: 1 } },
-    );
-    // The load runs as fast as the machine allows: a plan without a monthly request limit, so
-    // every answer is the outage's doing and not the free plan's 1,000 requests.
-    const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
-    const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
-      token: admin.accessToken,
-      body: { planId: 'enterprise' },
-    });
-    expect(moved.status).toBe(200);
-  });
-  afterAll(async () => {
-    await api.stop();
-    await proxy.stop();
-    await upstream.stop();
-  });
+describeDatabaseOutage.each(OUTAGES)(
+  'database away for 10 s under load, $how (PostgreSQL only)',
+  ({ goAway, promptMs }) => {
+    let upstream: FakeUpstream;
+    let proxy: TcpProxy;
+    let api: ApiProcess;
+    let user: GatewayUser;
 
-  /** The management calls of one round, each with names unique to the round. */
-  const managementRound = async (label: string, revokeId: string) => {
-    const calls: Record<string, () => Promise<HttpResult>> = {
-      createKey: () =>
-        call(api.url, 'POST', '/api/api-keys', {
-          token: user.accessToken,
-          body: { name: `${label} key`, preset: 'read_only' },
+    beforeAll(async () => {
+      upstream = await startFakeUpstream();
+      const target = new URL(process.env.TEST_DATABASE_URL ?? '');
+      proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(target.href);
+      viaProxy.hostname = '127.0.0.1';
+      viaProxy.port = String(proxy.port);
+      api = await startApi({
+        env: {
+          ...upstream.envFor(),
+          DATABASE_URL: viaProxy.href,
+          USAGE_FLUSH_INTERVAL_MS: '100',
+          LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+          // A silent database fails each statement after this (and drops its connection).
+          DATABASE_QUERY_TIMEOUT_MS: '2000',
+          // Cached keys run out during the outage: guarded calls go on with the last known key.
+          KEY_CACHE_TTL_SECONDS: '2',
+        },
+      });
+      user = await gatewayUser(
+        api,
+        { openai: 'good' },
+        { rateLimit: { limit: 10_000, windowSeconds: 1 } },
+      );
+      // The load runs as fast as the machine allows: a plan without a monthly request limit, so
+      // every answer is the outage's doing and not the free plan's 1,000 requests.
+      const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+      const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { planId: 'enterprise' },
+      });
+      expect(moved.status).toBe(200);
+    });
+    afterAll(async () => {
+      await api.stop();
+      await proxy.stop();
+      await upstream.stop();
+    });
+
+    /** The management calls of one round, each with names unique to the round. */
+    const managementRound = async (label: string, revokeId: string) => {
+      const calls: Record<string, () => Promise<HttpResult>> = {
+        createKey: () =>
+          call(api.url, 'POST', '/api/api-keys', {
+            token: user.accessToken,
+            body: { name: `${label} key`, preset: 'read_only' },
+          }),
+        revokeKey: () =>
+          call(api.url, 'DELETE', `/api/api-keys/${revokeId}`, { token: user.accessToken }),
+        listKeys: () => call(api.url, 'GET', '/api/api-keys', { token: user.accessToken }),
+        addCredential: () =>
+          call(api.url, 'POST', '/api/provider-keys', {
+            token: user.accessToken,
+            body: {
+              provider: 'openai',
+              name: `${label} credential`,
+              apiKey: fakeKey('openai', 'good'),
+              verify: false,
+            },
+          }),
+        login: () =>
+          call(api.url, 'POST', '/api/auth/login', {
+            body: { email: user.email, password: user.password },
+          }),
+        auditList: () => call(api.url, 'GET', '/api/audit', { token: user.accessToken }),
+      };
+      // All at once: against a silent database each call waits for its timeout.
+      const timed = await Promise.all(
+        Object.entries(calls).map(async ([name, send]) => {
+          const started = performance.now();
+          const result = await send();
+          return [name, { ...result, ms: performance.now() - started }] as const;
         }),
-      revokeKey: () =>
-        call(api.url, 'DELETE', `/api/api-keys/${revokeId}`, { token: user.accessToken }),
-      listKeys: () => call(api.url, 'GET', '/api/api-keys', { token: user.accessToken }),
-      addCredential: () =>
-        call(api.url, 'POST', '/api/provider-keys', {
-          token: user.accessToken,
-          body: {
-            provider: 'openai',
-            name: `${label} credential`,
-            apiKey: fakeKey('openai', 'good'),
-            verify: false,
-          },
-        }),
-      login: () =>
-        call(api.url, 'POST', '/api/auth/login', {
-          body: { email: user.email, password: user.password },
-        }),
-      auditList: () => call(api.url, 'GET', '/api/audit', { token: user.accessToken }),
+      );
+      return Object.fromEntries(timed) as Record<string, HttpResult & { ms: number }>;
     };
-    const answers: Record<string, HttpResult & { ms: number }> = {};
-    for (const [name, send] of Object.entries(calls)) {
-      const started = performance.now();
-      const result = await send();
-      answers[name] = { ...result, ms: performance.now() - started };
-    }
-    return answers;
-  };
 
-  it('answers management with 503 database_unavailable, keeps guarded traffic, loses nothing, recovers', async () => {
-    const victims = [
-      await createKey(api.url, user.accessToken, { name: 'victim during', preset: 'read_only' }),
-      await createKey(api.url, user.accessToken, { name: 'victim after', preset: 'read_only' }),
-    ];
-    // Warm: the key, the owner's credentials, the plan catalogue and the quota counters cached.
-    for (let i = 0; i < 4; i += 1) expect((await guarded(api, user.key, i)).status).toBe(200);
+    it('answers management with 503 database_unavailable, keeps guarded traffic, loses nothing, recovers', async () => {
+      const victims = [
+        await createKey(api.url, user.accessToken, { name: 'victim during', preset: 'read_only' }),
+        await createKey(api.url, user.accessToken, { name: 'victim after', preset: 'read_only' }),
+      ];
+      // Warm: the key, the owner's credentials, the plan catalogue and the quota counters cached.
+      for (let i = 0; i < 4; i += 1) expect((await guarded(api, user.key, i)).status).toBe(200);
 
-    const load = steadyLoad(api, user.key, 4);
-    await sleep(1_000);
-    const cutAt = Date.now();
-    proxy.interrupt();
-    const health = await call<HealthResponse>(api.url, 'GET', '/api/health');
-    const during: Awaited<ReturnType<typeof managementRound>>[] = [];
-    // Three rounds spread over the cut (revoking the same key each time).
-    for (let round = 0; during.length < 3; round += 1) {
-      during.push(await managementRound(`during-cut ${round}`, victims[0]!.id));
-      await sleep(2_500);
-    }
-    await sleep(Math.max(0, cutAt + 10_000 - Date.now()));
-    proxy.resume();
-    const resumedAt = Date.now();
-    const recovered = await eventually(
-      () => call(api.url, 'GET', '/api/api-keys', { token: user.accessToken }),
-      (result) => result.status === 200,
-      10_000,
-    );
-    const recoveryMs = Date.now() - resumedAt;
-    const after = await managementRound('after-cut', victims[1]!.id);
-    await sleep(1_000);
-    await load.stop();
-
-    // Readiness says why, liveness stays up.
-    expect(health.status).toBe(503);
-    expect(health.body.database).toBe('down');
-
-    // Every management call during the cut: a clear, coded 503 promptly, nothing internal.
-    const refused = during.flatMap((round) => Object.entries(round));
-    for (const [name, answer] of refused) {
-      expect({ name, status: answer.status }).toEqual({ name, status: 503 });
-      expect(answer.body).toEqual({
-        statusCode: 503,
-        code: 'database_unavailable',
-        message: 'The database is unreachable for the moment; try again shortly',
-      });
-      expect(answer.headers.get('retry-after')).toBe('5');
-      expect(answer.ms).toBeLessThan(6_000);
-    }
-
-    // Back without a restart, within a few seconds.
-    expect(recovered.status).toBe(200);
-    expect(recoveryMs).toBeLessThan(5_000);
-    expect(api.child.exitCode).toBeNull();
-    for (const [name, answer] of Object.entries(after)) {
-      expect({ name, status: answer.status }).toEqual({
-        name,
-        status:
-          name === 'revokeKey' ? 204 : name === 'createKey' || name === 'addCredential' ? 201 : 200,
-      });
-    }
-    expect(refreshCookie(after.login!)).toBeDefined();
-
-    // Guarded traffic with a cached key went on; anything refused was refused cleanly.
-    const results = load.results;
-    const inCut = results.filter((r) => r.at >= cutAt && r.at < resumedAt);
-    const statuses = new Map<number, number>();
-    for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-    const fiveHundreds = results.filter((r) => r.status >= 500);
-    expect(fiveHundreds.map((r) => r.text).slice(0, 3)).toEqual([]);
-    expect(inCut.length).toBeGreaterThan(20);
-    expect(
-      inCut.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text.slice(0, 200)}`),
-    ).toEqual([]);
-
-    // Every guarded request sent got exactly one usage event.
-    const sent = results.length + 4;
-    const stored = await eventually(
-      () => countOf(api, 'SELECT count(*) AS n FROM usage_events WHERE key_id = $1', [user.keyId]),
-      (n) => n >= sent,
-      20_000,
-    );
-    expect(stored).toBe(sent);
-
-    // State and audit agree: a 503 left neither a change nor an entry, a 2xx left both.
-    const keysNamed = (pattern: string) =>
-      countOf(api, 'SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND name LIKE $2', [
-        user.userId,
-        pattern,
-      ]);
-    const credentialsNamed = (pattern: string) =>
-      countOf(
-        api,
-        'SELECT count(*) AS n FROM provider_credentials WHERE user_id = $1 AND name LIKE $2',
-        [user.userId, pattern],
+      const load = steadyLoad(api, user.key, 4);
+      await sleep(1_000);
+      const cutAt = Date.now();
+      goAway(proxy);
+      const health = await call<HealthResponse>(api.url, 'GET', '/api/health');
+      const during: Awaited<ReturnType<typeof managementRound>>[] = [];
+      // Three rounds spread over the cut (revoking the same key each time).
+      for (let round = 0; during.length < 3; round += 1) {
+        during.push(await managementRound(`during-cut ${round}`, victims[0]!.id));
+        await sleep(2_500);
+      }
+      await sleep(Math.max(0, cutAt + 10_000 - Date.now()));
+      proxy.resume();
+      const resumedAt = Date.now();
+      const recovered = await eventually(
+        () => call(api.url, 'GET', '/api/api-keys', { token: user.accessToken }),
+        (result) => result.status === 200,
+        10_000,
       );
-    const audited = (action: string, targetId?: string) =>
-      countOf(
-        api,
-        `SELECT count(*) AS n FROM audit_events
-          WHERE owner_user_id = $1 AND action = $2 AND ($3::text IS NULL OR target_id = $3)`,
-        [user.userId, action, targetId ?? null],
+      const recoveryMs = Date.now() - resumedAt;
+      const after = await managementRound('after-cut', victims[1]!.id);
+      await sleep(1_000);
+      await load.stop();
+
+      // Readiness says why, liveness stays up.
+      expect(health.status).toBe(503);
+      expect(health.body.database).toBe('down');
+
+      // Every management call during the cut: a clear, coded 503 promptly, nothing internal.
+      const refused = during.flatMap((round) => Object.entries(round));
+      for (const [name, answer] of refused) {
+        expect({ name, status: answer.status }).toEqual({ name, status: 503 });
+        expect(answer.body).toEqual({
+          statusCode: 503,
+          code: 'database_unavailable',
+          message: 'The database is unreachable for the moment; try again shortly',
+        });
+        expect(answer.headers.get('retry-after')).toBe('5');
+        expect(answer.ms).toBeLessThan(promptMs);
+      }
+
+      // Back without a restart, within a few seconds.
+      expect(recovered.status).toBe(200);
+      expect(recoveryMs).toBeLessThan(5_000);
+      expect(api.child.exitCode).toBeNull();
+      for (const [name, answer] of Object.entries(after)) {
+        expect({ name, status: answer.status }).toEqual({
+          name,
+          status:
+            name === 'revokeKey'
+              ? 204
+              : name === 'createKey' || name === 'addCredential'
+                ? 201
+                : 200,
+        });
+      }
+      expect(refreshCookie(after.login!)).toBeDefined();
+
+      // Guarded traffic with a cached key went on; anything refused was refused cleanly.
+      const results = load.results;
+      const inCut = results.filter((r) => r.at >= cutAt && r.at < resumedAt);
+      const statuses = new Map<number, number>();
+      for (const r of results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      const fiveHundreds = results.filter((r) => r.status >= 500);
+      expect(fiveHundreds.map((r) => r.text).slice(0, 3)).toEqual([]);
+      expect(inCut.length).toBeGreaterThan(20);
+      expect(
+        inCut.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text.slice(0, 200)}`),
+      ).toEqual([]);
+
+      // Every guarded request sent got exactly one usage event.
+      const sent = results.length + 4;
+      const stored = await eventually(
+        () =>
+          countOf(api, 'SELECT count(*) AS n FROM usage_events WHERE key_id = $1', [user.keyId]),
+        (n) => n >= sent,
+        20_000,
       );
-    const revokedAt = async (id: string) =>
-      (
-        await queryDatabase<{ revoked_at: Date | null }>(
+      expect(stored).toBe(sent);
+
+      // State and audit agree: a 503 left neither a change nor an entry, a 2xx left both.
+      const keysNamed = (pattern: string) =>
+        countOf(api, 'SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND name LIKE $2', [
+          user.userId,
+          pattern,
+        ]);
+      const credentialsNamed = (pattern: string) =>
+        countOf(
           api,
-          'SELECT revoked_at FROM api_keys WHERE id = $1',
-          [id],
-        )
-      )[0]?.revoked_at;
-    expect(await keysNamed('during-cut%')).toBe(0);
-    expect(await credentialsNamed('during-cut%')).toBe(0);
-    expect(await revokedAt(victims[0]!.id)).toBeNull();
-    expect(await audited('key.revoke', victims[0]!.id)).toBe(0);
-    expect(await revokedAt(victims[1]!.id)).not.toBeNull();
-    expect(await audited('key.revoke', victims[1]!.id)).toBe(1);
-    const createdAfter = (after.createKey!.body as { id: string }).id;
-    expect(await keysNamed('after-cut%')).toBe(1);
-    expect(await audited('key.create', createdAfter)).toBe(1);
-    // The user's own key and the two victims were made before the cut, one key after it.
-    expect(await audited('key.create')).toBe(4);
-    expect(await credentialsNamed('after-cut%')).toBe(1);
-    expect(await audited('provider_key.create')).toBe(2);
-    // Signed in once when signing up, once after the cut; never a failed sign-in.
-    expect(await audited('auth.login')).toBe(2);
-    expect(await audited('auth.login_failed')).toBe(0);
-    // Logged as an outage, not as a bug, and not once per refused request.
-    const log = api.output().split('\n');
-    expect(log.filter((line) => line.includes('Unhandled error'))).toEqual([]);
-    const reports = log.filter((line) => line.includes('Database unavailable')).length;
-    expect(reports).toBeGreaterThanOrEqual(1);
-    expect(reports).toBeLessThanOrEqual(2);
-    expect(log.filter((line) => line.includes('idle database connection')).length).toBeLessThan(2);
+          'SELECT count(*) AS n FROM provider_credentials WHERE user_id = $1 AND name LIKE $2',
+          [user.userId, pattern],
+        );
+      const audited = (action: string, targetId?: string) =>
+        countOf(
+          api,
+          `SELECT count(*) AS n FROM audit_events
+          WHERE owner_user_id = $1 AND action = $2 AND ($3::text IS NULL OR target_id = $3)`,
+          [user.userId, action, targetId ?? null],
+        );
+      const revokedAt = async (id: string) =>
+        (
+          await queryDatabase<{ revoked_at: Date | null }>(
+            api,
+            'SELECT revoked_at FROM api_keys WHERE id = $1',
+            [id],
+          )
+        )[0]?.revoked_at;
+      expect(await keysNamed('during-cut%')).toBe(0);
+      expect(await credentialsNamed('during-cut%')).toBe(0);
+      expect(await revokedAt(victims[0]!.id)).toBeNull();
+      expect(await audited('key.revoke', victims[0]!.id)).toBe(0);
+      expect(await revokedAt(victims[1]!.id)).not.toBeNull();
+      expect(await audited('key.revoke', victims[1]!.id)).toBe(1);
+      const createdAfter = (after.createKey!.body as { id: string }).id;
+      expect(await keysNamed('after-cut%')).toBe(1);
+      expect(await audited('key.create', createdAfter)).toBe(1);
+      // The user's own key and the two victims were made before the cut, one key after it.
+      expect(await audited('key.create')).toBe(4);
+      expect(await credentialsNamed('after-cut%')).toBe(1);
+      expect(await audited('provider_key.create')).toBe(2);
+      // Signed in once when signing up, once after the cut; never a failed sign-in.
+      expect(await audited('auth.login')).toBe(2);
+      expect(await audited('auth.login_failed')).toBe(0);
+      // Logged as an outage, not as a bug, and not once per refused request.
+      const log = api.output().split('\n');
+      expect(log.filter((line) => line.includes('Unhandled error'))).toEqual([]);
+      const reports = log.filter((line) => line.includes('Database unavailable')).length;
+      expect(reports).toBeGreaterThanOrEqual(1);
+      expect(reports).toBeLessThanOrEqual(2);
+      expect(log.filter((line) => line.includes('idle database connection')).length).toBeLessThan(
+        2,
+      );
 
-    console.log(
-      `database outage: ${results.length + 4} guarded requests sent (${inCut.length} during the 10 s cut), ` +
-        `${stored} usage events stored, ${fiveHundreds.length} answered 5xx; ` +
-        `statuses ${JSON.stringify(Object.fromEntries(statuses))}; ` +
-        `${refused.length} management calls during the cut all 503 database_unavailable ` +
-        `(slowest ${Math.round(Math.max(...refused.map(([, a]) => a.ms)))} ms); ` +
-        `management back ${recoveryMs} ms after the database`,
-    );
-  });
-});
+      console.log(
+        `database outage: ${results.length + 4} guarded requests sent (${inCut.length} during the 10 s cut), ` +
+          `${stored} usage events stored, ${fiveHundreds.length} answered 5xx; ` +
+          `statuses ${JSON.stringify(Object.fromEntries(statuses))}; ` +
+          `${refused.length} management calls during the cut all 503 database_unavailable ` +
+          `(slowest ${Math.round(Math.max(...refused.map(([, a]) => a.ms)))} ms); ` +
+          `management back ${recoveryMs} ms after the database`,
+      );
+    });
+  },
+);
 
 const describeRedisOutage = redisServerAvailable() ? describe : describe.skip;
 
