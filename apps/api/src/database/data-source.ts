@@ -12,7 +12,17 @@ import { MIGRATIONS } from './migrations/index.js';
  * The one switch between the real PostgreSQL server and the embedded PGlite. Both run the same
  * migrations; nothing else in the app knows which one it talks to.
  */
-export function createDataSourceOptions(database: AppConfig['database']): DataSourceOptions {
+/**
+ * `requests`: the running API, whose statements time out (DATABASE_QUERY_TIMEOUT_MS).
+ * `maintenance`: migrations and commands, which may legitimately run long (an index built on a
+ * big table) and have no caller waiting.
+ */
+export type DatabaseUse = 'requests' | 'maintenance';
+
+export function createDataSourceOptions(
+  database: AppConfig['database'],
+  use: DatabaseUse,
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,
@@ -39,7 +49,7 @@ export function createDataSourceOptions(database: AppConfig['database']): DataSo
           // A database that stops answering without closing its connections (a network
           // partition, a frozen server) fails the statement after this instead of hanging it,
           // and its connection is dropped (DroppingOnTimeoutClient).
-          query_timeout: database.queryTimeoutMs,
+          ...(use === 'requests' ? { query_timeout: database.queryTimeoutMs } : {}),
           Client: DroppingOnTimeoutClient,
           // Day boundaries (usage per day) are UTC whatever the server's own time zone.
           options: '-c TimeZone=UTC',
@@ -86,10 +96,24 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
+/** Migrates, then opens the API's connections. */
 export async function openDatabase(database: AppConfig['database']): Promise<DataSource> {
-  const dataSource = new DataSource(createDataSourceOptions(database));
+  if (database.kind === 'pglite') {
+    // In process, one instance per data directory, and no statement timeout to lift.
+    const dataSource = new DataSource(createDataSourceOptions(database, 'requests'));
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    return dataSource;
+  }
+  const migrating = new DataSource(createDataSourceOptions(database, 'maintenance'));
+  await migrating.initialize();
+  try {
+    await runMigrations(migrating);
+  } finally {
+    await migrating.destroy();
+  }
+  const dataSource = new DataSource(createDataSourceOptions(database, 'requests'));
   await dataSource.initialize();
-  await runMigrations(dataSource);
   return dataSource;
 }
 

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 /** `pnpm migrate`: applies pending migrations (start-up does this too) and reports them. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dataSource = new DataSource(createDataSourceOptions(config.database));
+  const dataSource = new DataSource(createDataSourceOptions(config.database, 'maintenance'));
   await dataSource.initialize();
   try {
     const applied = await runMigrations(dataSource);

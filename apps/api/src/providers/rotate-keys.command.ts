@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   }
 
-  const dataSource = new DataSource(createDataSourceOptions(config.database));
+  const dataSource = new DataSource(createDataSourceOptions(config.database, 'maintenance'));
   await dataSource.initialize();
   try {
     await runMigrations(dataSource);
