@@ -94,7 +94,15 @@ export async function gatewayOverhead(
   const addedP50 = pairedMedian(steadyRuns, (a, b) => b.p50 - a.p50);
   const addedP99 = pairedMedian(steadyRuns, (a, b) => b.p99 - a.p99);
   const addedTtfb = ttfb.through - ttfb.direct;
-  const failures = [steadyThrough, fullThrough].reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const failures = [steadyThrough, fullThrough].reduce(
+    (n, r) => n + r.non2xx + r.errors,
+    ttfb.failed,
+  );
+  // A refused or failed relay would look like a low floor.
+  const referenceFailures = [...bareRuns.b, ...bareRuns.a].reduce(
+    (n, r) => n + r.non2xx + r.errors,
+    bareTtfb.failed,
+  );
   return {
     id: 2,
     title: `Gateway overhead (chat completion via Keyward vs direct, ${settings.connections} connections)`,
@@ -145,6 +153,7 @@ export async function gatewayOverhead(
         value: round(bareTtfb.through - bareTtfb.direct),
         unit: 'ms',
       },
+      { name: 'reference: failed', value: referenceFailures },
     ],
     target: 'added p50 <= 1 ms, added p99 <= 3 ms, added TTFB <= 1 ms',
     met: addedP50 <= 1 && addedP99 <= 3 && addedTtfb <= 1 && failures === 0,
@@ -172,11 +181,12 @@ function streamed(body: string): string {
 async function medianTtfb(
   direct: Target,
   through: Target,
-): Promise<{ direct: number; through: number }> {
+): Promise<{ direct: number; through: number; failed: number }> {
   const targets = [direct, through].map((target) => {
     const url = new URL(target.url);
     return { target, url, client: new Client(url.origin), samples: [] as number[] };
   });
+  let failed = 0;
   try {
     for (let i = 0; i < TTFB_SAMPLES; i++) {
       for (const { target, url, client, samples } of i % 2 === 0
@@ -189,6 +199,7 @@ async function medianTtfb(
           headers: target.headers,
           body: target.body,
         });
+        if (response.statusCode !== 200) failed += 1;
         let first = 0;
         for await (const chunk of response.body) {
           if (first === 0 && (chunk as Buffer).length > 0) first = performance.now() - started;
@@ -199,5 +210,9 @@ async function medianTtfb(
   } finally {
     await Promise.all(targets.map(({ client }) => client.close()));
   }
-  return { direct: median(targets[0]?.samples ?? []), through: median(targets[1]?.samples ?? []) };
+  return {
+    direct: median(targets[0]?.samples ?? []),
+    through: median(targets[1]?.samples ?? []),
+    failed,
+  };
 }

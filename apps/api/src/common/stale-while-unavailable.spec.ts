@@ -1,9 +1,13 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { LRUCache } from 'lru-cache';
-import { STALE_WHILE_UNAVAILABLE_MS, staleWhileUnavailable } from './stale-while-unavailable.js';
+import {
+  readFromDatabase,
+  STALE_WHILE_UNAVAILABLE_MS,
+  staleWhileUnavailable,
+} from './stale-while-unavailable.js';
 
 describe('staleWhileUnavailable', () => {
-  it('serves an expired entry for a while, then no more; a live one is not its business', () => {
+  it('serves an expired entry until a bound counted from its database read, renewals or not', () => {
     // Not at 0: the cache reads a start time of 0 as "no lifetime".
     const start = 1_000_000;
     jest.useFakeTimers({ now: start });
@@ -15,15 +19,25 @@ describe('staleWhileUnavailable', () => {
         perf: { now: () => Date.now() },
         ttlResolution: 0,
       });
-      const value = { name: 'value' };
+      const value = readFromDatabase({ name: 'value' });
       cache.set('key', value);
       jest.setSystemTime(start + 2_000);
       // Expired: an ordinary read misses, and does not drop it.
       expect(cache.get('key')).toBeUndefined();
       expect(staleWhileUnavailable(cache, 'key')).toBe(value);
-      jest.setSystemTime(start + 1_000 + STALE_WHILE_UNAVAILABLE_MS + 1);
+      // Renewed while standing in, it is live again for a lifetime ...
+      cache.set('key', value);
+      jest.setSystemTime(start + STALE_WHILE_UNAVAILABLE_MS);
+      expect(staleWhileUnavailable(cache, 'key')).toBe(value);
+      // ... but never served past the bound from the read that produced it.
+      cache.set('key', value);
+      jest.setSystemTime(start + STALE_WHILE_UNAVAILABLE_MS + 1_500);
       expect(staleWhileUnavailable(cache, 'key')).toBeUndefined();
       expect(staleWhileUnavailable(cache, 'never cached')).toBeUndefined();
+      // A value that never came from the database is never served stale.
+      cache.set('other', { name: 'made here' });
+      jest.setSystemTime(start + STALE_WHILE_UNAVAILABLE_MS + 3_000);
+      expect(staleWhileUnavailable(cache, 'other')).toBeUndefined();
     } finally {
       jest.useRealTimers();
     }

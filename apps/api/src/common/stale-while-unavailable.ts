@@ -1,24 +1,34 @@
 import type { LRUCache } from 'lru-cache';
 
 /**
- * How long past its lifetime a cached entry may still be served while the database cannot be
- * reached to read it again. An entry in use is renewed each time it stands in; one unused for
- * longer is not served.
+ * How long after it was read from the database a cached entry may still be served while the
+ * database cannot be reached, however often it was renewed meanwhile: the cache's lifetime is
+ * also what bounds an entry whose invalidation message was missed, and this keeps that bound.
  */
 export const STALE_WHILE_UNAVAILABLE_MS = 10 * 60_000;
 
+/** When each cached value was read from the database (values are the cache's own objects). */
+const readAt = new WeakMap<object, number>();
+
+/** Marks a value as just read from the database, and returns it. */
+export function readFromDatabase<V extends object>(value: V): V {
+  readAt.set(value, Date.now());
+  return value;
+}
+
 /**
  * The entry `key` held when its lifetime ran out, for a caller whose database read just failed
- * because the database is unreachable; undefined when there is none or it is too old. The cache
- * must keep expired entries on read (`noDeleteOnStaleGet`).
+ * because the database is unreachable; undefined when there is none, or when it was read from
+ * the database longer than STALE_WHILE_UNAVAILABLE_MS ago. The cache must keep expired entries
+ * on read (`noDeleteOnStaleGet`), and its values must come through `readFromDatabase`.
  */
 export function staleWhileUnavailable<V extends object>(
   cache: LRUCache<string, V>,
   key: string,
 ): V | undefined {
   const value = cache.get(key, { allowStale: true });
-  if (value === undefined || -cache.getRemainingTTL(key) > STALE_WHILE_UNAVAILABLE_MS) {
-    return undefined;
-  }
+  if (value === undefined) return undefined;
+  const read = readAt.get(value);
+  if (read === undefined || Date.now() - read > STALE_WHILE_UNAVAILABLE_MS) return undefined;
   return value;
 }

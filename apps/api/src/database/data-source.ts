@@ -51,8 +51,13 @@ export function createDataSourceOptions(
           // and its connection is dropped (DroppingOnTimeoutClient).
           ...(use === 'requests' ? { query_timeout: database.queryTimeoutMs } : {}),
           Client: DroppingOnTimeoutClient,
-          // Day boundaries (usage per day) are UTC whatever the server's own time zone.
-          options: '-c TimeZone=UTC',
+          // Day boundaries (usage per day) are UTC whatever the server's own time zone. A server
+          // that is slow rather than unreachable cancels a statement itself when its caller
+          // gives up on it (query_timeout below).
+          options:
+            use === 'requests'
+              ? `-c TimeZone=UTC -c statement_timeout=${database.queryTimeoutMs}`
+              : '-c TimeZone=UTC',
         },
       };
     case 'pglite':
@@ -119,26 +124,24 @@ export async function openDatabase(database: AppConfig['database']): Promise<Dat
 
 /**
  * node-postgres fails a statement unanswered for `query_timeout` but keeps its connection, with
- * the statement still sent: the pool would hand that connection out again, and when the network
- * came back the server would still run a statement whose caller was told it failed. Every pooled
- * connection is of this kind, which destroys its socket instead, so nothing of it is delivered
- * late and the pool opens a new one. (PGlite runs in process: it has no connection to lose.)
+ * the statement still outstanding: the pool would hand that connection out again, and the next
+ * statement would queue behind the lost one. Every pooled connection is of this kind, which ends
+ * itself instead (with a statement outstanding, `end()` destroys the socket and the pool drops
+ * the client on release), so the pool opens a new one. What was already sent may still reach
+ * the server once a partition heals: usage events are written idempotently for that reason.
+ * (PGlite runs in process: it has no connection to lose.)
  */
-class DroppingOnTimeoutClient extends pg.Client {
+export class DroppingOnTimeoutClient extends pg.Client {
   constructor(config?: pg.ClientConfig) {
     super(config);
-    const client = this as unknown as {
-      query: (...args: unknown[]) => unknown;
-      /** node-postgres's socket; not in its type definitions. */
-      connection?: { stream?: { destroy(): void } };
-    };
+    const client = this as unknown as { query: (...args: unknown[]) => unknown };
     const query = client.query.bind(this);
     client.query = (...args: unknown[]): unknown => {
       const result = query(...args);
       if (result instanceof Promise) {
         result.catch((error: unknown) => {
           if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) {
-            client.connection?.stream?.destroy();
+            void this.end().catch(() => undefined);
           }
         });
       }

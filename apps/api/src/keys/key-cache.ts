@@ -87,7 +87,7 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
    * A key whose cache lifetime has run out, for when the database cannot be reached to look it
    * up again: nothing about it can change while the database is away (a change that did reach
    * it before still evicts it here through the invalidation channel), and its expiry dates are
-   * checked on every request.
+   * checked on every request. Not past STALE_WHILE_UNAVAILABLE_MS from its last read.
    */
   staleWhileUnavailable(hash: string): VerifiedKey | undefined {
     return staleWhileUnavailable(this.known, hash);

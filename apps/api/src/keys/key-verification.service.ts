@@ -8,6 +8,7 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { rateLimitedError } from '../rate-limit/rate-limit.headers.js';
+import { readFromDatabase } from '../common/stale-while-unavailable.js';
 import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { KeyCache } from './key-cache.js';
 import { hashApiKey, isWellFormedApiKey } from './key-format.js';
@@ -96,11 +97,13 @@ export class KeyVerificationService {
 
   /**
    * The database's answer or, when it cannot be reached, the key as last cached: a guarded
-   * call with a key in use goes on through an outage, renewed in the cache for another lifetime.
+   * call with a key in use goes on through an outage (renewed in the cache for another lifetime,
+   * within STALE_WHILE_UNAVAILABLE_MS of its last read).
    */
   private async loadOrStale(hash: string): Promise<VerifiedKey | undefined> {
     try {
-      return await this.load(hash);
+      const found = await this.load(hash);
+      return found && readFromDatabase(found);
     } catch (error) {
       const stale = isDatabaseUnavailable(error)
         ? this.cache.staleWhileUnavailable(hash)

@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
 import { CredentialVault } from './credential-vault.js';
-import { staleWhileUnavailable } from '../common/stale-while-unavailable.js';
+import { readFromDatabase, staleWhileUnavailable } from '../common/stale-while-unavailable.js';
 import { isDatabaseUnavailable } from '../database/unavailable.js';
 
 export interface UsableCredential {
@@ -121,6 +121,7 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
     if (pending) return pending;
     const generation = this.generation;
     const loading = this.read(userId)
+      .then(readFromDatabase)
       .catch((error: unknown) => {
         // The database cannot be reached: an owner in use goes on with what was last read
         // (changes evict it at once, and none can be made while the database is away).
