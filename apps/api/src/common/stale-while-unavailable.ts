@@ -1,4 +1,5 @@
 import type { LRUCache } from 'lru-cache';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 
 /**
  * How long after it was read from the database a cached entry may still be served while the
@@ -31,4 +32,18 @@ export function staleWhileUnavailable<V extends object>(
   const read = readAt.get(value);
   if (read === undefined || Date.now() - read > STALE_WHILE_UNAVAILABLE_MS) return undefined;
   return value;
+}
+
+/**
+ * For a database read that failed with `error`: the entry's last value when the database cannot
+ * be reached and `staleWhileUnavailable` still has it; otherwise `error` is thrown on.
+ */
+export function staleOrRethrow<V extends object>(
+  cache: LRUCache<string, V>,
+  key: string,
+  error: unknown,
+): V {
+  const stale = isDatabaseUnavailable(error) ? staleWhileUnavailable(cache, key) : undefined;
+  if (!stale) throw error;
+  return stale;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { staleWhileUnavailable } from '../common/stale-while-unavailable.js';
+import { staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -46,7 +46,7 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
     this.known = new LRUCache<string, VerifiedKey>({
       max: POSITIVE_MAX,
       ttl: config.keys.cacheTtlSeconds * 1000,
-      // Expired entries stay (within `max`) for staleWhileUnavailable.
+      // Expired entries stay (within `max`) for staleOrRethrow.
       noDeleteOnStaleGet: true,
       dispose: (value, hash) => {
         const hashes = this.hashesByKey.get(value.keyId);
@@ -84,13 +84,14 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A key whose cache lifetime has run out, for when the database cannot be reached to look it
-   * up again: nothing about it can change while the database is away (a change that did reach
-   * it before still evicts it here through the invalidation channel), and its expiry dates are
-   * checked on every request. Not past STALE_WHILE_UNAVAILABLE_MS from its last read.
+   * For a lookup that failed with `error`: a key whose cache lifetime has run out stands in when
+   * the database cannot be reached to look it up again (else `error` is thrown on). Nothing about
+   * it can change while the database is away (a change that did reach it before still evicts it
+   * here through the invalidation channel), and its expiry dates are checked on every request.
+   * Not past STALE_WHILE_UNAVAILABLE_MS from its last read.
    */
-  staleWhileUnavailable(hash: string): VerifiedKey | undefined {
-    return staleWhileUnavailable(this.known, hash);
+  staleOrRethrow(hash: string, error: unknown): VerifiedKey {
+    return staleOrRethrow(this.known, hash, error);
   }
 
   isKnownUnknown(hash: string): boolean {

@@ -5,11 +5,10 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { scopesOfRole, type PrincipalRequest } from '../auth/principal.js';
 import { AppException } from '../common/app.exception.js';
+import { readFromDatabase } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { rateLimitedError } from '../rate-limit/rate-limit.headers.js';
-import { readFromDatabase } from '../common/stale-while-unavailable.js';
-import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { KeyCache } from './key-cache.js';
 import { hashApiKey, isWellFormedApiKey } from './key-format.js';
 import type { VerifiedKey } from './verified-key.js';
@@ -105,11 +104,7 @@ export class KeyVerificationService {
       const found = await this.load(hash);
       return found && readFromDatabase(found);
     } catch (error) {
-      const stale = isDatabaseUnavailable(error)
-        ? this.cache.staleWhileUnavailable(hash)
-        : undefined;
-      if (!stale) throw error;
-      return stale;
+      return this.cache.staleOrRethrow(hash, error);
     }
   }
 

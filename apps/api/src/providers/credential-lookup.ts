@@ -9,12 +9,11 @@ import {
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
+import { readFromDatabase, staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
 import { CredentialVault } from './credential-vault.js';
-import { readFromDatabase, staleWhileUnavailable } from '../common/stale-while-unavailable.js';
-import { isDatabaseUnavailable } from '../database/unavailable.js';
 
 export interface UsableCredential {
   id: string;
@@ -53,7 +52,7 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
   private readonly cache = new LRUCache<string, OwnerProviders>({
     max: MAX_OWNERS,
     ttl: TTL_MS,
-    // Expired entries stay (within `max`) for staleWhileUnavailable.
+    // Expired entries stay (within `max`) for staleOrRethrow.
     noDeleteOnStaleGet: true,
   });
   /** One read per owner at a time, however many requests arrive while it runs. */
@@ -122,15 +121,9 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
     const generation = this.generation;
     const loading = this.read(userId)
       .then(readFromDatabase)
-      .catch((error: unknown) => {
-        // The database cannot be reached: an owner in use goes on with what was last read
-        // (changes evict it at once, and none can be made while the database is away).
-        const stale = isDatabaseUnavailable(error)
-          ? staleWhileUnavailable(this.cache, userId)
-          : undefined;
-        if (!stale) throw error;
-        return stale;
-      })
+      // The database cannot be reached: an owner in use goes on with what was last read
+      // (changes evict it at once, and none can be made while the database is away).
+      .catch((error: unknown) => staleOrRethrow(this.cache, userId, error))
       .then((owner) => {
         if (generation === this.generation) this.cache.set(userId, owner);
         return owner;
