@@ -9,16 +9,16 @@ import { QUERY_READ_TIMEOUT } from './unavailable.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /**
- * The one switch between the real PostgreSQL server and the embedded PGlite. Both run the same
- * migrations; nothing else in the app knows which one it talks to.
- */
-/**
  * `requests`: the running API, whose statements time out (DATABASE_QUERY_TIMEOUT_MS).
  * `maintenance`: migrations and commands, which may legitimately run long (an index built on a
  * big table) and have no caller waiting.
  */
 export type DatabaseUse = 'requests' | 'maintenance';
 
+/**
+ * The one switch between the real PostgreSQL server and the embedded PGlite. Both run the same
+ * migrations; nothing else in the app knows which one it talks to.
+ */
 export function createDataSourceOptions(
   database: AppConfig['database'],
   use: DatabaseUse,
@@ -48,16 +48,12 @@ export function createDataSourceOptions(
           idleTimeoutMillis: 30_000,
           // A database that stops answering without closing its connections (a network
           // partition, a frozen server) fails the statement after this instead of hanging it,
-          // and its connection is dropped (DroppingOnTimeoutClient).
+          // and its connection is dropped (DroppingOnTimeoutClient). A server that is slow
+          // rather than unreachable cancels the statement itself at the same moment.
           ...(use === 'requests' ? { query_timeout: database.queryTimeoutMs } : {}),
           Client: DroppingOnTimeoutClient,
-          // Day boundaries (usage per day) are UTC whatever the server's own time zone. A server
-          // that is slow rather than unreachable cancels a statement itself when its caller
-          // gives up on it (query_timeout below).
-          options:
-            use === 'requests'
-              ? `-c TimeZone=UTC -c statement_timeout=${database.queryTimeoutMs}`
-              : '-c TimeZone=UTC',
+          // Day boundaries (usage per day) are UTC whatever the server's own time zone.
+          options: `-c TimeZone=UTC${use === 'requests' ? ` -c statement_timeout=${database.queryTimeoutMs}` : ''}`,
         },
       };
     case 'pglite':
@@ -101,24 +97,28 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-/** Migrates, then opens the API's connections. */
-export async function openDatabase(database: AppConfig['database']): Promise<DataSource> {
-  if (database.kind === 'pglite') {
-    // In process, one instance per data directory, and no statement timeout to lift.
-    const dataSource = new DataSource(createDataSourceOptions(database, 'requests'));
-    await dataSource.initialize();
-    await runMigrations(dataSource);
-    return dataSource;
-  }
+/**
+ * Applies pending migrations through connections of their own, without the statement timeout,
+ * and returns their names.
+ */
+export async function migrateDatabase(database: AppConfig['database']): Promise<string[]> {
   const migrating = new DataSource(createDataSourceOptions(database, 'maintenance'));
   await migrating.initialize();
   try {
-    await runMigrations(migrating);
+    return await runMigrations(migrating);
   } finally {
     await migrating.destroy();
   }
+}
+
+/** Migrates, then opens the API's connections. */
+export async function openDatabase(database: AppConfig['database']): Promise<DataSource> {
+  // PGlite runs in process, one instance per data directory, with no statement timeout to lift:
+  // it migrates on the API's own data source.
+  if (database.kind === 'postgres') await migrateDatabase(database);
   const dataSource = new DataSource(createDataSourceOptions(database, 'requests'));
   await dataSource.initialize();
+  if (database.kind === 'pglite') await runMigrations(dataSource);
   return dataSource;
 }
 
