@@ -81,28 +81,24 @@ export async function gatewayOverhead(
   const fullDirect = await run(direct);
   const fullThrough = await run(through);
 
-  const ttfb = await medianTtfb(
-    { ...direct, body: streamed(direct.body) },
-    { ...through, body: streamed(through.body) },
-  );
+  // One sequence of streamed requests for the three, so both comparisons share the direct one.
+  const ttfb = await medianTtfbs({
+    direct: { ...direct, body: streamed(direct.body) },
+    through: { ...through, body: streamed(through.body) },
+    bare: { ...bareRelay, body: streamed(bareRelay.body) },
+  });
 
-  const bareTtfb = await medianTtfb(
-    { ...direct, body: streamed(direct.body) },
-    { ...bareRelay, body: streamed(bareRelay.body) },
-  );
-
-  const addedP50 = pairedMedian(steadyRuns, (a, b) => b.p50 - a.p50);
-  const addedP99 = pairedMedian(steadyRuns, (a, b) => b.p99 - a.p99);
-  const addedTtfb = ttfb.through - ttfb.direct;
-  const failures = [steadyThrough, fullThrough].reduce(
-    (n, r) => n + r.non2xx + r.errors,
-    ttfb.failed,
-  );
+  /** What `b` adds to `a` at a percentile, as the median over the pairs. */
+  const added = (runs: { a: LoadResult[]; b: LoadResult[] }, field: 'p50' | 'p99'): number =>
+    pairedMedian(runs, (a, b) => b[field] - a[field]);
+  const failed = (runs: LoadResult[], ttfb: TtfbResult): number =>
+    runs.reduce((n, r) => n + r.non2xx + r.errors, ttfb.failed);
+  const addedP50 = added(steadyRuns, 'p50');
+  const addedP99 = added(steadyRuns, 'p99');
+  const addedTtfb = ttfb.through.median - ttfb.direct.median;
+  const failures = failed([steadyThrough, fullThrough], ttfb.through);
   // A refused or failed relay would look like a low floor.
-  const referenceFailures = [...bareRuns.b, ...bareRuns.a].reduce(
-    (n, r) => n + r.non2xx + r.errors,
-    bareTtfb.failed,
-  );
+  const referenceFailures = failed([...bareRuns.a, ...bareRuns.b], ttfb.bare);
   return {
     id: 2,
     title: `Gateway overhead (chat completion via Keyward vs direct, ${settings.connections} connections)`,
@@ -138,19 +134,19 @@ export async function gatewayOverhead(
       },
       {
         name: 'stream TTFB median direct/via',
-        value: `${round(ttfb.direct)}/${round(ttfb.through)}`,
+        value: `${round(ttfb.direct.median)}/${round(ttfb.through.median)}`,
         unit: 'ms',
       },
       { name: 'added TTFB', value: round(addedTtfb), unit: 'ms' },
       { name: 'failed via Keyward', value: failures },
       {
         name: 'reference: bare node:http relay added p50/p99',
-        value: `${round(pairedMedian(bareRuns, (a, b) => b.p50 - a.p50))}/${round(pairedMedian(bareRuns, (a, b) => b.p99 - a.p99))}`,
+        value: `${round(added(bareRuns, 'p50'))}/${round(added(bareRuns, 'p99'))}`,
         unit: 'ms',
       },
       {
         name: 'reference: bare node:http relay added TTFB',
-        value: round(bareTtfb.through - bareTtfb.direct),
+        value: round(ttfb.bare.median - ttfb.direct.median),
         unit: 'ms',
       },
       { name: 'reference: failed', value: referenceFailures },
@@ -173,46 +169,58 @@ function streamed(body: string): string {
   return JSON.stringify({ ...(JSON.parse(body) as Record<string, unknown>), stream: true });
 }
 
+interface TtfbResult {
+  median: number;
+  /** Answers other than 200. */
+  failed: number;
+}
+
 /**
  * Median time from sending a request to the first byte of its body, one request at a time over
  * one keep-alive connection per target (undici, the client the gateway itself uses upstream),
- * the two targets taking turns request by request so both see the same background.
+ * the targets taking turns request by request, in an order that rotates, so all see the same
+ * background.
  */
-async function medianTtfb(
-  direct: Target,
-  through: Target,
-): Promise<{ direct: number; through: number; failed: number }> {
-  const targets = [direct, through].map((target) => {
+async function medianTtfbs<Name extends string>(
+  targets: Record<Name, Target>,
+): Promise<Record<Name, TtfbResult>> {
+  const measured = (Object.entries(targets) as [Name, Target][]).map(([name, target]) => {
     const url = new URL(target.url);
-    return { target, url, client: new Client(url.origin), samples: [] as number[] };
+    return {
+      name,
+      target,
+      url,
+      client: new Client(url.origin),
+      samples: [] as number[],
+      failed: 0,
+    };
   });
-  let failed = 0;
   try {
     for (let i = 0; i < TTFB_SAMPLES; i++) {
-      for (const { target, url, client, samples } of i % 2 === 0
-        ? targets
-        : [...targets].reverse()) {
+      const order = [
+        ...measured.slice(i % measured.length),
+        ...measured.slice(0, i % measured.length),
+      ];
+      for (const one of order) {
         const started = performance.now();
-        const response = await client.request({
-          path: url.pathname,
+        const response = await one.client.request({
+          path: one.url.pathname,
           method: 'POST',
-          headers: target.headers,
-          body: target.body,
+          headers: one.target.headers,
+          body: one.target.body,
         });
-        if (response.statusCode !== 200) failed += 1;
+        if (response.statusCode !== 200) one.failed += 1;
         let first = 0;
         for await (const chunk of response.body) {
           if (first === 0 && (chunk as Buffer).length > 0) first = performance.now() - started;
         }
-        samples.push(first);
+        one.samples.push(first);
       }
     }
   } finally {
-    await Promise.all(targets.map(({ client }) => client.close()));
+    await Promise.all(measured.map(({ client }) => client.close()));
   }
-  return {
-    direct: median(targets[0]?.samples ?? []),
-    through: median(targets[1]?.samples ?? []),
-    failed,
-  };
+  return Object.fromEntries(
+    measured.map(({ name, samples, failed }) => [name, { median: median(samples), failed }]),
+  ) as Record<Name, TtfbResult>;
 }
