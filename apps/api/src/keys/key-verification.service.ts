@@ -38,6 +38,12 @@ interface KeyRow {
  */
 @Injectable()
 export class KeyVerificationService {
+  /** Lookups in flight, by hash, with the cache generation each began in. */
+  private readonly lookups = new Map<
+    string,
+    { generation: number; answer: Promise<VerifiedKey | undefined> }
+  >();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,13 +65,8 @@ export class KeyVerificationService {
     let key = this.cache.get(hash);
     if (!key) {
       if (this.cache.isKnownUnknown(hash)) return this.refuseInvalid(ip);
-      const generation = this.cache.generation;
-      const found = await this.loadOrStale(hash);
-      if (!found) {
-        this.cache.rememberUnknown(hash);
-        return this.refuseInvalid(ip);
-      }
-      this.cache.set(hash, found, generation);
+      const found = await this.lookUp(hash);
+      if (!found) return this.refuseInvalid(ip);
       key = found;
     }
     const now = Date.now();
@@ -92,6 +93,31 @@ export class KeyVerificationService {
       key,
       scopes: key.scopes,
     };
+  }
+
+  /**
+   * A key not in the cache, read once however many requests present it at the same time: a
+   * busy key whose entry runs out, or a burst on a new one, costs one query rather than one per
+   * request (and, with the database silent, one wait on the pool rather than a pool's worth).
+   * A lookup joins only one begun since the last eviction, so a request arriving after a revoke
+   * never takes an answer read before it.
+   */
+  private lookUp(hash: string): Promise<VerifiedKey | undefined> {
+    const generation = this.cache.generation;
+    const pending = this.lookups.get(hash);
+    if (pending?.generation === generation) return pending.answer;
+    const answer = this.loadOrStale(hash).then((found) => {
+      if (found) this.cache.set(hash, found, generation);
+      else this.cache.rememberUnknown(hash);
+      return found;
+    });
+    const lookup = { generation, answer };
+    this.lookups.set(hash, lookup);
+    const forget = (): void => {
+      if (this.lookups.get(hash) === lookup) this.lookups.delete(hash);
+    };
+    void answer.then(forget, forget);
+    return answer;
   }
 
   /**
