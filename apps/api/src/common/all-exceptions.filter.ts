@@ -7,8 +7,9 @@ import {
 } from '@nestjs/common';
 import type { ErrorBody, ErrorCode } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../database/unavailable.js';
+import { isDatabaseUnavailable, isStatementCancelled } from '../database/unavailable.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
+import { redactUrl } from '../logging/redact.js';
 import { AppException } from './app.exception.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -62,6 +63,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (body.code === 'database_unavailable') {
       this.reportDatabaseRefusal(exception);
+    } else if (body.code === 'database_timeout') {
+      // Which request was too heavy is what an operator needs; the statement itself is not
+      // logged (it may carry a caller's values).
+      this.logger.warn(
+        `A statement ran past its timeout: ${request.method} ${redactUrl(request.url)}`,
+      );
     } else if (exception instanceof AppException && body.statusCode >= 500) {
       // A deliberate answer (every provider failed, a dependency is away): the news is the
       // outcome, which the body already states without secrets; a stack would add nothing.
@@ -105,6 +112,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
           code: 'bad_request',
           message:
             'The request holds a value that cannot be stored (a NUL character or an out-of-range number)',
+        },
+        headers: {},
+      };
+    }
+    if (isStatementCancelled(exception)) {
+      return {
+        body: {
+          statusCode: 503,
+          code: 'database_timeout',
+          message:
+            'The database took too long on this request and cancelled it; ask for less (a shorter period, a narrower filter) or try again later',
         },
         headers: {},
       };

@@ -9,6 +9,12 @@ import { QUERY_READ_TIMEOUT } from './unavailable.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /**
+ * How long past DATABASE_QUERY_TIMEOUT_MS the client waits for a statement before taking the
+ * server for unreachable: time for the server's own cancellation to arrive.
+ */
+const UNANSWERED_AFTER_CANCEL_MS = 1_000;
+
+/**
  * `requests`: the running API, whose statements time out (DATABASE_QUERY_TIMEOUT_MS).
  * `maintenance`: migrations and commands, which may legitimately run long (an index built on a
  * big table) and have no caller waiting.
@@ -46,11 +52,16 @@ export function createDataSourceOptions(
           // request gets its 503 within this time instead of hanging.
           connectionTimeoutMillis: 5_000,
           idleTimeoutMillis: 30_000,
-          // A database that stops answering without closing its connections (a network
-          // partition, a frozen server) fails the statement after this instead of hanging it,
-          // and its connection is dropped (DroppingOnTimeoutClient). A server that is slow
-          // rather than unreachable cancels the statement itself at the same moment.
-          ...(use === 'requests' ? { query_timeout: database.queryTimeoutMs } : {}),
+          // A server that is there but slow (a heavy query, a lock held) cancels a statement
+          // running past the timeout itself (statement_timeout below): 503 database_timeout.
+          // One that stops answering without closing its connections (a network partition, a
+          // frozen server) cannot; the client gives up a moment later instead of hanging, and
+          // drops the connection (DroppingOnTimeoutClient): 503 database_unavailable. The
+          // moment between lets a live server's cancellation arrive first, so the two are told
+          // apart.
+          ...(use === 'requests'
+            ? { query_timeout: database.queryTimeoutMs + UNANSWERED_AFTER_CANCEL_MS }
+            : {}),
           Client: DroppingOnTimeoutClient,
           // Day boundaries (usage per day) are UTC whatever the server's own time zone.
           options: `-c TimeZone=UTC${use === 'requests' ? ` -c statement_timeout=${database.queryTimeoutMs}` : ''}`,

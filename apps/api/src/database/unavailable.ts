@@ -59,3 +59,17 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   // TypeORM wraps the driver's error (QueryFailedError.driverError).
   return driverError !== undefined && isDatabaseUnavailable(driverError, depth + 1);
 }
+
+/**
+ * Whether the database cancelled a statement (SQLSTATE 57014): it ran past its
+ * `statement_timeout` (DATABASE_QUERY_TIMEOUT_MS), or an operator cancelled it. The server is
+ * there and answering; the request asked for more than it could do in time.
+ */
+export function isStatementCancelled(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 2) return false;
+  const { code, driverError } = error as MaybeDatabaseError;
+  if (code === STATEMENT_CANCELLED) return true;
+  return driverError !== undefined && isStatementCancelled(driverError, depth + 1);
+}
+
+const STATEMENT_CANCELLED = '57014';

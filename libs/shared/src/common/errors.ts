@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'service_unavailable',
   /** The database cannot be reached; retry after the Retry-After header's seconds. */
   'database_unavailable',
+  /** A statement ran past DATABASE_QUERY_TIMEOUT_MS and the database cancelled it. */
+  'database_timeout',
   // console auth
   'unauthenticated',
   'token_expired',
