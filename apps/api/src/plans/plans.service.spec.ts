@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { AuditService } from '../audit/audit.service.js';
+import type { AppConfig } from '../config/app-config.js';
 import { PlansService } from './plans.service.js';
 
 const FREE = {
@@ -13,20 +14,25 @@ const FREE = {
 
 /** A PlansService over a database that answers until `down` is set. */
 function plansOver() {
-  const database = { down: false, reads: 0 };
+  const database = { down: false, reads: 0, rows: [FREE] };
   const dataSource = {
     query: () => {
       database.reads += 1;
       return database.down
         ? Promise.reject(new Error('Connection terminated unexpectedly'))
-        : Promise.resolve([FREE]);
+        : Promise.resolve(database.rows);
     },
   } as unknown as DataSource;
-  const service = new PlansService(dataSource, {} as AuditService);
-  /** Ages the cached catalogue past its lifetime. */
-  const expire = () => {
+  const service = new PlansService(
+    { redisKeyPrefix: 'test:' } as AppConfig,
+    null,
+    dataSource,
+    {} as AuditService,
+  );
+  /** Ages the cached catalogue by `ms` (past its lifetime by default). */
+  const expire = (ms = Infinity) => {
     const cached = (service as unknown as { cache?: { loadedAt: number } }).cache;
-    if (cached) cached.loadedAt = 0;
+    if (cached) cached.loadedAt -= ms;
   };
   return { service, database, expire };
 }
@@ -51,5 +57,23 @@ describe('PlansService while the database is away', () => {
     const { service, database } = plansOver();
     database.down = true;
     await expect(service.get('free')).rejects.toThrow('Connection terminated');
+  });
+});
+
+describe('PlansService with a plan created elsewhere', () => {
+  it('reads the catalogue again for a plan id it does not know, at most once a second', async () => {
+    const { service, database, expire } = plansOver();
+    await service.get('free');
+    // Another replica creates a plan and moves a user to it; its news did not arrive here.
+    database.rows = [FREE, { ...FREE, id: 'team', name: 'Team' }];
+    expire(1_500);
+    expect((await service.get('team')).name).toBe('Team');
+    expect(database.reads).toBe(2);
+    // A plan that does not exist: one more read, then none for a second.
+    expire(1_500);
+    await expect(service.get('missing')).rejects.toMatchObject({ code: 'not_found' });
+    expect(database.reads).toBe(3);
+    await expect(service.get('missing')).rejects.toMatchObject({ code: 'not_found' });
+    expect(database.reads).toBe(3);
   });
 });

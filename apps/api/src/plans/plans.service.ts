@@ -1,10 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PLAN_ID_PATTERN, type PlanResponse, type UpsertPlanRequest } from '@keyward/shared';
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
 import { AppException, notFound } from '../common/app.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InvalidationChannel } from '../redis/invalidation-channel.js';
+import { REDIS } from '../redis/redis.module.js';
 
 interface PlanRow {
   id: string;
@@ -14,28 +18,63 @@ interface PlanRow {
   sort_order: number;
 }
 
-/** Plans change rarely (an admin edits one); replicas pick a change up within this time. */
+/**
+ * Plans change rarely (an admin edits one). An edit reaches every replica at once through
+ * Redis; this bounds how long one that missed the message (Redis away) keeps the old catalogue.
+ */
 const PLAN_CACHE_MS = 30_000;
+/** A plan id missing from a catalogue at least this old has the catalogue read again first. */
+const UNKNOWN_PLAN_REREAD_MS = 1_000;
 /** While the database is away, the last catalogue read is kept and a new read tried this often. */
 const PLAN_RETRY_MS = 5_000;
 
-/** The plan catalogue, read from the database at most every half-minute per process. */
+/**
+ * The plan catalogue, read from the database at most every half-minute per process, and again
+ * in every replica as soon as an admin changes a plan.
+ */
 @Injectable()
-export class PlansService {
+export class PlansService implements OnModuleInit, OnApplicationShutdown {
   private cache: { plans: Map<string, PlanResponse>; loadedAt: number } | undefined;
   private loading: Promise<Map<string, PlanResponse>> | undefined;
+  /** Bumped by every change heard of; a read that began before one is not kept. */
+  private generation = 0;
+  private readonly invalidations: InvalidationChannel;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(REDIS) redis: Redis | null,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.invalidations = new InvalidationChannel(
+      redis,
+      `${config.redisKeyPrefix}plan-invalidations`,
+      () => {
+        this.forget();
+      },
+    );
+  }
+
+  onModuleInit(): void {
+    this.invalidations.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.invalidations.stop();
+  }
 
   async list(): Promise<PlanResponse[]> {
     return [...(await this.plans()).values()].sort((a, b) => a.sortOrder - b.sortOrder);
   }
 
   async get(id: string): Promise<PlanResponse> {
-    const plan = (await this.plans()).get(id);
+    let plan = (await this.plans()).get(id);
+    // A plan created since the last read, whose news did not arrive (Redis away): users moved
+    // to it must not be told their plan does not exist.
+    if (!plan && this.cache && Date.now() - this.cache.loadedAt >= UNKNOWN_PLAN_REREAD_MS) {
+      this.forget();
+      plan = (await this.plans()).get(id);
+    }
     if (!plan) throw notFound('Plan');
     return plan;
   }
@@ -79,17 +118,22 @@ export class PlansService {
       });
     });
     this.forget();
+    await this.invalidations.publish([id]);
     return this.get(id);
   }
 
-  /** After a local change; other replicas catch up when their cache expires. */
-  forget(): void {
-    this.cache = undefined;
+  /** After a change: the next request reads the catalogue again. */
+  private forget(): void {
+    this.generation += 1;
+    // Kept, but expired: it still stands in should the database be away for that read.
+    if (this.cache) this.cache.loadedAt = -Infinity;
+    this.loading = undefined;
   }
 
   private async plans(): Promise<Map<string, PlanResponse>> {
     if (this.cache && Date.now() - this.cache.loadedAt < PLAN_CACHE_MS) return this.cache.plans;
-    this.loading ??= this.load()
+    if (this.loading) return this.loading;
+    const loading = this.load()
       .catch((error: unknown) => {
         // Every guarded generation request reads its plan: a catalogue that expired during a
         // database outage must not stop requests whose key and credentials are still cached.
@@ -99,17 +143,19 @@ export class PlansService {
         return stale.plans;
       })
       .finally(() => {
-        this.loading = undefined;
+        if (this.loading === loading) this.loading = undefined;
       });
-    return this.loading;
+    this.loading = loading;
+    return loading;
   }
 
   private async load(): Promise<Map<string, PlanResponse>> {
+    const generation = this.generation;
     const rows: PlanRow[] = await this.dataSource.query(
       'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order FROM plans',
     );
     const plans = new Map(rows.map((row) => [row.id, toPlanResponse(row)]));
-    this.cache = { plans, loadedAt: Date.now() };
+    if (generation === this.generation) this.cache = { plans, loadedAt: Date.now() };
     return plans;
   }
 }
