@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ErrorBody, WhoAmIResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { call, signUp, type SignedIn } from './support/http.js';
+import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { gatewayUser } from './support/gateway.js';
+import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import {
   redisServerAvailable,
@@ -19,20 +21,24 @@ const sharedBackends = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST
 const describeReplicas = sharedBackends ? describe : describe.skip;
 
 describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
+  let upstream: FakeUpstream;
   let a: ApiProcess;
   let b: ApiProcess;
   let user: SignedIn;
 
   beforeAll(async () => {
+    upstream = await startFakeUpstream();
     const shared = {
       REDIS_KEY_PREFIX: `rep${randomBytes(4).toString('hex')}:`,
       LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+      ...upstream.envFor(),
     };
     [a, b] = await Promise.all([startApi({ env: shared }), startApi({ env: shared })]);
     user = await signUp(a.url, 'replicated');
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
+    await upstream.stop();
   });
 
   it('admit at most the limit together: 10 x L concurrent requests over both give exactly L', async () => {
@@ -48,6 +54,55 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
     const refused = results.filter((result) => result.status === 429).length;
     expect(admitted).toBe(limit);
     expect(refused).toBe(limit * 9);
+  });
+
+  it('serve exactly L chat completions of an uncapped plan together, and count each once', async () => {
+    // Enterprise has no monthly cap: the key's limit comes from each replica's spare
+    // admissions and the plan's count follows in the background.
+    const limit = 20;
+    const owner = await gatewayUser(
+      a,
+      { openai: 'good' },
+      { rateLimit: { limit, windowSeconds: 60 } },
+    );
+    const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
+    const plan = (planId: string) =>
+      call(a.url, 'PATCH', `/api/admin/users/${owner.userId}`, {
+        token: admin.accessToken,
+        body: { planId },
+      });
+    expect((await plan('enterprise')).status).toBe(200);
+    const chat = (api: ApiProcess, key: string) =>
+      call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+        headers: withKey(key),
+        body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+      });
+    const results = await Promise.all(
+      Array.from({ length: limit * 10 }, (_, i) => chat(i % 2 === 0 ? a : b, owner.key)),
+    );
+    expect(results.filter((result) => result.status === 200)).toHaveLength(limit);
+    expect(results.filter((result) => result.status === 429)).toHaveLength(limit * 9);
+    // The plan's count holds exactly the served requests: a cap of L + 1 admits one more, on
+    // another key of the same owner, and refuses the next with used = L + 1.
+    const capId = `rep-${randomBytes(4).toString('hex')}`;
+    const cap = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
+      token: admin.accessToken,
+      body: { name: `Cap ${capId}`, monthlyRequestLimit: limit + 1, monthlyCostLimitMicros: null },
+    });
+    expect(cap.status).toBe(200);
+    expect((await plan(capId)).status).toBe(200);
+    const other = await createKey(a.url, owner.accessToken);
+    expect((await chat(b, other.key)).status).toBe(200);
+    const over = await chat(a, other.key);
+    expect(over.status).toBe(429);
+    expect(over.body.details).toMatchObject({ limit: limit + 1, used: limit + 1 });
+    // An edit of the plan on A holds on B at once (B read the catalogue just now).
+    const raised = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
+      token: admin.accessToken,
+      body: { name: `Cap ${capId}`, monthlyRequestLimit: limit + 2, monthlyCostLimitMicros: null },
+    });
+    expect(raised.status).toBe(200);
+    expect((await chat(b, other.key)).status).toBe(200);
   });
 
   it('stop a key on every replica within a second of its revocation', async () => {

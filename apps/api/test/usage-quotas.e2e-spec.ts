@@ -249,6 +249,29 @@ describe('usage, plans and quotas', () => {
     expect(over.body.details).toMatchObject({ limit: 2, used: 2 });
   });
 
+  it("counts an uncapped plan's requests too, so a move to a capped plan starts from them", async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    // No cap at all: admission reads no total, and the count follows the request.
+    await planFor(user, {});
+    for (let i = 0; i < 3; i++) expect((await ask(user.key, 2)).status).toBe(200);
+    expect((await ask(user.key, 1, { model: 'openai/gpt-4o' })).status).toBe(200);
+    // Refused after admission: each gives its count back.
+    const narrow = await createKey(api.url, user.accessToken, {
+      allowedModels: ['openai/gpt-4o-mini'],
+    });
+    expect((await ask(narrow.key, 1, { model: 'openai/gpt-4o' })).status).toBe(403);
+    expect((await chat(user.key, { model: 'openai/gpt-4o-mini', messages: 'hello' })).status).toBe(
+      400,
+    );
+    // Four served: a cap of five admits one more, then refuses with used = 5.
+    await planFor(user, { monthlyRequestLimit: 5 });
+    expect((await ask(user.key, 1)).status).toBe(200);
+    const over = await ask(user.key, 1);
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('quota_exceeded');
+    expect(over.body.details).toMatchObject({ limit: 5, used: 5 });
+  });
+
   it('enforces the plan cost limit and a key budget separately', async () => {
     const user = await gatewayUser(api, { openai: 'good' });
     const budgeted = await createKey(api.url, user.accessToken, { monthlyBudgetMicros: 20 });

@@ -16,10 +16,13 @@ import { countAgainstKeyLimit } from '../rate-limit/key-rate-limit.guard.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 
 /**
- * Admission for generation routes: the key's rate limit and the plan's monthly request count in
- * one step, so a generation request waits for one Redis round trip before it goes upstream, not
- * two. The slot it takes is checked against the plan by the handler (`QuotaService.admit`) and
- * given back if the request is refused or never served.
+ * Admission for generation routes: the key's rate limit and the plan's monthly request count.
+ * Under a monthly cap both are counted in one step, so the request waits for one Redis round
+ * trip before it goes upstream, not two. With no cap, the key's hit can come from this
+ * replica's spare admissions, like any guarded route's, and the count follows in the background:
+ * most such requests go upstream without waiting on Redis at all. The slot taken is checked
+ * against the plan by the handler (`QuotaService.admit`) and given back if the request is
+ * refused or never served.
  */
 @Injectable()
 export class GenerationAdmissionGuard implements CanActivate {
@@ -33,14 +36,20 @@ export class GenerationAdmissionGuard implements CanActivate {
     const request = http.getRequest<PrincipalRequest & QuotaTrackedRequest>();
     const key = request.apiKey;
     if (!key) return true;
-    const { alongside, period } = await this.quotas.countedWithRateLimit(key);
+    const reply = http.getResponse<FastifyReply>();
+    const count = await this.quotas.planCount(key);
+    if (!count.capped) {
+      await countAgainstKeyLimit(this.limiter, key, reply);
+      request.keywardQuotaSlot = this.quotas.countUncapped(key, count);
+      return true;
+    }
     const { totals, shared } = await countAgainstKeyLimit(
       this.limiter,
       key,
-      http.getResponse<FastifyReply>(),
-      alongside,
+      reply,
+      count.alongside,
     );
-    request.keywardQuotaSlot = this.quotas.slot(key, period, totals, shared);
+    request.keywardQuotaSlot = this.quotas.slot(key, count, totals, shared);
     return true;
   }
 }

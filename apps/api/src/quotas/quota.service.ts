@@ -51,23 +51,64 @@ export class QuotaService {
   }
 
   /**
-   * What counting one generation request changes: the plan's request count goes up by one, and
-   * the cost totals are read with it. The rate limiter applies this together with the key's hit
-   * (one round trip), and only when the hit is admitted; see `slot` for the totals it returns.
+   * How a generation request is counted against its plan, decided at admission:
+   * - under a monthly cap (the plan's requests or cost, the key's budget), the plan's request
+   *   count goes up by one and the cost totals are read with it, in the rate limiter's own Redis
+   *   call for the key's hit and only when that hit is admitted (see `slot`): the totals the
+   *   checks need, in one round trip;
+   * - with no cap to check, nothing needs to be read first: the key's hit can come from this
+   *   replica's spare admissions, and the request is counted once admitted (`countUncapped`)
+   *   without holding it for Redis's answer.
    */
-  async countedWithRateLimit(
-    key: VerifiedKey,
-    now = new Date(),
-  ): Promise<{ alongside: CountedAlongside; period: BillingPeriod }> {
+  async planCount(key: VerifiedKey, now = new Date()): Promise<PlanCount> {
     const period = billingPeriodOf(now);
-    await this.seed(key, period);
-    return { alongside: this.counters.alongside(period.month, countOne(key)), period };
+    const [plan] = await Promise.all([this.plans.get(key.planId), this.seed(key, period)]);
+    const capped =
+      plan.monthlyRequestLimit !== null ||
+      plan.monthlyCostLimitMicros !== null ||
+      key.monthlyBudgetMicros !== null;
+    if (!capped) return { capped, plan, period };
+    return {
+      capped,
+      plan,
+      period,
+      alongside: this.counters.alongside(period.month, countOne(key)),
+    };
   }
 
-  /** The slot a request took, from the totals the limiter returned for `countedWithRateLimit`. */
-  slot(key: VerifiedKey, period: BillingPeriod, totals: number[], inRedis: boolean): QuotaSlot {
+  /** The slot a capped request took, from the totals the limiter returned for its `alongside`. */
+  slot(key: VerifiedKey, count: PlanCount, totals: number[], inRedis: boolean): QuotaSlot {
     const [requests = 0, cost = 0, budgetUsed = 0] = totals;
-    return { key, period, requests, cost, budgetUsed, inRedis, returned: false };
+    const { plan, period } = count;
+    return {
+      key,
+      plan,
+      period,
+      requests,
+      cost,
+      budgetUsed,
+      counted: Promise.resolve(inRedis),
+      returned: false,
+    };
+  }
+
+  /**
+   * Counts an admitted request of an uncapped plan, in the background: the count is kept all the
+   * same (usage, and a later move to a capped plan starts from it), and a give-back waits for
+   * it to land. Its totals are not read, as no check needs them.
+   */
+  countUncapped(key: VerifiedKey, count: PlanCount): QuotaSlot {
+    const { plan, period } = count;
+    const counted = this.counters
+      .changeReporting(period.month, [{ key: userRequestsCounter(key.userId), amount: 1 }])
+      .then(
+        ({ inRedis }) => inRedis,
+        (error: unknown) => {
+          this.logger.warn(`Could not count a request for its plan: ${errorMessage(error)}`);
+          return null;
+        },
+      );
+    return { key, plan, period, requests: 0, cost: 0, budgetUsed: 0, counted, returned: false };
   }
 
   /**
@@ -76,10 +117,12 @@ export class QuotaService {
    * that keeps a new route from skipping the plan's limits.
    */
   async take(key: VerifiedKey, now = new Date()): Promise<QuotaSlot> {
-    const period = billingPeriodOf(now);
-    await this.seed(key, period);
-    const { totals, inRedis } = await this.counters.changeReporting(period.month, countOne(key));
-    return this.slot(key, period, totals, inRedis);
+    const count = await this.planCount(key, now);
+    const { totals, inRedis } = await this.counters.changeReporting(
+      count.period.month,
+      countOne(key),
+    );
+    return this.slot(key, count, totals, inRedis);
   }
 
   /**
@@ -87,8 +130,8 @@ export class QuotaService {
    * counted before this check, so concurrent requests cannot all slip under the limit together.
    */
   async admit(slot: QuotaSlot): Promise<void> {
-    const { key, period, requests, cost, budgetUsed } = slot;
-    const plan = await this.plans.get(key.planId);
+    // Checked against the plan read at admission: the one the request was counted under.
+    const { key, plan, period, requests, cost, budgetUsed } = slot;
     if (plan.monthlyCostLimitMicros !== null && cost >= plan.monthlyCostLimitMicros) {
       await this.giveBack(slot);
       throw this.refusal(
@@ -129,12 +172,9 @@ export class QuotaService {
   async giveBack(slot: QuotaSlot): Promise<void> {
     if (slot.returned) return;
     slot.returned = true;
-    await this.counters.undo(
-      slot.period.month,
-      userRequestsCounter(slot.key.userId),
-      1,
-      slot.inRedis,
-    );
+    const inRedis = await slot.counted;
+    if (inRedis === null) return;
+    await this.counters.undo(slot.period.month, userRequestsCounter(slot.key.userId), 1, inRedis);
   }
 
   /**
@@ -250,15 +290,28 @@ export class QuotaService {
 /** A generation request's place in its plan's monthly count, taken before it is served. */
 export interface QuotaSlot {
   key: VerifiedKey;
+  /** The plan in force at admission, which the request is checked against. */
+  plan: PlanResponse;
   period: BillingPeriod;
-  /** The totals once this request was counted: the plan's requests and cost, the key's cost. */
+  /**
+   * The totals once this request was counted: the plan's requests and cost, the key's cost
+   * (0 for an uncapped plan's request, whose totals are not read).
+   */
   requests: number;
   cost: number;
   budgetUsed: number;
-  /** Where it was counted, so it is given back there: Redis, or this process. */
-  inRedis: boolean;
+  /**
+   * Where it was counted, once that is done, so it is given back there: Redis (true), this
+   * process (false), or nowhere (null: counting failed).
+   */
+  counted: Promise<boolean | null>;
   returned: boolean;
 }
+
+/** How admission counts a generation request against its plan; see `QuotaService.planCount`. */
+export type PlanCount = { plan: PlanResponse; period: BillingPeriod } & (
+  { capped: true; alongside: CountedAlongside } | { capped: false }
+);
 
 /** Where the admission guard leaves the slot it took, for the handler and the response hook. */
 export interface QuotaTrackedRequest {
