@@ -73,33 +73,41 @@ function service(dataSource: DataSource): {
   };
 }
 
-const settled = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
+/**
+ * `count` requests presenting one new key at once, the database answering `rows` to the first
+ * lookup: how each request ended, and how many queries were sent.
+ */
+async function burst(count: number, rows: unknown[]) {
+  const database = heldDatabase();
+  const { verification } = service(database.dataSource);
+  const { plaintext } = generateApiKey('kw');
+  const requests = Array.from({ length: count }, () => verification.verify(plaintext, '10.0.0.1'));
+  await Promise.resolve();
+  database.answer(rows);
+  const outcomes = await Promise.allSettled(requests);
+  return {
+    outcomes,
+    queries: database.queries,
+    verify: () => verification.verify(plaintext, '10.0.0.1'),
+  };
+}
 
 describe('KeyVerificationService lookups', () => {
   it('reads a key presented by many requests at once with one query', async () => {
-    const database = heldDatabase();
-    const { verification } = service(database.dataSource);
-    const { plaintext } = generateApiKey('kw');
-    const burst = Array.from({ length: 20 }, () => verification.verify(plaintext, '10.0.0.1'));
-    await Promise.resolve();
-    database.answer([keyRow(null)]);
-    const keys = await Promise.all(burst);
-    expect(database.queries()).toBe(1);
-    expect(new Set(keys.map((key) => key.keyId))).toEqual(new Set(['key_1']));
+    const { outcomes, queries, verify } = await burst(20, [keyRow(null)]);
+    expect(queries()).toBe(1);
+    const keyIds = outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value.keyId : 'refused',
+    );
+    expect(new Set(keyIds)).toEqual(new Set(['key_1']));
     // Now cached: no further query.
-    await verification.verify(plaintext, '10.0.0.1');
-    expect(database.queries()).toBe(1);
+    await verify();
+    expect(queries()).toBe(1);
   });
 
   it('reads an unknown key once for a burst, and refuses every request of it', async () => {
-    const database = heldDatabase();
-    const { verification } = service(database.dataSource);
-    const { plaintext } = generateApiKey('kw');
-    const burst = Array.from({ length: 10 }, () => verification.verify(plaintext, '10.0.0.1'));
-    await Promise.resolve();
-    database.answer([]);
-    const outcomes = await settled(burst);
-    expect(database.queries()).toBe(1);
+    const { outcomes, queries } = await burst(10, []);
+    expect(queries()).toBe(1);
     expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
   });
 
