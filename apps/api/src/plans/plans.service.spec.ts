@@ -34,7 +34,12 @@ function plansOver() {
     const cached = (service as unknown as { cache?: { loadedAt: number } }).cache;
     if (cached) cached.loadedAt -= ms;
   };
-  return { service, database, expire };
+  /** Moves the last read (or attempt) `ms` into the past. */
+  const readAgo = (ms: number) => {
+    const state = service as unknown as { lastReadAt: number };
+    state.lastReadAt -= ms;
+  };
+  return { service, database, expire, readAgo };
 }
 
 describe('PlansService while the database is away', () => {
@@ -62,18 +67,36 @@ describe('PlansService while the database is away', () => {
 
 describe('PlansService with a plan created elsewhere', () => {
   it('reads the catalogue again for a plan id it does not know, at most once a second', async () => {
-    const { service, database, expire } = plansOver();
+    const { service, database, readAgo } = plansOver();
     await service.get('free');
     // Another replica creates a plan and moves a user to it; its news did not arrive here.
     database.rows = [FREE, { ...FREE, id: 'team', name: 'Team' }];
-    expire(1_500);
+    readAgo(1_500);
     expect((await service.get('team')).name).toBe('Team');
     expect(database.reads).toBe(2);
     // A plan that does not exist: one more read, then none for a second.
-    expire(1_500);
+    readAgo(1_500);
     await expect(service.get('missing')).rejects.toMatchObject({ code: 'not_found' });
     expect(database.reads).toBe(3);
     await expect(service.get('missing')).rejects.toMatchObject({ code: 'not_found' });
     expect(database.reads).toBe(3);
+  });
+});
+
+describe('PlansService asked for unknown plans while the database is away', () => {
+  it('tries one read a second at most, and keeps serving known plans meanwhile', async () => {
+    const { service, database, readAgo } = plansOver();
+    await service.get('free');
+    database.down = true;
+    readAgo(1_500);
+    const reads = database.reads;
+    // Unknown ids (a made-up plan in an upgrade request): one failed read, then none.
+    for (let i = 0; i < 5; i++) {
+      await expect(service.get('made-up')).rejects.toMatchObject({ code: 'not_found' });
+    }
+    expect(database.reads).toBe(reads + 1);
+    // The catalogue in hand still answers, without a read.
+    expect((await service.get('free')).name).toBe('Free');
+    expect(database.reads).toBe(reads + 1);
   });
 });

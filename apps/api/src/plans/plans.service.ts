@@ -38,6 +38,8 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   private loading: Promise<Map<string, PlanResponse>> | undefined;
   /** Bumped by every change heard of; a read that began before one is not kept. */
   private generation = 0;
+  /** When the catalogue was last read, or a read tried. */
+  private lastReadAt = -Infinity;
   private readonly invalidations: InvalidationChannel;
 
   constructor(
@@ -70,10 +72,10 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   async get(id: string): Promise<PlanResponse> {
     let plan = (await this.plans()).get(id);
     // A plan created since the last read, whose news did not arrive (Redis away): users moved
-    // to it must not be told their plan does not exist.
-    if (!plan && this.cache && Date.now() - this.cache.loadedAt >= UNKNOWN_PLAN_REREAD_MS) {
-      this.forget();
-      plan = (await this.plans()).get(id);
+    // to it must not be told their plan does not exist. At most one read a second, whatever the
+    // ids asked for; the catalogue in hand stays in use meanwhile (and if the read fails).
+    if (!plan && Date.now() - this.lastReadAt >= UNKNOWN_PLAN_REREAD_MS) {
+      plan = (await this.read()).get(id);
     }
     if (!plan) throw notFound('Plan');
     return plan;
@@ -132,7 +134,13 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
 
   private async plans(): Promise<Map<string, PlanResponse>> {
     if (this.cache && Date.now() - this.cache.loadedAt < PLAN_CACHE_MS) return this.cache.plans;
+    return this.read();
+  }
+
+  /** Reads the catalogue (or joins the read under way); the last one stands in if it fails. */
+  private read(): Promise<Map<string, PlanResponse>> {
     if (this.loading) return this.loading;
+    this.lastReadAt = Date.now();
     const loading = this.load()
       .catch((error: unknown) => {
         // Every guarded generation request reads its plan: a catalogue that expired during a
