@@ -51,6 +51,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
   private lastDatabaseReport = 0;
   private unreportedDatabaseRefusals = 0;
+  private lastCancellationReport = 0;
+  private uncountedCancellations = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -64,11 +66,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body.code === 'database_unavailable') {
       this.reportDatabaseRefusal(exception);
     } else if (body.code === 'database_timeout') {
-      // Which request was too heavy is what an operator needs; the statement itself is not
-      // logged (it may carry a caller's values).
-      this.logger.warn(
-        `A statement ran past its timeout: ${request.method} ${redactUrl(request.url)}`,
-      );
+      this.reportCancelledStatement(request);
     } else if (exception instanceof AppException && body.statusCode >= 500) {
       // A deliberate answer (every provider failed, a dependency is away): the news is the
       // outcome, which the body already states without secrets; a stack would add nothing.
@@ -77,6 +75,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
     void reply.status(body.statusCode).headers(headers).send(body);
+  }
+
+  /**
+   * Which request was too heavy is what an operator needs (the statement itself is not logged:
+   * it may carry a caller's values); at most one line per interval, as a loaded database can
+   * cancel many at once.
+   */
+  private reportCancelledStatement(request: FastifyRequest): void {
+    this.uncountedCancellations += 1;
+    const now = Date.now();
+    if (now - this.lastCancellationReport < DATABASE_REPORT_MS) return;
+    this.logger.warn(
+      `A statement ran past its timeout: ${request.method} ${redactUrl(request.url)} ` +
+        `(${this.uncountedCancellations} cancelled since the last report)`,
+    );
+    this.lastCancellationReport = now;
+    this.uncountedCancellations = 0;
   }
 
   /** Without a stack, and not once per request: the outage is the news, not each caller. */

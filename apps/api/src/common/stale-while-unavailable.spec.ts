@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import {
   readFromDatabase,
   STALE_WHILE_UNAVAILABLE_MS,
+  staleOrRethrow,
   staleWhileUnavailable,
 } from './stale-while-unavailable.js';
 
@@ -41,5 +42,39 @@ describe('staleWhileUnavailable', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('staleOrRethrow', () => {
+  const expiredCache = () => {
+    const cache = new LRUCache<string, { name: string }>({
+      max: 10,
+      ttl: 1,
+      noDeleteOnStaleGet: true,
+    });
+    cache.set('key', readFromDatabase({ name: 'value' }));
+    return cache;
+  };
+  /** TypeORM's wrapper around a driver error with this SQLSTATE or message. */
+  const failure = (driverError: { code?: string; message: string }) =>
+    Object.assign(new Error(driverError.message), { driverError });
+
+  it('lets the last entry stand in when the database is away or cancelled the read', async () => {
+    const cache = expiredCache();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const unreachable = failure({ message: 'Connection terminated unexpectedly' });
+    const cancelled = failure({
+      code: '57014',
+      message: 'canceling statement due to statement timeout',
+    });
+    expect(staleOrRethrow(cache, 'key', unreachable).name).toBe('value');
+    expect(staleOrRethrow(cache, 'key', cancelled).name).toBe('value');
+  });
+
+  it('throws any other failure on: a wrong statement is not an outage', async () => {
+    const cache = expiredCache();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const wrong = failure({ code: '42P01', message: 'relation "api_keys" does not exist' });
+    expect(() => staleOrRethrow(cache, 'key', wrong)).toThrow('does not exist');
   });
 });

@@ -1,5 +1,5 @@
 import type { LRUCache } from 'lru-cache';
-import { isDatabaseUnavailable } from '../database/unavailable.js';
+import { isDatabaseUnavailable, isStatementCancelled } from '../database/unavailable.js';
 
 /**
  * How long after it was read from the database a cached entry may still be served while the
@@ -36,14 +36,17 @@ export function staleWhileUnavailable<V extends object>(
 
 /**
  * For a database read that failed with `error`: the entry's last value when the database cannot
- * be reached and `staleWhileUnavailable` still has it; otherwise `error` is thrown on.
+ * be reached, or cancelled the read for running past its timeout (a server too loaded to answer
+ * a one-row lookup in time is as good as away), and `staleWhileUnavailable` still has it;
+ * otherwise `error` is thrown on.
  */
 export function staleOrRethrow<V extends object>(
   cache: LRUCache<string, V>,
   key: string,
   error: unknown,
 ): V {
-  const stale = isDatabaseUnavailable(error) ? staleWhileUnavailable(cache, key) : undefined;
+  const standIn = isDatabaseUnavailable(error) || isStatementCancelled(error);
+  const stale = standIn ? staleWhileUnavailable(cache, key) : undefined;
   if (!stale) throw error;
   return stale;
 }
