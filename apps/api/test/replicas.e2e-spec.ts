@@ -3,7 +3,7 @@ import type { ErrorBody, WhoAmIResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { gatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import {
@@ -92,17 +92,29 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
     expect(cap.status).toBe(200);
     expect((await plan(capId)).status).toBe(200);
     const other = await createKey(a.url, owner.accessToken);
-    expect((await chat(b, other.key)).status).toBe(200);
+    // B hears of the new plan through Redis, a moment after A's answer: allowed a second.
+    const first = await eventually(
+      () => chat(b, other.key),
+      (result) => result.status !== 404,
+      1_000,
+    );
+    expect(first.status).toBe(200);
     const over = await chat(a, other.key);
     expect(over.status).toBe(429);
     expect(over.body.details).toMatchObject({ limit: limit + 1, used: limit + 1 });
-    // An edit of the plan on A holds on B at once (B read the catalogue just now).
+    // An edit of the plan on A holds on B within a second (B read the catalogue just now, and
+    // would keep it for 30 s without the news).
     const raised = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
       token: admin.accessToken,
       body: { name: `Cap ${capId}`, monthlyRequestLimit: limit + 2, monthlyCostLimitMicros: null },
     });
     expect(raised.status).toBe(200);
-    expect((await chat(b, other.key)).status).toBe(200);
+    const afterRaise = await eventually(
+      () => chat(b, other.key),
+      (result) => result.status === 200,
+      1_000,
+    );
+    expect(afterRaise.status).toBe(200);
   });
 
   it('stop a key on every replica within a second of its revocation', async () => {

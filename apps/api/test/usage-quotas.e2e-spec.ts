@@ -274,6 +274,8 @@ describe('usage, plans and quotas', () => {
 
   it('enforces the plan cost limit and a key budget separately', async () => {
     const user = await gatewayUser(api, { openai: 'good' });
+    // A plan with no cap of its own: the key's budget alone makes its requests checked.
+    await planFor(user, {});
     const budgeted = await createKey(api.url, user.accessToken, { monthlyBudgetMicros: 20 });
     expect(budgeted.monthlyBudgetMicros).toBe(20);
     // 40 words in, 41 out: 6 + 24.6 = 31 micro-dollars, over the budget in one request.

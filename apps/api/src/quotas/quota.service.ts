@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { MICROS_PER_USD, type PlanResponse } from '@keyward/shared';
 import type { Redis } from 'ioredis';
@@ -34,9 +34,11 @@ const dollars = (micros: number): string => `$${(micros / MICROS_PER_USD).toFixe
  * up to date as requests are admitted and their cost becomes known.
  */
 @Injectable()
-export class QuotaService {
+export class QuotaService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(QuotaService.name);
   private readonly counters: QuotaCounters;
+  /** Counts and costs written in the background, not yet settled. */
+  private readonly pending = new Set<Promise<unknown>>();
   /** Seeds done (or under way) in this process, by `month|counter`. */
   private readonly seeds = new Map<string, Promise<void>>();
 
@@ -99,16 +101,28 @@ export class QuotaService {
    */
   countUncapped(key: VerifiedKey, count: PlanCount): QuotaSlot {
     const { plan, period } = count;
-    const counted = this.counters
-      .changeReporting(period.month, [{ key: userRequestsCounter(key.userId), amount: 1 }])
-      .then(
-        ({ inRedis }) => inRedis,
-        (error: unknown) => {
-          this.logger.warn(`Could not count a request for its plan: ${errorMessage(error)}`);
-          return null;
-        },
-      );
+    // Never rejects: a count Redis cannot take is kept in process instead.
+    const counted = this.inBackground(
+      this.counters
+        .changeReporting(period.month, [{ key: userRequestsCounter(key.userId), amount: 1 }])
+        .then(({ inRedis }) => inRedis),
+    );
     return { key, plan, period, requests: 0, cost: 0, budgetUsed: 0, counted, returned: false };
+  }
+
+  /** Before Redis closes: the counts and costs still on their way land first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Keeps `write` until it settles, so a shutdown can wait for it. */
+  private inBackground<T>(write: Promise<T>): Promise<T> {
+    this.pending.add(write);
+    const settled = (): void => {
+      this.pending.delete(write);
+    };
+    write.then(settled, settled);
+    return write;
   }
 
   /**
@@ -173,7 +187,6 @@ export class QuotaService {
     if (slot.returned) return;
     slot.returned = true;
     const inRedis = await slot.counted;
-    if (inRedis === null) return;
     await this.counters.undo(slot.period.month, userRequestsCounter(slot.key.userId), 1, inRedis);
   }
 
@@ -188,9 +201,16 @@ export class QuotaService {
     return this.giveBack(slot);
   }
 
-  /** Adds a served request's cost to the plan's and the key's monthly totals. */
-  async addCost(key: VerifiedKey, micros: number, now = new Date()): Promise<void> {
-    if (micros <= 0) return;
+  /**
+   * Adds a served request's cost to the plan's and the key's monthly totals (in the background:
+   * callers do not wait, and a shutdown waits for it).
+   */
+  addCost(key: VerifiedKey, micros: number, now = new Date()): Promise<void> {
+    if (micros <= 0) return Promise.resolve();
+    return this.inBackground(this.writeCost(key, micros, now));
+  }
+
+  private async writeCost(key: VerifiedKey, micros: number, now: Date): Promise<void> {
     const period = billingPeriodOf(now);
     try {
       const plan = await this.plans.get(key.planId);
@@ -300,11 +320,8 @@ export interface QuotaSlot {
   requests: number;
   cost: number;
   budgetUsed: number;
-  /**
-   * Where it was counted, once that is done, so it is given back there: Redis (true), this
-   * process (false), or nowhere (null: counting failed).
-   */
-  counted: Promise<boolean | null>;
+  /** Where it was counted, once that is done, so it is given back there: Redis, or this process. */
+  counted: Promise<boolean>;
   returned: boolean;
 }
 
