@@ -325,6 +325,15 @@ describe('alerts and webhooks', () => {
     });
     // The job may have run while the last events were still being written.
     expect(Number(arrived?.body.data.requests)).toBeGreaterThanOrEqual(20);
+    // Every failure was the provider's (502): said apart from limits and wrong requests.
+    expect(arrived?.body.data).toMatchObject({
+      serverErrors: arrived?.body.data.failures,
+      refusedByLimits: 0,
+      rejected: 0,
+    });
+    expect(arrived?.body.body).toMatch(
+      /with a provider or server error \(5xx\), 0 refused by a rate limit or quota \(429\), 0 rejected/,
+    );
     await wait(2_500);
     expect(receiver.at(path)).toHaveLength(1);
     expect(receiver.at(quietPath)).toHaveLength(0);

@@ -34,6 +34,8 @@ interface ErrorRateRow {
   user_id: string;
   requests: number | string;
   failures: number | string;
+  server_errors: number | string;
+  refused_by_limits: number | string;
 }
 
 /**
@@ -116,7 +118,9 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
    */
   private async errorRates(): Promise<number> {
     const rows: ErrorRateRow[] = await this.dataSource.query(
-      `SELECT user_id, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS failures
+      `SELECT user_id, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS failures,
+              count(*) FILTER (WHERE NOT success AND status >= 500) AS server_errors,
+              count(*) FILTER (WHERE NOT success AND status = 429) AS refused_by_limits
        FROM usage_events
        WHERE occurred_at >= now() - interval '1 hour'
        GROUP BY user_id
@@ -130,13 +134,30 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       const failures = Number(row.failures);
       if (!errorRateExceeded(requests, failures)) continue;
       const percent = Math.round((failures / requests) * 1000) / 10;
+      // Said apart, since each calls for something else: a provider or Keyward failing, the
+      // caller going past its limits, or requests that were wrong (bad body, key, scope, model).
+      const serverErrors = Number(row.server_errors);
+      const refusedByLimits = Number(row.refused_by_limits);
+      const rejected = failures - serverErrors - refusedByLimits;
       const sent = await this.alerts.fireOnce(
         { userId: row.user_id, subject: 'usage.error_rate', period, threshold: ERROR_RATE_PERCENT },
         {
           kind: 'error_rate',
           title: `${percent}% of your requests failed in the last hour`,
-          body: `${failures} of ${requests} guarded requests failed. The usage events show which keys, routes and providers.`,
-          data: { requests, failures, percent, thresholdPercent: ERROR_RATE_PERCENT, day: period },
+          body:
+            `${failures} of ${requests} guarded requests failed: ${serverErrors} with a provider or server error (5xx), ` +
+            `${refusedByLimits} refused by a rate limit or quota (429), ${rejected} rejected as invalid or not allowed (other 4xx). ` +
+            'The usage events show which keys, routes and providers.',
+          data: {
+            requests,
+            failures,
+            serverErrors,
+            refusedByLimits,
+            rejected,
+            percent,
+            thresholdPercent: ERROR_RATE_PERCENT,
+            day: period,
+          },
         },
       );
       if (sent) fired += 1;
