@@ -26,7 +26,7 @@ const keyOn = (plan: PlanResponse, monthlyBudgetMicros: number | null = null): V
   ownerRole: 'user',
   ownerDisabled: false,
   name: 'k',
-  scopes: ['chat:write'],
+  scopes: ['generate'],
   rateLimit: { limit: 100, windowSeconds: 60 },
   allowedModels: [],
   planId: plan.id,
