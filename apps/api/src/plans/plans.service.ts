@@ -23,7 +23,7 @@ interface PlanRow {
  * Redis; this bounds how long one that missed the message (Redis away) keeps the old catalogue.
  */
 const PLAN_CACHE_MS = 30_000;
-/** A plan id missing from a catalogue at least this old has the catalogue read again first. */
+/** A plan id not in the catalogue has it read again first, if no read was tried this recently. */
 const UNKNOWN_PLAN_REREAD_MS = 1_000;
 /** While the database is away, the last catalogue read is kept and a new read tried this often. */
 const PLAN_RETRY_MS = 5_000;
