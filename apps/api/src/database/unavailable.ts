@@ -44,20 +44,29 @@ interface MaybeDatabaseError {
   driverError?: unknown;
 }
 
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+/**
+ * Whether `matches` holds for the error or for one it wraps: TypeORM wraps the driver's error
+ * (QueryFailedError.driverError). Two levels deep at most.
+ */
+function anyLayer(
+  error: unknown,
+  matches: (layer: MaybeDatabaseError) => boolean,
+  depth = 0,
+): boolean {
   if (typeof error !== 'object' || error === null || depth > 2) return false;
-  const { code, message, driverError } = error as MaybeDatabaseError;
-  if (typeof code === 'string') {
-    if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
-  }
-  if (
-    typeof message === 'string' &&
-    UNAVAILABLE_MESSAGES.some((known) => message.startsWith(known))
-  ) {
-    return true;
-  }
-  // TypeORM wraps the driver's error (QueryFailedError.driverError).
-  return driverError !== undefined && isDatabaseUnavailable(driverError, depth + 1);
+  const layer = error as MaybeDatabaseError;
+  return matches(layer) || anyLayer(layer.driverError, matches, depth + 1);
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return anyLayer(error, ({ code, message }) => {
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+    }
+    return (
+      typeof message === 'string' && UNAVAILABLE_MESSAGES.some((known) => message.startsWith(known))
+    );
+  });
 }
 
 /**
@@ -65,11 +74,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
  * `statement_timeout` (DATABASE_QUERY_TIMEOUT_MS), or an operator cancelled it. The server is
  * there and answering; the request asked for more than it could do in time.
  */
-export function isStatementCancelled(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 2) return false;
-  const { code, driverError } = error as MaybeDatabaseError;
-  if (code === STATEMENT_CANCELLED) return true;
-  return driverError !== undefined && isStatementCancelled(driverError, depth + 1);
+export function isStatementCancelled(error: unknown): boolean {
+  return anyLayer(error, ({ code }) => code === STATEMENT_CANCELLED);
 }
 
 const STATEMENT_CANCELLED = '57014';
