@@ -11,6 +11,7 @@ import { isDatabaseUnavailable, isStatementCancelled } from '../database/unavail
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { redactUrl } from '../logging/redact.js';
 import { AppException } from './app.exception.js';
+import { LogThrottle } from './log-throttle.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',
@@ -49,10 +50,8 @@ interface FastifyLikeError {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
-  private lastDatabaseReport = 0;
-  private unreportedDatabaseRefusals = 0;
-  private lastCancellationReport = 0;
-  private uncountedCancellations = 0;
+  private readonly databaseRefusals = new LogThrottle(DATABASE_REPORT_MS);
+  private readonly cancelledStatements = new LogThrottle(DATABASE_REPORT_MS);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -83,28 +82,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
    * cancel many at once.
    */
   private reportCancelledStatement(request: FastifyRequest): void {
-    this.uncountedCancellations += 1;
-    const now = Date.now();
-    if (now - this.lastCancellationReport < DATABASE_REPORT_MS) return;
+    const cancelled = this.cancelledStatements.pass();
+    if (cancelled === undefined) return;
     this.logger.warn(
       `A statement ran past its timeout: ${request.method} ${redactUrl(request.url)} ` +
-        `(${this.uncountedCancellations} cancelled since the last report)`,
+        `(${cancelled} cancelled since the last report)`,
     );
-    this.lastCancellationReport = now;
-    this.uncountedCancellations = 0;
   }
 
   /** Without a stack, and not once per request: the outage is the news, not each caller. */
   private reportDatabaseRefusal(exception: unknown): void {
-    this.unreportedDatabaseRefusals += 1;
-    const now = Date.now();
-    if (now - this.lastDatabaseReport < DATABASE_REPORT_MS) return;
+    const refused = this.databaseRefusals.pass();
+    if (refused === undefined) return;
     this.logger.warn(
-      `Database unavailable (${describeError(exception)}); ${this.unreportedDatabaseRefusals} ` +
+      `Database unavailable (${describeError(exception)}); ${refused} ` +
         'request(s) answered 503 since the last report',
     );
-    this.lastDatabaseReport = now;
-    this.unreportedDatabaseRefusals = 0;
   }
 
   private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {

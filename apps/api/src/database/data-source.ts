@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
+import { LogThrottle } from '../common/log-throttle.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 import { QueryCounter } from './query-counter.js';
@@ -73,9 +74,8 @@ export function createDataSourceOptions(
 }
 
 const poolLogger = new Logger('Database');
-/** At most one line per this interval however many idle connections an outage breaks. */
-const POOL_ERROR_REPORT_MS = 30_000;
-let lastPoolErrorReport = 0;
+/** At most one line per 30 s however many idle connections an outage breaks. */
+const poolErrors = new LogThrottle(30_000);
 
 /**
  * An idle pooled connection that the server or the network drops raises an error on the pool;
@@ -83,9 +83,7 @@ let lastPoolErrorReport = 0;
  * next needed, so a warning is all it takes.
  */
 function reportPoolError(error: Error): void {
-  const now = Date.now();
-  if (now - lastPoolErrorReport < POOL_ERROR_REPORT_MS) return;
-  lastPoolErrorReport = now;
+  if (poolErrors.pass() === undefined) return;
   poolLogger.warn(`An idle database connection was lost (${error.message}); it will be replaced`);
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
+import { LogThrottle } from '../common/log-throttle.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { CountedAlongside } from './counted-alongside.js';
@@ -42,12 +43,11 @@ export class RateLimiterService implements BeforeApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.shared = redis ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rl:`) : null;
-    let lastReported = 0;
+    // Once per 30 s: during an outage every busy key would report its own.
+    const failedGiveBacks = new LogThrottle(30_000);
     this.leases = this.shared
       ? new RateLimitLeases(this.shared, (error) => {
-          // Once per 30 s: during an outage every busy key would report its own.
-          if (Date.now() - lastReported < 30_000) return;
-          lastReported = Date.now();
+          if (failedGiveBacks.pass() === undefined) return;
           this.logger.warn(
             `Could not give back unused admissions; they stay counted until their window ends: ${errorMessage(error)}`,
           );
