@@ -4,7 +4,7 @@ import { DroppingOnTimeoutClient } from '../src/database/data-source.js';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { createScratchDatabase } from './support/database.js';
 import { call, signIn, type ErrorResult } from './support/http.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startDatabaseProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 // PGlite runs inside the API process: there is no connection to lose.
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -15,13 +15,10 @@ describeOnPostgres('a pooled connection whose statement went unanswered (Postgre
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    const target = new URL(process.env.TEST_DATABASE_URL ?? '');
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(target.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const proxied = await startDatabaseProxy(process.env.TEST_DATABASE_URL ?? '');
+    proxy = proxied.proxy;
     pool = new pg.Pool({
-      connectionString: viaProxy.href,
+      connectionString: proxied.url,
       Client: DroppingOnTimeoutClient,
       query_timeout: 300,
       max: 1,

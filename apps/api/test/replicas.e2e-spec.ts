@@ -3,7 +3,7 @@ import type { ErrorBody, WhoAmIResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { eventually, gatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser, moveToPlan } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import {
@@ -66,12 +66,7 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
       { rateLimit: { limit, windowSeconds: 60 } },
     );
     const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
-    const plan = (planId: string) =>
-      call(a.url, 'PATCH', `/api/admin/users/${owner.userId}`, {
-        token: admin.accessToken,
-        body: { planId },
-      });
-    expect((await plan('enterprise')).status).toBe(200);
+    await moveToPlan(a, admin.accessToken, owner.userId, 'enterprise');
     const chat = (api: ApiProcess, key: string) =>
       call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
         headers: withKey(key),
@@ -90,7 +85,7 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
       body: { name: `Cap ${capId}`, monthlyRequestLimit: limit + 1, monthlyCostLimitMicros: null },
     });
     expect(cap.status).toBe(200);
-    expect((await plan(capId)).status).toBe(200);
+    await moveToPlan(a, admin.accessToken, owner.userId, capId);
     const other = await createKey(a.url, owner.accessToken);
     // B hears of the new plan through Redis, a moment after A's answer: allowed a second.
     const first = await eventually(

@@ -12,10 +12,10 @@ import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { eventually, gatewayUser, type GatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser, moveToPlan, type GatewayUser } from './support/gateway.js';
 import { call, signIn, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { startDatabaseProxy } from './support/tcp-proxy.js';
 
 /** gpt-4o-mini's catalogue prices, in micro-dollars per token. */
 const PRICE = { input: 0.15, output: 0.6 };
@@ -72,11 +72,7 @@ describe('usage, plans and quotas', () => {
       },
     });
     expect(plan.status).toBe(200);
-    const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
-      token: admin.accessToken,
-      body: { planId: id },
-    });
-    expect(moved.status).toBe(200);
+    await moveToPlan(api, admin.accessToken, user.userId, id);
     return id;
   };
 
@@ -327,13 +323,9 @@ describe('usage, plans and quotas', () => {
       // The embedded database lives inside the process; it cannot be taken away from it.
       return;
     }
-    const target = new URL(api.env.DATABASE_URL ?? '');
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(target.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const { proxy, url } = await startDatabaseProxy(api.env.DATABASE_URL ?? '');
     const flaky = await startApi({
-      env: { ...upstream.envFor(), DATABASE_URL: viaProxy.href, USAGE_FLUSH_INTERVAL_MS: '100' },
+      env: { ...upstream.envFor(), DATABASE_URL: url, USAGE_FLUSH_INTERVAL_MS: '100' },
     });
     try {
       const user = await gatewayUser(

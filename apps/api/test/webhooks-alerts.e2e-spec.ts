@@ -17,7 +17,7 @@ import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { usesEmbeddedDatabase } from './support/database.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { eventually, gatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser, moveToPlan } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
@@ -236,14 +236,7 @@ describe('alerts and webhooks', () => {
         })
       ).status,
     ).toBe(200);
-    expect(
-      (
-        await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
-          token: admin.accessToken,
-          body: { planId: plan },
-        })
-      ).status,
-    ).toBe(200);
+    await moveToPlan(api, admin.accessToken, user.userId, plan);
     const ask = () =>
       call(api.url, 'POST', '/v1/chat/completions', {
         headers: withKey(user.key),

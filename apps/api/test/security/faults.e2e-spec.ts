@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { queryDatabase } from '../support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { eventually, gatewayUser, type GatewayUser } from '../support/gateway.js';
+import { eventually, gatewayUser, moveToPlan, type GatewayUser } from '../support/gateway.js';
 import { call, refreshCookie, signIn, type HttpResult } from '../support/http.js';
 import { createKey, withKey } from '../support/keys.js';
 import {
@@ -13,7 +13,7 @@ import {
   startPrivateRedis,
   type PrivateRedis,
 } from '../support/redis-server.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startDatabaseProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * Dependencies going away under load. The database is cut through a TCP relay and Redis is a
@@ -106,15 +106,12 @@ describeDatabaseOutage.each(OUTAGES)(
 
     beforeAll(async () => {
       upstream = await startFakeUpstream();
-      const target = new URL(process.env.TEST_DATABASE_URL ?? '');
-      proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-      const viaProxy = new URL(target.href);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
+      const proxied = await startDatabaseProxy(process.env.TEST_DATABASE_URL ?? '');
+      proxy = proxied.proxy;
       api = await startApi({
         env: {
           ...upstream.envFor(),
-          DATABASE_URL: viaProxy.href,
+          DATABASE_URL: proxied.url,
           USAGE_FLUSH_INTERVAL_MS: '100',
           LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
           // A silent database fails each statement after this (and drops its connection).
@@ -131,11 +128,7 @@ describeDatabaseOutage.each(OUTAGES)(
       // The load runs as fast as the machine allows: a plan without a monthly request limit, so
       // every answer is the outage's doing and not the free plan's 1,000 requests.
       const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
-      const moved = await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
-        token: admin.accessToken,
-        body: { planId: 'enterprise' },
-      });
-      expect(moved.status).toBe(200);
+      await moveToPlan(api, admin.accessToken, user.userId, 'enterprise');
     });
     afterAll(async () => {
       await api.stop();
@@ -375,11 +368,7 @@ describeRedisOutage('Redis away under load', () => {
     // As fast as the machine allows: a plan without a monthly request limit, so every answer is
     // the outage's doing and not the free plan's 1,000 requests.
     const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
-    const moved = await call(a.url, 'PATCH', `/api/admin/users/${user.userId}`, {
-      token: admin.accessToken,
-      body: { planId: 'enterprise' },
-    });
-    expect(moved.status).toBe(200);
+    await moveToPlan(a, admin.accessToken, user.userId, 'enterprise');
     const limited = await createKey(a.url, user.accessToken, {
       name: 'limited',
       rateLimit: { limit: 20, windowSeconds: 60 },

@@ -13,6 +13,23 @@ export interface GatewayUser extends SignedIn {
 }
 
 /**
+ * Moves a user to another plan, as the admin whose token is given (`enterprise` has no monthly
+ * limits, for load that only the test's own conditions should refuse).
+ */
+export async function moveToPlan(
+  api: ApiProcess,
+  adminToken: string,
+  userId: string,
+  planId: string,
+): Promise<void> {
+  const moved = await call(api.url, 'PATCH', `/api/admin/users/${userId}`, {
+    token: adminToken,
+    body: { planId },
+  });
+  if (moved.status !== 200) throw new Error(`moving to the ${planId} plan failed: ${moved.text}`);
+}
+
+/**
  * A fresh user holding one stored credential per entry (its behaviour chosen by the marker) and
  * a Keyward key. Credentials are stored unverified, so the marker decides only chat answers.
  */

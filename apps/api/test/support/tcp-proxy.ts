@@ -20,6 +20,18 @@ interface Relay {
   upstream: Socket;
 }
 
+/** A relay in front of the PostgreSQL server of `databaseUrl`, and that URL through it. */
+export async function startDatabaseProxy(
+  databaseUrl: string,
+): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(target.href);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  return { proxy, url: viaProxy.href };
+}
+
 /** A TCP relay to `target`, for tests that need a dependency to vanish and come back. */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const relays = new Set<Relay>();
