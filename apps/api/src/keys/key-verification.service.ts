@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { scopesOfRole, type PrincipalRequest } from '../auth/principal.js';
 import { AppException } from '../common/app.exception.js';
+import { SingleFlight } from '../common/single-flight.js';
 import { readFromDatabase } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
@@ -38,11 +39,8 @@ interface KeyRow {
  */
 @Injectable()
 export class KeyVerificationService {
-  /** Lookups in flight, by hash, with the cache generation each began in. */
-  private readonly lookups = new Map<
-    string,
-    { generation: number; answer: Promise<VerifiedKey | undefined> }
-  >();
+  /** Lookups in flight, by hash. */
+  private readonly lookups = new SingleFlight<string, VerifiedKey | undefined>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,20 +102,12 @@ export class KeyVerificationService {
    */
   private lookUp(hash: string): Promise<VerifiedKey | undefined> {
     const generation = this.cache.generation;
-    const pending = this.lookups.get(hash);
-    if (pending?.generation === generation) return pending.answer;
-    const answer = this.loadOrStale(hash).then((found) => {
+    return this.lookups.run(hash, generation, async () => {
+      const found = await this.loadOrStale(hash);
       if (found) this.cache.set(hash, found, generation);
       else this.cache.rememberUnknown(hash);
       return found;
     });
-    const lookup = { generation, answer };
-    this.lookups.set(hash, lookup);
-    const forget = (): void => {
-      if (this.lookups.get(hash) === lookup) this.lookups.delete(hash);
-    };
-    void answer.then(forget, forget);
-    return answer;
   }
 
   /**

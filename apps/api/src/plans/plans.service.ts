@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
 import { AppException, notFound } from '../common/app.exception.js';
+import { SingleFlight } from '../common/single-flight.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -25,6 +26,8 @@ interface PlanRow {
 const PLAN_CACHE_MS = 30_000;
 /** A plan id not in the catalogue has it read again first, if no read was tried this recently. */
 const UNKNOWN_PLAN_REREAD_MS = 1_000;
+/** The one key of the catalogue's reads. */
+const CATALOGUE = 'catalogue';
 /** While the database is away, the last catalogue read is kept and a new read tried this often. */
 const PLAN_RETRY_MS = 5_000;
 
@@ -35,8 +38,9 @@ const PLAN_RETRY_MS = 5_000;
 @Injectable()
 export class PlansService implements OnModuleInit, OnApplicationShutdown {
   private cache: { plans: Map<string, PlanResponse>; loadedAt: number } | undefined;
-  private loading: Promise<Map<string, PlanResponse>> | undefined;
-  /** Bumped by every change heard of; a read that began before one is not kept. */
+  /** The catalogue's read under way, shared by every caller of its generation. */
+  private readonly reads = new SingleFlight<typeof CATALOGUE, Map<string, PlanResponse>>();
+  /** Bumped by every change heard of; a read that began before one is neither kept nor joined. */
   private generation = 0;
   /** When the catalogue was last read, or a read tried. */
   private lastReadAt = -Infinity;
@@ -129,7 +133,6 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
     this.generation += 1;
     // Kept, but expired: it still stands in should the database be away for that read.
     if (this.cache) this.cache.loadedAt = -Infinity;
-    this.loading = undefined;
   }
 
   private async plans(): Promise<Map<string, PlanResponse>> {
@@ -139,22 +142,17 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
 
   /** Reads the catalogue (or joins the read under way); the last one stands in if it fails. */
   private read(): Promise<Map<string, PlanResponse>> {
-    if (this.loading) return this.loading;
-    this.lastReadAt = Date.now();
-    const loading = this.load()
-      .catch((error: unknown) => {
+    return this.reads.run(CATALOGUE, this.generation, () => {
+      this.lastReadAt = Date.now();
+      return this.load().catch((error: unknown) => {
         // Every guarded generation request reads its plan: a catalogue that expired during a
         // database outage must not stop requests whose key and credentials are still cached.
         const stale = this.cache;
         if (!stale) throw error;
         stale.loadedAt = Date.now() - PLAN_CACHE_MS + PLAN_RETRY_MS;
         return stale.plans;
-      })
-      .finally(() => {
-        if (this.loading === loading) this.loading = undefined;
       });
-    this.loading = loading;
-    return loading;
+    });
   }
 
   private async load(): Promise<Map<string, PlanResponse>> {

@@ -9,6 +9,7 @@ import {
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
+import { SingleFlight } from '../common/single-flight.js';
 import { readFromDatabase, staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
@@ -56,9 +57,9 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
     noDeleteOnStaleGet: true,
   });
   /** One read per owner at a time, however many requests arrive while it runs. */
-  private readonly loading = new Map<string, Promise<OwnerProviders>>();
+  private readonly loading = new SingleFlight<string, OwnerProviders>();
   private readonly invalidations: InvalidationChannel;
-  /** Bumped by every eviction; a read that began before one must not be cached. */
+  /** Bumped by every eviction; a read that began before one is neither cached nor joined. */
   private generation = 0;
 
   constructor(
@@ -116,23 +117,18 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
   private forOwner(userId: string): Promise<OwnerProviders> {
     const cached = this.cache.get(userId);
     if (cached) return Promise.resolve(cached);
-    const pending = this.loading.get(userId);
-    if (pending) return pending;
     const generation = this.generation;
-    const loading = this.read(userId)
-      .then(readFromDatabase)
-      // The database cannot be reached: an owner in use goes on with what was last read
-      // (changes evict it at once, and none can be made while the database is away).
-      .catch((error: unknown) => staleOrRethrow(this.cache, userId, error))
-      .then((owner) => {
-        if (generation === this.generation) this.cache.set(userId, owner);
-        return owner;
-      })
-      .finally(() => {
-        if (this.loading.get(userId) === loading) this.loading.delete(userId);
-      });
-    this.loading.set(userId, loading);
-    return loading;
+    return this.loading.run(userId, generation, () =>
+      this.read(userId)
+        .then(readFromDatabase)
+        // The database cannot be reached: an owner in use goes on with what was last read
+        // (changes evict it at once, and none can be made while the database is away).
+        .catch((error: unknown) => staleOrRethrow(this.cache, userId, error))
+        .then((owner) => {
+          if (generation === this.generation) this.cache.set(userId, owner);
+          return owner;
+        }),
+    );
   }
 
   private async read(userId: string): Promise<OwnerProviders> {
@@ -177,6 +173,5 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
   private evictLocal(userId: string): void {
     this.generation += 1;
     this.cache.delete(userId);
-    this.loading.delete(userId);
   }
 }
