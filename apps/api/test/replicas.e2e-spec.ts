@@ -6,6 +6,7 @@ import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js
 import { eventually, gatewayUser, moveToPlan } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import {
   redisServerAvailable,
   startPrivateRedis,
@@ -136,6 +137,89 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await whoami(b, created.key)).body.scopes).toEqual(['models:read']);
+  });
+});
+
+describeReplicas('a replica whose own Redis connection is cut', () => {
+  // Each replica reaches the shared Redis through a relay of its own, so one can lose Redis
+  // while the other keeps it.
+  let relayA: TcpProxy;
+  let relayB: TcpProxy;
+  let a: ApiProcess;
+  let b: ApiProcess;
+  let user: SignedIn;
+
+  beforeAll(async () => {
+    const redis = new URL(process.env.TEST_REDIS_URL ?? '');
+    [relayA, relayB] = await Promise.all([
+      startTcpProxy(redis.hostname, Number(redis.port || 6379)),
+      startTcpProxy(redis.hostname, Number(redis.port || 6379)),
+    ]);
+    const through = (relay: TcpProxy) => {
+      const url = new URL(redis.href);
+      url.hostname = '127.0.0.1';
+      url.port = String(relay.port);
+      return url.href;
+    };
+    const shared = {
+      REDIS_KEY_PREFIX: `cut${randomBytes(4).toString('hex')}:`,
+      LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+    };
+    [a, b] = await Promise.all([
+      startApi({ env: { ...shared, REDIS_URL: through(relayA) } }),
+      startApi({ env: { ...shared, REDIS_URL: through(relayB) } }),
+    ]);
+    user = await signUp(a.url, 'cut-off');
+  });
+  afterAll(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([relayA.stop(), relayB.stop()]);
+  });
+
+  /** Polls `whoami` on `api` until the key is refused; the time that took, or Infinity. */
+  const refusedWithin = async (api: ApiProcess, key: string, ms: number) => {
+    const from = Date.now();
+    while (Date.now() - from < ms) {
+      if ((await whoami(api, key)).status === 401) return Date.now() - from;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return Infinity;
+  };
+
+  it('stops a revoked key within a second though it cannot hear the revocation', async () => {
+    const created = await createKey(a.url, user.accessToken);
+    expect((await whoami(b, created.key)).status).toBe(200); // cached on B, for 30 s
+    relayB.interrupt();
+    try {
+      // B notices the lost connection, then distrusts what it read before.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
+        token: user.accessToken,
+      });
+      expect(revoked.status).toBe(204);
+      expect(await refusedWithin(b, created.key, 5_000)).toBeLessThan(1_500);
+    } finally {
+      relayB.resume();
+    }
+  });
+
+  it('tells the other replica of a revocation it could not send, once its Redis is back', async () => {
+    const created = await createKey(a.url, user.accessToken);
+    expect((await whoami(b, created.key)).status).toBe(200);
+    relayA.interrupt();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
+        token: user.accessToken,
+      });
+      expect(revoked.status).toBe(204);
+      // B hears nothing yet and, listening, keeps its entry: the message is all it has.
+      expect((await whoami(b, created.key)).status).toBe(200);
+    } finally {
+      relayA.resume();
+    }
+    // A reconnects within its retry delay (at most 2 s) and sends what it kept.
+    expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(4_000);
   });
 });
 

@@ -17,6 +17,11 @@ export function readFromDatabase<V extends object>(value: V): V {
   return value;
 }
 
+/** When `value` was read from the database (undefined for a value that did not come from it). */
+export function readAtOf(value: object): number | undefined {
+  return readAt.get(value);
+}
+
 /**
  * The entry `key` held when its lifetime ran out, for a caller whose database read just failed
  * because the database is unreachable; undefined when there is none, or when it was read from
@@ -29,7 +34,7 @@ export function staleWhileUnavailable<V extends object>(
 ): V | undefined {
   const value = cache.get(key, { allowStale: true });
   if (value === undefined) return undefined;
-  const read = readAt.get(value);
+  const read = readAtOf(value);
   if (read === undefined || Date.now() - read > STALE_WHILE_UNAVAILABLE_MS) return undefined;
   return value;
 }

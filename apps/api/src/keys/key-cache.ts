@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { staleOrRethrow } from '../common/stale-while-unavailable.js';
+import { readAtOf, staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -64,11 +64,19 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
     this.invalidations.stop();
   }
 
+  /**
+   * The cached key for `hash`, unless it expired or may have missed a change (this replica not
+   * hearing the other replicas' invalidations; see InvalidationChannel). Either way the entry
+   * stays for staleOrRethrow.
+   */
   get(hash: string): VerifiedKey | undefined {
     const found = this.known.get(hash);
-    if (found) this.hits += 1;
-    else this.misses += 1;
-    return found;
+    if (found && this.invalidations.hasCoveredSince(readAtOf(found) ?? -Infinity)) {
+      this.hits += 1;
+      return found;
+    }
+    this.misses += 1;
+    return undefined;
   }
 
   /** Caches a lookup unless an eviction happened since `readAtGeneration`. */

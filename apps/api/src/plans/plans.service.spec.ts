@@ -29,10 +29,13 @@ function plansOver() {
     dataSource,
     {} as AuditService,
   );
-  /** Ages the cached catalogue by `ms` (past its lifetime by default). */
+  /** Ages the cached catalogue by `ms` (past its lifetime and any hold by default). */
   const expire = (ms = Infinity) => {
-    const cached = (service as unknown as { cache?: { loadedAt: number } }).cache;
-    if (cached) cached.loadedAt -= ms;
+    const cached = (service as unknown as { cache?: { loadedAt: number; heldUntil: number } })
+      .cache;
+    if (!cached) return;
+    cached.loadedAt -= ms;
+    cached.heldUntil -= ms;
   };
   /** Moves the last read (or attempt) `ms` into the past. */
   const readAgo = (ms: number) => {

@@ -21,7 +21,7 @@ interface PlanRow {
 
 /**
  * Plans change rarely (an admin edits one). An edit reaches every replica at once through
- * Redis; this bounds how long one that missed the message (Redis away) keeps the old catalogue.
+ * Redis; this bounds how long one whose message was never sent keeps the old catalogue.
  */
 const PLAN_CACHE_MS = 30_000;
 /** A plan id not in the catalogue has it read again first, if no read was tried this recently. */
@@ -37,7 +37,14 @@ const PLAN_RETRY_MS = 5_000;
  */
 @Injectable()
 export class PlansService implements OnModuleInit, OnApplicationShutdown {
-  private cache: { plans: Map<string, PlanResponse>; loadedAt: number } | undefined;
+  private cache:
+    | {
+        plans: Map<string, PlanResponse>;
+        loadedAt: number;
+        /** Until when the catalogue stands in for a read that failed (the database away). */
+        heldUntil: number;
+      }
+    | undefined;
   /** The catalogue's read under way, shared by every caller of its generation. */
   private readonly reads = new SingleFlight<typeof CATALOGUE, Map<string, PlanResponse>>();
   /** Bumped by every change heard of; a read that began before one is neither kept nor joined. */
@@ -132,12 +139,19 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   private forget(): void {
     this.generation += 1;
     // Kept, but expired: it still stands in should the database be away for that read.
-    if (this.cache) this.cache.loadedAt = -Infinity;
+    if (this.cache) {
+      this.cache.loadedAt = -Infinity;
+      this.cache.heldUntil = -Infinity;
+    }
   }
 
   private async plans(): Promise<Map<string, PlanResponse>> {
-    if (this.cache && Date.now() - this.cache.loadedAt < PLAN_CACHE_MS) return this.cache.plans;
-    return this.read();
+    const cache = this.cache;
+    if (!cache) return this.read();
+    const now = Date.now();
+    const current =
+      now - cache.loadedAt < PLAN_CACHE_MS && this.invalidations.hasCoveredSince(cache.loadedAt);
+    return current || now < cache.heldUntil ? cache.plans : this.read();
   }
 
   /** Reads the catalogue (or joins the read under way); the last one stands in if it fails. */
@@ -149,7 +163,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
         // database outage must not stop requests whose key and credentials are still cached.
         const stale = this.cache;
         if (!stale) throw error;
-        stale.loadedAt = Date.now() - PLAN_CACHE_MS + PLAN_RETRY_MS;
+        stale.heldUntil = Date.now() + PLAN_RETRY_MS;
         return stale.plans;
       });
     });
@@ -161,7 +175,9 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
       'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order FROM plans',
     );
     const plans = new Map(rows.map((row) => [row.id, toPlanResponse(row)]));
-    if (generation === this.generation) this.cache = { plans, loadedAt: Date.now() };
+    if (generation === this.generation) {
+      this.cache = { plans, loadedAt: Date.now(), heldUntil: -Infinity };
+    }
     return plans;
   }
 }

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { SingleFlight } from '../common/single-flight.js';
-import { readFromDatabase, staleOrRethrow } from '../common/stale-while-unavailable.js';
+import { readAtOf, readFromDatabase, staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -38,7 +38,7 @@ interface OwnerProviders {
 }
 
 const MAX_OWNERS = 20_000;
-/** Bounds staleness should an invalidation be missed (Redis away); changes evict at once. */
+/** Bounds staleness should another replica's invalidation never be sent; changes evict at once. */
 const TTL_MS = 60_000;
 /** Statuses whose keys the gateway skips: the last check found them rejected or out of credit. */
 const UNUSABLE: CredentialStatus[] = ['invalid', 'insufficient_quota'];
@@ -116,7 +116,9 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
 
   private forOwner(userId: string): Promise<OwnerProviders> {
     const cached = this.cache.get(userId);
-    if (cached) return Promise.resolve(cached);
+    if (cached && this.invalidations.hasCoveredSince(readAtOf(cached) ?? -Infinity)) {
+      return Promise.resolve(cached);
+    }
     const generation = this.generation;
     return this.loading.run(userId, generation, () =>
       this.read(userId)

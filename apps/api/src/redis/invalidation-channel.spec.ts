@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { EventEmitter } from 'node:events';
+import { InvalidationChannel, UNHEARD_MAX_AGE_MS } from './invalidation-channel.js';
+
+/** Just enough of an ioredis client: a main connection and the subscriber it duplicates. */
+function fakeRedis() {
+  const subscriber = Object.assign(new EventEmitter(), {
+    subscribe: () => Promise.resolve(1),
+    disconnect: () => undefined,
+  });
+  const published: string[] = [];
+  const main = Object.assign(new EventEmitter(), {
+    status: 'ready',
+    duplicate: () => subscriber,
+    publish: (_channel: string, id: string) => {
+      if (main.status !== 'ready') return Promise.reject(new Error('Connection is closed.'));
+      published.push(id);
+      return Promise.resolve(1);
+    },
+  });
+  return { main, subscriber, published, redis: main as unknown as Redis };
+}
+
+/** Lets the subscriber's `subscribe` promise settle. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('InvalidationChannel', () => {
+  it('trusts every value without Redis: one process, nothing to miss', () => {
+    const channel = new InvalidationChannel(null, 'test', () => undefined);
+    expect(channel.hasCoveredSince(0)).toBe(true);
+  });
+
+  it('distrusts what was read before it lost the subscription, and again before it came back', async () => {
+    const { subscriber, redis } = fakeRedis();
+    const channel = new InvalidationChannel(redis, 'test', () => undefined);
+    channel.start();
+    subscriber.emit('ready');
+    await settle();
+    const beforeLoss = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(channel.hasCoveredSince(beforeLoss)).toBe(true);
+
+    subscriber.emit('close');
+    expect(channel.hasCoveredSince(beforeLoss)).toBe(false);
+    // Read while deaf: trusted for a moment only.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const whileDeaf = Date.now();
+    expect(channel.hasCoveredSince(whileDeaf)).toBe(true);
+    expect(channel.hasCoveredSince(Date.now() - UNHEARD_MAX_AGE_MS - 1)).toBe(false);
+
+    // Back: changes made while deaf were never heard, so what was read meanwhile goes too.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    subscriber.emit('ready');
+    await settle();
+    expect(channel.hasCoveredSince(whileDeaf)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(channel.hasCoveredSince(Date.now() - 1)).toBe(true);
+  });
+
+  it('sends what it could not send once its connection is back, each id once', async () => {
+    const { main, published, redis } = fakeRedis();
+    const channel = new InvalidationChannel(redis, 'test', () => undefined);
+    channel.start();
+    main.status = 'reconnecting';
+    await channel.publish(['key-1', 'key-2']);
+    await channel.publish(['key-1']);
+    expect(published).toEqual([]);
+    main.status = 'ready';
+    main.emit('ready');
+    await settle();
+    expect(published.sort()).toEqual(['key-1', 'key-2']);
+    await channel.publish(['key-3']);
+    expect(published.sort()).toEqual(['key-1', 'key-2', 'key-3']);
+  });
+
+  it('keeps an id whose send failed for the next connect', async () => {
+    const { main, published, redis } = fakeRedis();
+    const channel = new InvalidationChannel(redis, 'test', () => undefined);
+    channel.start();
+    const publish = main.publish;
+    main.publish = () => Promise.reject(new Error('Command timed out'));
+    await channel.publish(['key-1']);
+    main.publish = publish;
+    main.emit('ready');
+    await settle();
+    expect(published).toEqual(['key-1']);
+  });
+});
