@@ -331,6 +331,7 @@ export interface Deployment {
 export async function startReplica(
   deployment: Deployment,
   env: Record<string, string | undefined> = {},
+  nodeFlags: string[] = [],
 ): Promise<ApiProcess> {
   return startApi({
     env: {
@@ -346,6 +347,7 @@ export async function startReplica(
       ...env,
     },
     startTimeoutMs: 60_000,
+    nodeFlags,
   });
 }
 

@@ -98,7 +98,7 @@ try {
     await step(5, () => revocationPropagation([a, b]));
   }
   await step(6, () => usageRecording(deployment, settings));
-  await step(7, () => memoryUnderLoad(a, settings));
+  await step(7, () => memoryUnderLoad(deployment, settings));
 } finally {
   await Promise.all(started.map((api) => api.stop()));
   await reference.stop();

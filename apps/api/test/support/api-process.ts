@@ -31,6 +31,8 @@ export interface StartApiOptions {
   /** Remove the temporary data dir on stop (default true when it was created here). */
   cleanup?: boolean;
   startTimeoutMs?: number;
+  /** Node flags for this process, after any in NODE_OPTIONS_FOR_API. */
+  nodeFlags?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -105,7 +107,10 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
 
   // Node flags for the API alone, e.g. NODE_OPTIONS_FOR_API=--cpu-prof to profile it under the
   // benchmark (NODE_OPTIONS itself would also reach the test runner).
-  const nodeFlags = (process.env.NODE_OPTIONS_FOR_API ?? '').split(/\s+/).filter(Boolean);
+  const nodeFlags = [
+    ...(process.env.NODE_OPTIONS_FOR_API ?? '').split(/\s+/).filter(Boolean),
+    ...(options.nodeFlags ?? []),
+  ];
   const child = spawn(process.execPath, [...nodeFlags, API_ENTRY], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
