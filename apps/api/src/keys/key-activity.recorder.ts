@@ -9,16 +9,28 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { errorMessage } from '../common/error-message.js';
+import { newId } from '../database/ids.js';
 
 /** Bounds what waits in memory if the database stays away for long. */
 const MAX_PENDING_KEYS = 100_000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** One flush's worth of activity, with the id that makes writing it twice add nothing. */
+interface ActivityBatch {
+  id: string;
+  counts: Map<string, number>;
+  lastUsed: Map<string, { keyId: string; at: Date }>;
+}
+
 /**
  * Records that keys were used without a database write per request: counts per key and day and
  * last-use times gather in memory and are written by one multi-row statement per flush. A key's
  * `last_used_at` is written at most once per resolution period (a minute by default).
+ *
+ * A write that fails is sent again as it was, under the same batch id, before anything newer:
+ * when only its answer was lost (a timeout after the server committed), the database knows the
+ * id and the counts are not added twice.
  */
 @Injectable()
 export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown {
@@ -29,6 +41,8 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   private lastUsed = new Map<string, { keyId: string; at: Date }>();
   /** secretId -> when its last use was last written */
   private readonly lastWritten = new Map<string, number>();
+  /** The batch whose write failed, to be sent again unchanged. */
+  private unsettled: ActivityBatch | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   /** The UTC day last seen, and when it began: formatting a date on every guarded call showed. */
@@ -89,16 +103,28 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   private async writePending(): Promise<void> {
-    const counts = this.counts;
-    const lastUsed = this.lastUsed;
-    if (counts.size === 0 && lastUsed.size === 0) return;
+    if (this.unsettled) {
+      if (!(await this.write(this.unsettled))) return;
+      this.unsettled = undefined;
+    }
+    if (this.counts.size === 0 && this.lastUsed.size === 0) return;
+    const batch: ActivityBatch = {
+      id: newId('kaf'),
+      counts: this.counts,
+      lastUsed: this.lastUsed,
+    };
     this.counts = new Map();
     this.lastUsed = new Map();
-    const countRows = [...counts].map(([key, requests]) => {
+    if (!(await this.write(batch))) this.unsettled = batch;
+  }
+
+  /** Writes one batch; false when the write failed (it may still have landed). */
+  private async write(batch: ActivityBatch): Promise<boolean> {
+    const countRows = [...batch.counts].map(([key, requests]) => {
       const [keyId, day] = key.split('|') as [string, string];
       return { keyId, day, requests };
     });
-    const useRows = [...lastUsed].map(([secretId, use]) => ({ secretId, ...use }));
+    const useRows = [...batch.lastUsed].map(([secretId, use]) => ({ secretId, ...use }));
     try {
       await this.dataSource.query(WRITE_ACTIVITY, [
         countRows.map((row) => row.keyId),
@@ -107,35 +133,37 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
         useRows.map((row) => row.secretId),
         useRows.map((row) => row.keyId),
         useRows.map((row) => row.at.toISOString()),
+        batch.id,
       ]);
-      const now = Date.now();
-      for (const secretId of lastUsed.keys()) this.lastWritten.set(secretId, now);
-      if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
     } catch (error) {
-      // Put the counts back so the next flush retries them; a last-use time is simply re-sent.
-      for (const [key, requests] of counts) {
-        this.counts.set(key, (this.counts.get(key) ?? 0) + requests);
-      }
-      for (const [secretId, use] of lastUsed) {
-        if (!this.lastUsed.has(secretId)) this.lastUsed.set(secretId, use);
-      }
       this.logger.warn(`Could not record key activity, will retry: ${errorMessage(error)}`);
+      return false;
     }
+    const now = Date.now();
+    for (const secretId of batch.lastUsed.keys()) this.lastWritten.set(secretId, now);
+    if (this.lastWritten.size > MAX_PENDING_KEYS) this.lastWritten.clear();
+    return true;
   }
 }
 
 /**
  * One statement per flush (the whole write is atomic without a transaction around it): the daily
- * counts of keys that still exist, and the last-use times of secrets and of their keys, per
- * secret too, so during a regeneration's grace period one can see whether the previous secret is
- * still in use.
+ * counts of keys that still exist, unless this batch id was written before, and the last-use
+ * times of secrets and of their keys (writing those twice changes nothing), per secret too, so
+ * during a regeneration's grace period one can see whether the previous secret is still in use.
+ * Batch ids are kept a day, far longer than a failed batch waits to be sent again.
  */
 const WRITE_ACTIVITY = `
-  WITH counted AS (
+  WITH batch AS (
+    INSERT INTO key_activity_flushes (id) VALUES ($7) ON CONFLICT (id) DO NOTHING RETURNING id
+  ), forgotten AS (
+    DELETE FROM key_activity_flushes WHERE written_at < now() - interval '1 day'
+  ), counted AS (
     INSERT INTO api_key_daily_usage (key_id, day, requests)
     SELECT r.key_id, r.day, r.requests
       FROM unnest($1::text[], $2::date[], $3::bigint[]) AS r(key_id, day, requests)
       JOIN api_keys k ON k.id = r.key_id
+     WHERE EXISTS (SELECT 1 FROM batch)
     ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests
   ), secrets_used AS (
     UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at)

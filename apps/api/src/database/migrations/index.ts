@@ -3,6 +3,7 @@ import { ApiKeysAndAudit1795321598000 } from './1795321598000-api-keys-and-audit
 import { ProviderVault1795322849000 } from './1795322849000-provider-vault.js';
 import { UsagePlansAlerts1795400000000 } from './1795400000000-usage-plans-alerts.js';
 import { AlertsWebhooks1795500000000 } from './1795500000000-alerts-webhooks.js';
+import { KeyActivityFlushes1795600000000 } from './1795600000000-key-activity-flushes.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ProviderVault1795322849000,
   UsagePlansAlerts1795400000000,
   AlertsWebhooks1795500000000,
+  KeyActivityFlushes1795600000000,
 ];
