@@ -3,7 +3,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -228,6 +228,50 @@ export async function countRows(
   } finally {
     await client.end();
   }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) process `pid` has used so far, in ticks; undefined once gone. */
+function cpuTicksOf(pid: number): number | undefined {
+  try {
+    // Fields after the command name, which may hold spaces: utime and stime are 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts measuring the CPU time of the processes `pids`; the returned function gives the
+ * microseconds they have used since, counting those still running at both ends.
+ */
+export function cpuMeter(pids: number[]): () => number {
+  const from = new Map(pids.map((pid) => [pid, cpuTicksOf(pid)]));
+  return () => {
+    let ticks = 0;
+    for (const [pid, start] of from) {
+      const now = cpuTicksOf(pid);
+      if (start !== undefined && now !== undefined) ticks += now - start;
+    }
+    return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  };
+}
+
+/** Every PostgreSQL server process on this machine (backends and background workers). */
+export function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Resident memory of a process, in MiB, from /proc. */

@@ -5,6 +5,8 @@ import {
   alternate,
   combined,
   benchUser,
+  cpuMeter,
+  postgresPids,
   countRows,
   keysTakingTurns,
   load,
@@ -20,6 +22,17 @@ import {
 } from '../harness.js';
 
 const DURABILITY_REQUESTS = 5_000;
+
+interface CpuUse {
+  /** Microseconds of CPU used by the API process. */
+  api: number;
+  /** Microseconds of CPU used by the PostgreSQL server. */
+  database: number;
+  requests: number;
+}
+
+const perRequest = (cpu: CpuUse, side: 'api' | 'database'): number =>
+  round(cpu[side] / Math.max(1, cpu.requests), 1);
 /** Key activity is written every 5 s by default; after this the warm-up's is out. */
 const KEY_ACTIVITY_SETTLE_MS = 6_000;
 const IDLE_SAMPLE_MS = 10_000;
@@ -40,6 +53,8 @@ export async function usageRecording(
   const off = await startReplica(deployment, { USAGE_RECORDING: 'off' });
   const on = await startReplica(deployment, { USAGE_RECORDING: 'on' });
   let runs: { a: LoadResult[]; b: LoadResult[] };
+  const cpuOff: CpuUse = { api: 0, database: 0, requests: 0 };
+  const cpuOn: CpuUse = { api: 0, database: 0, requests: 0 };
   let statements: number;
   let background: number;
   try {
@@ -50,6 +65,18 @@ export async function usageRecording(
     const offTarget = await targetOf(off);
     const onTarget = await targetOf(on);
     const common = { connections: settings.connections, seconds: settings.pairSeconds };
+    // CPU per request of the API process and of the database server (every PostgreSQL process
+    // on this machine) over each side's runs: what recording costs, and where.
+    const measured =
+      (api: ApiProcess, target: typeof offTarget, cpu: CpuUse) => async (): Promise<LoadResult> => {
+        const apiMeter = cpuMeter([api.child.pid ?? 0]);
+        const databaseMeter = cpuMeter(postgresPids());
+        const result = await load({ ...target, ...common });
+        cpu.api += apiMeter();
+        cpu.database += databaseMeter();
+        cpu.requests += result.total;
+        return result;
+      };
     await load({ ...offTarget, ...common, seconds: 2 });
     await load({ ...onTarget, ...common, seconds: 2 });
     // What the process sends with no request at all (the webhook outbox poll, scheduled jobs),
@@ -62,8 +89,8 @@ export async function usageRecording(
     const startedAt = performance.now();
     runs = await alternate(
       settings.rounds,
-      () => load({ ...offTarget, ...common }),
-      () => load({ ...onTarget, ...common }),
+      measured(off, offTarget, cpuOff),
+      measured(on, onTarget, cpuOn),
     );
     // Give the last partial batch its interval to be written, so it is counted too.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -97,6 +124,16 @@ export async function usageRecording(
         value: round(causedPerThousand),
       },
       { name: 'statements per 1,000 requests, all', value: round(perThousand) },
+      {
+        name: 'API CPU per request off/on',
+        value: `${perRequest(cpuOff, 'api')}/${perRequest(cpuOn, 'api')}`,
+        unit: 'µs',
+      },
+      {
+        name: 'database CPU per request off/on',
+        value: `${perRequest(cpuOff, 'database')}/${perRequest(cpuOn, 'database')}`,
+        unit: 'µs',
+      },
       { name: 'non-2xx', value: non2xx },
       { name: 'stored / sent', value: `${counted.stored}/${counted.sent}` },
       {
@@ -115,7 +152,10 @@ export async function usageRecording(
       'Statements are every query the API process sent during the run (its own count), judged ' +
       'whole; "background excluded" takes off, for information, what the same process sent ' +
       'per second over 10 s idle (the webhook outbox poll, scheduled jobs). The processes with ' +
-      'recording on and off run side by side and are loaded in alternating runs.',
+      'recording on and off run side by side and are loaded in alternating runs. CPU per ' +
+      "request is read from /proc over each side's runs; the database figure is every " +
+      'PostgreSQL process on the machine, so it shows what writing the events costs the ' +
+      "server when it shares the API's cores.",
   };
 
   async function durability(deployment: Deployment, outage: boolean) {
