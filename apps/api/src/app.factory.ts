@@ -2,6 +2,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
@@ -100,23 +102,14 @@ export async function createApp(
   // A plan count taken at admission for a request that was then refused or never served goes
   // back before the answer leaves, so the caller's next request already sees it returned.
   const quotas = app.get(QuotaService);
-  fastify.addHook('onSend', (request, _reply, payload, done) => {
-    const settling = quotas.settle(request as typeof request & QuotaTrackedRequest);
-    if (!settling) {
-      done(null, payload);
-      return;
-    }
-    // settle() never rejects (a failed give-back is logged); the answer goes out either way.
-    const proceed = () => {
-      done(null, payload);
-    };
-    void settling.then(proceed, proceed);
-  });
-
   const requestLog = logger.child({ context: 'http' });
   const usageRecorder = app.get(UsageRecorder);
   const metrics = app.get(MetricsService);
-  fastify.addHook('onResponse', (request, reply, done) => {
+  /** Usage, metrics and the log line of a request, once its answer is sent or cannot be. */
+  const observe = (request: FastifyRequest, reply: FastifyReply): void => {
+    const seen = request as FastifyRequest & { keywardObserved?: boolean };
+    if (seen.keywardObserved) return;
+    seen.keywardObserved = true;
     recordGuardedRequest(usageRecorder, request, reply);
     metrics.observe(request, reply);
     requestLog.info(
@@ -129,6 +122,27 @@ export async function createApp(
       },
       'request',
     );
+  };
+
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    // A caller that hung up before the answer was ready never sees it finish, and Fastify's
+    // onResponse waits for that: the request is observed here instead (a stream is not, as its
+    // controller records it when the relay has counted what was used).
+    if (reply.raw.destroyed && !(payload instanceof Readable)) observe(request, reply);
+    const settling = quotas.settle(request as typeof request & QuotaTrackedRequest);
+    if (!settling) {
+      done(null, payload);
+      return;
+    }
+    // settle() never rejects (a failed give-back is logged); the answer goes out either way.
+    const proceed = () => {
+      done(null, payload);
+    };
+    void settling.then(proceed, proceed);
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    observe(request, reply);
     done();
   });
 

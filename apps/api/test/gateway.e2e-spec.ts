@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SERVED_BY_HEADER, type ErrorBody, type GenerateResponse } from '@keyward/shared';
+import {
+  SERVED_BY_HEADER,
+  type ErrorBody,
+  type GenerateResponse,
+  type Page,
+  type UsageEventResponse,
+} from '@keyward/shared';
 import OpenAI from 'openai';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import {
@@ -8,7 +14,7 @@ import {
   type FakeUpstream,
   type RecordedRequest,
 } from './support/fake-upstream.js';
-import { gatewayUser, type GatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser, type GatewayUser } from './support/gateway.js';
 import { call } from './support/http.js';
 import { withKey } from './support/keys.js';
 
@@ -21,7 +27,12 @@ describe('guarded chat API', () => {
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     api = await startApi({
-      env: { ...upstream.envFor(), GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) },
+      env: {
+        ...upstream.envFor(),
+        GATEWAY_UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+        // Every test signs up users of its own, more than the default allows from one address.
+        LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+      },
     });
   });
   afterAll(async () => {
@@ -353,6 +364,70 @@ describe('guarded chat API', () => {
       body: { prompt: 'x' },
     });
     expect(wrongSuffix.status).toBe(404);
+  });
+
+  it('records a call whose caller hung up before the answer, on every guarded generation route', async () => {
+    // `slow` answers after 3 s and `stall` streams a few frames and then nothing: the caller
+    // gives up first in each case, and each call must still be one usage event.
+    const slow = await gatewayUser(api, { openai: 'slow' });
+    const stalled = await gatewayUser(api, { openai: 'stall' });
+    const hangUpAfter = async (
+      user: GatewayUser,
+      path: string,
+      body: Record<string, unknown>,
+      waitForFirstByte: boolean,
+    ) => {
+      const hangUp = new AbortController();
+      const response = fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { ...withKey(user.key), 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: hangUp.signal,
+      });
+      if (waitForFirstByte) await (await response).body?.getReader().read();
+      else await new Promise((resolve) => setTimeout(resolve, 300));
+      hangUp.abort();
+      await response.catch(() => undefined);
+    };
+    const messages = [{ role: 'user', content: 'hi' }];
+    await hangUpAfter(
+      slow,
+      '/v1/chat/completions',
+      { model: 'openai/gpt-4o-mini', messages },
+      false,
+    );
+    await hangUpAfter(slow, '/v1/models/openai/gpt-4o-mini/generate', { prompt: 'hi' }, false);
+    await hangUpAfter(
+      stalled,
+      '/v1/chat/completions',
+      { model: 'openai/gpt-4o-mini', messages, stream: true },
+      true,
+    );
+    const eventsOf = (user: GatewayUser) =>
+      eventually(
+        () =>
+          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+            token: user.accessToken,
+          }),
+        (result) => result.body.items.length >= (user === slow ? 2 : 1),
+        5_000,
+      );
+    const slowEvents = (await eventsOf(slow)).body.items;
+    expect(slowEvents.map((event) => event.route).sort()).toEqual([
+      'POST /v1/chat/completions',
+      'POST /v1/models/:id/generate',
+    ]);
+    const streamed = (await eventsOf(stalled)).body.items;
+    expect(streamed).toHaveLength(1);
+    for (const event of [...slowEvents, ...streamed]) {
+      expect(event).toMatchObject({ success: false, errorCode: 'client_closed' });
+    }
+    // Gone before any answer: 499, as proxies log it, and no other provider tried for nobody.
+    for (const event of slowEvents) {
+      expect(event.status).toBe(499);
+      expect(event.attempts.map((attempt) => attempt.errorCode)).toEqual(['client_closed']);
+    }
+    expect(streamed[0]?.status).toBe(200); // the stream had begun
   });
 
   it('ends a stream that breaks mid-way with an error event, not a silent cut', async () => {

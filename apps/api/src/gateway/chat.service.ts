@@ -52,6 +52,10 @@ const PROTOCOLS: Record<ChatModel['endpoint']['protocol'], ChatProtocol> = {
 /** A failed attempt worth trying elsewhere. */
 const RETRY = Symbol('retry');
 
+/** The caller hung up: no other provider is tried for an answer nobody will read. */
+const callerGone = (): AppException =>
+  new AppException(499, 'client_closed', 'The caller closed the connection before the answer');
+
 /**
  * Serves chat through the owner's stored credentials: the requested model first, then the
  * caller's `fallbacks` or the owner's provider order, each attempt recorded.
@@ -178,6 +182,10 @@ export class ChatService {
         signal: call.signal,
       });
     } catch (error) {
+      if (call.signal.aborted) {
+        record(null, 'client_closed');
+        throw callerGone();
+      }
       record(
         null,
         error instanceof UpstreamRefused
@@ -244,6 +252,10 @@ export class ChatService {
         model.id,
       ));
     } catch (error) {
+      if (call.signal.aborted) {
+        record(answer.status, 'client_closed');
+        throw callerGone();
+      }
       record(
         answer.status,
         error instanceof UpstreamTooLarge

@@ -66,6 +66,11 @@ export const ERROR_CODES = [
   'model_not_found',
   'no_credential',
   'upstream_unavailable',
+  /**
+   * The caller hung up before the answer was ready. Nobody reads it; it names the request in usage
+   * events, metrics and logs (status 499, as proxies record it).
+   */
+  'client_closed',
   'upstream_error',
   'upstream_rejected',
   'quota_exceeded',
