@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { keyCarrying } from '../../api/test/support/fake-upstream.js';
 import {
+  addProviderKey,
   openPage,
   registerThroughApi,
   signIn,
@@ -116,13 +117,11 @@ describe('secrets in the browser (real API, headless Chromium)', () => {
 
         await page.goto(`${api.url}/providers`);
         await page.getByRole('heading', { level: 1, name: 'Providers' }).waitFor();
-        await page.getByRole('button', { name: 'Add key', exact: true }).click();
-        const add = page.getByRole('dialog', { name: 'Add provider key' });
-        await add.getByLabel('Provider').selectOption('openai');
-        await add.getByLabel('Name').fill('OpenAI marker');
-        await add.getByLabel('API key').fill(providerKey);
-        await add.getByRole('button', { name: 'Add key' }).click();
-        await add.waitFor({ state: 'detached' });
+        await addProviderKey(page, {
+          provider: 'openai',
+          name: 'OpenAI marker',
+          apiKey: providerKey,
+        });
         await page
           .locator('[data-testid="provider-card"][data-provider="openai"] .provider-card__header')
           .getByText('Valid', { exact: true })

@@ -7,6 +7,7 @@ import type { ApiProcess } from '../../api/test/support/api-process.js';
 import { fakeKey } from '../../api/test/support/fake-upstream.js';
 import {
   ADMIN,
+  addProviderKey,
   openPage,
   registerThroughApi,
   screenshot as fullPageScreenshot,
@@ -111,13 +112,11 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
     await withDiagnostics('usage-main-flow', testPage, apiOutput, async () => {
       // A provider credential, checked against the fake upstream.
       await goTo(page, 'Providers', 'Providers');
-      await page.getByRole('button', { name: 'Add key', exact: true }).click();
-      const add = page.getByRole('dialog', { name: 'Add provider key' });
-      await add.getByLabel('Provider').selectOption('openai');
-      await add.getByLabel('Name').fill('OpenAI main');
-      await add.getByLabel('API key').fill(fakeKey('openai', 'good'));
-      await add.getByRole('button', { name: 'Add key' }).click();
-      await add.waitFor({ state: 'detached' });
+      await addProviderKey(page, {
+        provider: 'openai',
+        name: 'OpenAI main',
+        apiKey: fakeKey('openai', 'good'),
+      });
 
       // A key, copied with the dialog's button.
       await goTo(page, 'API Keys', 'API Keys');

@@ -174,6 +174,20 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByTestId('user-email').waitFor();
 }
 
+/** Adds a provider credential through the Providers page's dialog (the page must be open). */
+export async function addProviderKey(
+  page: Page,
+  credential: { provider: string; name: string; apiKey: string },
+): Promise<void> {
+  await page.getByRole('button', { name: 'Add key', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add provider key' });
+  await dialog.getByLabel('Provider').selectOption(credential.provider);
+  await dialog.getByLabel('Name').fill(credential.name);
+  await dialog.getByLabel('API key').fill(credential.apiKey);
+  await dialog.getByRole('button', { name: 'Add key' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 /** Creates an account straight through the API, for tests that are not about registering. */
 export async function registerThroughApi(
   apiUrl: string,
