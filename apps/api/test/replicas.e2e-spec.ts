@@ -221,6 +221,24 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     // A reconnects within its retry delay (at most 2 s) and sends what it kept.
     expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(4_000);
   });
+
+  // Last in this block: the replica is still finding its way back to Redis when it ends.
+  it('stops a revoked key within about two seconds when its Redis connection goes silent', async () => {
+    const created = await createKey(a.url, user.accessToken);
+    expect((await whoami(b, created.key)).status).toBe(200);
+    // Nothing closes: the relay just stops carrying bytes, as in a network partition. B finds
+    // out by its unanswered heartbeat.
+    relayB.stall();
+    try {
+      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
+        token: user.accessToken,
+      });
+      expect(revoked.status).toBe(204);
+      expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(3_000);
+    } finally {
+      relayB.resume();
+    }
+  });
 });
 
 const describeRedisOutage = redisServerAvailable() ? describe : describe.skip;

@@ -1,8 +1,10 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { LRUCache } from 'lru-cache';
 import {
+  isStandingIn,
   readFromDatabase,
   STALE_WHILE_UNAVAILABLE_MS,
+  STAND_IN_RETRY_MS,
   staleOrRethrow,
   staleWhileUnavailable,
 } from './stale-while-unavailable.js';
@@ -20,7 +22,7 @@ describe('staleWhileUnavailable', () => {
         perf: { now: () => Date.now() },
         ttlResolution: 0,
       });
-      const value = readFromDatabase({ name: 'value' });
+      const value = readFromDatabase({ name: 'value' }, Date.now());
       cache.set('key', value);
       jest.setSystemTime(start + 2_000);
       // Expired: an ordinary read misses, and does not drop it.
@@ -52,7 +54,7 @@ describe('staleOrRethrow', () => {
       ttl: 1,
       noDeleteOnStaleGet: true,
     });
-    cache.set('key', readFromDatabase({ name: 'value' }));
+    cache.set('key', readFromDatabase({ name: 'value' }, Date.now()));
     return cache;
   };
   /** TypeORM's wrapper around a driver error with this SQLSTATE or message. */
@@ -69,6 +71,30 @@ describe('staleOrRethrow', () => {
     });
     expect(staleOrRethrow(cache, 'key', unreachable).name).toBe('value');
     expect(staleOrRethrow(cache, 'key', cancelled).name).toBe('value');
+  });
+
+  it('marks a stand-in as served without another read for STAND_IN_RETRY_MS', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const cache = new LRUCache<string, { name: string }>({
+        max: 10,
+        ttl: 1,
+        noDeleteOnStaleGet: true,
+        perf: { now: () => Date.now() },
+        ttlResolution: 0,
+      });
+      const value = readFromDatabase({ name: 'value' }, Date.now());
+      cache.set('key', value);
+      jest.setSystemTime(1_000_100);
+      expect(isStandingIn(value)).toBe(false);
+      const unreachable = failure({ message: 'Connection terminated unexpectedly' });
+      expect(staleOrRethrow(cache, 'key', unreachable)).toBe(value);
+      expect(isStandingIn(value)).toBe(true);
+      jest.setSystemTime(1_000_100 + STAND_IN_RETRY_MS);
+      expect(isStandingIn(value)).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('throws any other failure on: a wrong statement is not an outage', async () => {

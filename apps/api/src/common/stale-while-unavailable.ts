@@ -3,18 +3,34 @@ import { isDatabaseUnavailable, isStatementCancelled } from '../database/unavail
 
 /**
  * How long after it was read from the database a cached entry may still be served while the
- * database cannot be reached, however often it was renewed meanwhile: the cache's lifetime is
- * also what bounds an entry whose invalidation message was missed, and this keeps that bound.
+ * database cannot be reached, however often it was renewed meanwhile: an entry whose
+ * invalidation message was never sent is bounded by this too.
  */
 export const STALE_WHILE_UNAVAILABLE_MS = 10 * 60_000;
+/**
+ * A value that stood in for a failed read is served without another try for this long: with the
+ * database away, one read per entry now and then rather than one per request (each of which
+ * could wait out a silent database's timeout).
+ */
+export const STAND_IN_RETRY_MS = 5_000;
 
 /** When each cached value was read from the database (values are the cache's own objects). */
 const readAt = new WeakMap<object, number>();
+/** Until when a value that stood in for a failed read is served without another try. */
+const standingInUntil = new WeakMap<object, number>();
 
-/** Marks a value as just read from the database, and returns it. */
-export function readFromDatabase<V extends object>(value: V): V {
-  readAt.set(value, Date.now());
+/**
+ * Marks a value as read from the database by a read begun at `startedAt` (a change committed
+ * after that may be missing from it), and returns it.
+ */
+export function readFromDatabase<V extends object>(value: V, startedAt: number): V {
+  readAt.set(value, startedAt);
   return value;
+}
+
+/** Whether `value` stood in for a failed read less than STAND_IN_RETRY_MS ago. */
+export function isStandingIn(value: object): boolean {
+  return (standingInUntil.get(value) ?? -Infinity) > Date.now();
 }
 
 /** When `value` was read from the database (undefined for a value that did not come from it). */
@@ -53,5 +69,6 @@ export function staleOrRethrow<V extends object>(
   const standIn = isDatabaseUnavailable(error) || isStatementCancelled(error);
   const stale = standIn ? staleWhileUnavailable(cache, key) : undefined;
   if (!stale) throw error;
+  standingInUntil.set(stale, Date.now() + STAND_IN_RETRY_MS);
   return stale;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { readAtOf, staleOrRethrow } from '../common/stale-while-unavailable.js';
+import { isStandingIn, staleOrRethrow } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -66,12 +66,12 @@ export class KeyCache implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * The cached key for `hash`, unless it expired or may have missed a change (this replica not
-   * hearing the other replicas' invalidations; see InvalidationChannel). Either way the entry
-   * stays for staleOrRethrow.
+   * hearing the other replicas' invalidations; see InvalidationChannel) and is not standing in
+   * for a read the database just failed. Either way the entry stays for staleOrRethrow.
    */
   get(hash: string): VerifiedKey | undefined {
     const found = this.known.get(hash);
-    if (found && this.invalidations.hasCoveredSince(readAtOf(found) ?? -Infinity)) {
+    if (found && (this.invalidations.covers(found) || isStandingIn(found))) {
       this.hits += 1;
       return found;
     }

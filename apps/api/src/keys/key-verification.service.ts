@@ -116,9 +116,10 @@ export class KeyVerificationService {
    * within STALE_WHILE_UNAVAILABLE_MS of its last read).
    */
   private async loadOrStale(hash: string): Promise<VerifiedKey | undefined> {
+    const startedAt = Date.now();
     try {
       const found = await this.load(hash);
-      return found && readFromDatabase(found);
+      return found && readFromDatabase(found, startedAt);
     } catch (error) {
       return this.cache.staleOrRethrow(hash, error);
     }

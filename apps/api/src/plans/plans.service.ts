@@ -171,12 +171,13 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
 
   private async load(): Promise<Map<string, PlanResponse>> {
     const generation = this.generation;
+    const startedAt = Date.now();
     const rows: PlanRow[] = await this.dataSource.query(
       'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order FROM plans',
     );
     const plans = new Map(rows.map((row) => [row.id, toPlanResponse(row)]));
     if (generation === this.generation) {
-      this.cache = { plans, loadedAt: Date.now(), heldUntil: -Infinity };
+      this.cache = { plans, loadedAt: startedAt, heldUntil: -Infinity };
     }
     return plans;
   }

@@ -10,7 +10,11 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { SingleFlight } from '../common/single-flight.js';
-import { readAtOf, readFromDatabase, staleOrRethrow } from '../common/stale-while-unavailable.js';
+import {
+  isStandingIn,
+  readFromDatabase,
+  staleOrRethrow,
+} from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -116,21 +120,24 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
 
   private forOwner(userId: string): Promise<OwnerProviders> {
     const cached = this.cache.get(userId);
-    if (cached && this.invalidations.hasCoveredSince(readAtOf(cached) ?? -Infinity)) {
+    if (cached && (this.invalidations.covers(cached) || isStandingIn(cached))) {
       return Promise.resolve(cached);
     }
     const generation = this.generation;
-    return this.loading.run(userId, generation, () =>
-      this.read(userId)
-        .then(readFromDatabase)
-        // The database cannot be reached: an owner in use goes on with what was last read
-        // (changes evict it at once, and none can be made while the database is away).
-        .catch((error: unknown) => staleOrRethrow(this.cache, userId, error))
-        .then((owner) => {
-          if (generation === this.generation) this.cache.set(userId, owner);
-          return owner;
-        }),
-    );
+    return this.loading.run(userId, generation, () => {
+      const startedAt = Date.now();
+      return (
+        this.read(userId)
+          .then((owner) => readFromDatabase(owner, startedAt))
+          // The database cannot be reached: an owner in use goes on with what was last read
+          // (changes evict it at once, and none can be made while the database is away).
+          .catch((error: unknown) => staleOrRethrow(this.cache, userId, error))
+          .then((owner) => {
+            if (generation === this.generation) this.cache.set(userId, owner);
+            return owner;
+          })
+      );
+    });
   }
 
   private async read(userId: string): Promise<OwnerProviders> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { InvalidationChannel, UNHEARD_MAX_AGE_MS } from './invalidation-channel.js';
@@ -7,7 +7,12 @@ import { InvalidationChannel, UNHEARD_MAX_AGE_MS } from './invalidation-channel.
 function fakeRedis() {
   const subscriber = Object.assign(new EventEmitter(), {
     subscribe: () => Promise.resolve(1),
-    disconnect: () => undefined,
+    ping: (): Promise<string> => Promise.resolve('PONG'),
+    /** How each disconnect was asked for: true when a reconnect should follow. */
+    disconnects: [] as boolean[],
+    disconnect: (reconnect = false) => {
+      subscriber.disconnects.push(reconnect);
+    },
   });
   const published: string[] = [];
   const main = Object.assign(new EventEmitter(), {
@@ -26,6 +31,18 @@ function fakeRedis() {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('InvalidationChannel', () => {
+  const started: InvalidationChannel[] = [];
+  /** A channel over `redis`, started, and stopped after the test. */
+  const channelOver = (redis: Redis) => {
+    const channel = new InvalidationChannel(redis, 'test', () => undefined);
+    channel.start();
+    started.push(channel);
+    return channel;
+  };
+  afterEach(() => {
+    for (const channel of started.splice(0)) channel.stop();
+  });
+
   it('trusts every value without Redis: one process, nothing to miss', () => {
     const channel = new InvalidationChannel(null, 'test', () => undefined);
     expect(channel.hasCoveredSince(0)).toBe(true);
@@ -33,8 +50,7 @@ describe('InvalidationChannel', () => {
 
   it('distrusts what was read before it lost the subscription, and again before it came back', async () => {
     const { subscriber, redis } = fakeRedis();
-    const channel = new InvalidationChannel(redis, 'test', () => undefined);
-    channel.start();
+    const channel = channelOver(redis);
     subscriber.emit('ready');
     await settle();
     // Values read in the very millisecond of a (re)subscription are not trusted: wait past it.
@@ -59,10 +75,24 @@ describe('InvalidationChannel', () => {
     expect(channel.hasCoveredSince(Date.now() - 1)).toBe(true);
   });
 
+  it('counts a subscription whose PING goes unanswered as lost, and connects afresh', async () => {
+    const { subscriber, redis } = fakeRedis();
+    const channel = channelOver(redis);
+    subscriber.emit('ready');
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const beforeSilence = Date.now();
+    expect(channel.hasCoveredSince(beforeSilence)).toBe(true);
+    // The connection stays open but nothing comes back: a partition, a frozen server.
+    subscriber.ping = () => Promise.reject(new Error('Command timed out'));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(channel.hasCoveredSince(beforeSilence)).toBe(false);
+    expect(subscriber.disconnects).toEqual([true]);
+  });
+
   it('sends what it could not send once its connection is back, each id once', async () => {
     const { main, published, redis } = fakeRedis();
-    const channel = new InvalidationChannel(redis, 'test', () => undefined);
-    channel.start();
+    const channel = channelOver(redis);
     main.status = 'reconnecting';
     await channel.publish(['key-1', 'key-2']);
     await channel.publish(['key-1']);
@@ -77,8 +107,7 @@ describe('InvalidationChannel', () => {
 
   it('keeps an id whose send failed for the next connect', async () => {
     const { main, published, redis } = fakeRedis();
-    const channel = new InvalidationChannel(redis, 'test', () => undefined);
-    channel.start();
+    const channel = channelOver(redis);
     const publish = main.publish;
     main.publish = () => Promise.reject(new Error('Command timed out'));
     await channel.publish(['key-1']);

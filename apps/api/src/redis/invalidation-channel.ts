@@ -1,24 +1,33 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
+import { readAtOf } from '../common/stale-while-unavailable.js';
 
 /**
  * While this replica cannot hear the channel (its Redis connection is down), how old a cached
  * value may get before it is read again: the same bound revocation is held to when all is well.
  */
 export const UNHEARD_MAX_AGE_MS = 1_000;
-/** Ids whose message is still to be sent once Redis is back; past this, the oldest are dropped. */
+/**
+ * How often the subscription is checked with a PING. A subscriber only listens, so a connection
+ * that went silent without closing (a network partition, a frozen server) shows nowhere else;
+ * an unanswered PING (the client's command timeout) counts as a lost subscription.
+ */
+const HEARTBEAT_MS = 500;
+/** How soon ids that could not be sent are tried again while the connection stays up. */
+const RESEND_MS = 1_000;
+/** Ids whose message is still to be sent; past this, the oldest are dropped. */
 const UNSENT_MAX = 10_000;
 
 /**
  * Tells every replica that something they cache has changed, through Redis pub/sub. Without
  * Redis there is one process and nothing to tell.
  *
- * A message can be missed: this replica's subscription drops (Redis restarts, the network
- * fails), or another replica could not send it. So caches ask `hasCoveredSince` before serving
- * a value: one read before the subscription last dropped or came back may have missed a change,
- * and while it is down values are trusted for UNHEARD_MAX_AGE_MS only. Messages that could not be
- * sent are sent when this replica's Redis connection is back.
+ * A message can be missed: this replica's subscription drops or goes silent (Redis restarts, the
+ * network fails), or another replica could not send it. So caches ask `hasCoveredSince` before
+ * serving a value: one read before the subscription was last lost or regained may have missed a
+ * change, and while it is lost values are trusted for UNHEARD_MAX_AGE_MS only. Messages this
+ * replica could not send are sent again until they go.
  */
 export class InvalidationChannel {
   private readonly logger: Logger;
@@ -27,8 +36,15 @@ export class InvalidationChannel {
   private listening: boolean;
   /** When listening last started or stopped: a value read before it may have missed a change. */
   private heardSince = -Infinity;
+  /** Bumped on every lost connection, so a subscription confirmed after one is not believed. */
+  private connection = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private resend: NodeJS.Timeout | undefined;
   /** Ids whose message could not be sent yet, oldest first. */
   private readonly unsent = new Set<string>();
+  private readonly sendUnsentOnReady = (): void => {
+    void this.sendUnsent();
+  };
 
   constructor(
     private readonly redis: Redis | null,
@@ -48,44 +64,51 @@ export class InvalidationChannel {
       // The main client reports Redis outages.
     });
     subscriber.on('ready', () => {
+      const connection = this.connection;
       subscriber.subscribe(this.channel).then(
         () => {
-          if (this.subscriber !== subscriber) return;
+          if (this.subscriber !== subscriber || connection !== this.connection) return;
           this.listening = true;
           this.heardSince = Date.now();
         },
         (error: unknown) => {
-          this.logger.warn(`Cannot subscribe: ${errorMessage(error)}`);
+          if (this.subscriber !== subscriber) return;
+          this.logger.warn(`Cannot subscribe, reconnecting: ${errorMessage(error)}`);
+          this.lose(subscriber);
         },
       );
     });
     subscriber.on('close', () => {
-      if (!this.listening) return;
-      this.listening = false;
-      this.heardSince = Date.now();
-      this.logger.warn(
-        `Not hearing changes from other replicas: cached entries are read again after ${UNHEARD_MAX_AGE_MS} ms until Redis is back`,
-      );
+      if (this.subscriber === subscriber) this.markLost();
     });
     subscriber.on('message', (_channel: string, id: string) => {
       this.onInvalidated(id);
     });
-    this.redis.on('ready', () => {
-      void this.sendUnsent();
-    });
+    this.redis.on('ready', this.sendUnsentOnReady);
     this.subscriber = subscriber;
+    this.heartbeat = setInterval(() => {
+      if (!this.listening || this.subscriber !== subscriber) return;
+      subscriber.ping().catch(() => {
+        if (this.subscriber === subscriber && this.listening) this.lose(subscriber);
+      });
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
   stop(): void {
     const subscriber = this.subscriber;
     this.subscriber = null;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.resend);
+    this.redis?.off('ready', this.sendUnsentOnReady);
     subscriber?.disconnect();
   }
 
   /**
-   * Whether a value read from the database at `readAt` (a `Date.now()` time) would have been told
-   * of every change since: read after this replica last began or stopped hearing the channel,
-   * and, while it does not hear it, no longer than UNHEARD_MAX_AGE_MS ago.
+   * Whether a value read from the database at `readAt` (a `Date.now()` time, taken before the
+   * read began) would have been told of every change since: read after this replica last began
+   * or stopped hearing the channel, and, while it does not hear it, less than
+   * UNHEARD_MAX_AGE_MS ago.
    */
   hasCoveredSince(readAt: number): boolean {
     if (!this.redis) return true;
@@ -93,9 +116,14 @@ export class InvalidationChannel {
     return this.listening || Date.now() - readAt < UNHEARD_MAX_AGE_MS;
   }
 
+  /** `hasCoveredSince` for a value marked by `readFromDatabase` (never true of an unmarked one). */
+  covers(value: object): boolean {
+    return this.hasCoveredSince(readAtOf(value) ?? -Infinity);
+  }
+
   /**
    * Tells the other replicas (this one hears its own message too, which is harmless). Ids whose
-   * message cannot be sent now are sent when this replica's Redis connection is back.
+   * message cannot be sent now are sent again until they go.
    */
   async publish(ids: string[]): Promise<void> {
     if (!this.redis) return;
@@ -110,9 +138,29 @@ export class InvalidationChannel {
     await this.sendUnsent();
   }
 
+  /** A subscription that failed or went silent: stop trusting it, and connect afresh. */
+  private lose(subscriber: Redis): void {
+    this.markLost();
+    subscriber.disconnect(true);
+  }
+
+  private markLost(): void {
+    this.connection += 1;
+    if (!this.listening) return;
+    this.listening = false;
+    this.heardSince = Date.now();
+    this.logger.warn(
+      `Not hearing changes from other replicas: cached entries are read again after ${UNHEARD_MAX_AGE_MS} ms until Redis is back`,
+    );
+  }
+
   private async sendUnsent(): Promise<void> {
     const redis = this.redis;
-    if (redis?.status !== 'ready' || this.unsent.size === 0) return;
+    if (!redis || this.unsent.size === 0 || !this.subscriber) return;
+    if (redis.status !== 'ready') {
+      this.retryUnsent();
+      return;
+    }
     const ids = [...this.unsent];
     this.unsent.clear();
     const failed: string[] = [];
@@ -124,10 +172,17 @@ export class InvalidationChannel {
       ),
     );
     if (failed.length === 0) return;
-    // Kept for the next connect, behind anything queued meanwhile only if not queued again.
     for (const id of failed) if (!this.unsent.has(id)) this.unsent.add(id);
-    this.logger.warn(
-      `Could not broadcast ${failed.length} invalidations; sending them when Redis is back`,
-    );
+    this.logger.warn(`Could not broadcast ${failed.length} invalidations; trying again`);
+    this.retryUnsent();
+  }
+
+  private retryUnsent(): void {
+    if (this.resend) return;
+    this.resend = setTimeout(() => {
+      this.resend = undefined;
+      void this.sendUnsent();
+    }, RESEND_MS);
+    this.resend.unref();
   }
 }
