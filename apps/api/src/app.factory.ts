@@ -125,19 +125,19 @@ export async function createApp(
   };
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    // A caller that hung up before the answer was ready never sees it finish, and Fastify's
-    // onResponse waits for that: the request is observed here instead (a stream is not, as its
-    // controller records it when the relay has counted what was used).
-    if (reply.raw.destroyed && !(payload instanceof Readable)) observe(request, reply);
+    const proceed = () => {
+      // A caller that hung up before the answer was ready never sees it finish, and Fastify's
+      // onResponse waits for that: the request is observed here instead (a chat stream is not:
+      // its controller records it once the relay has counted what was used).
+      if (reply.raw.destroyed && !(payload instanceof Readable)) observe(request, reply);
+      done(null, payload);
+    };
     const settling = quotas.settle(request as typeof request & QuotaTrackedRequest);
     if (!settling) {
-      done(null, payload);
+      proceed();
       return;
     }
     // settle() never rejects (a failed give-back is logged); the answer goes out either way.
-    const proceed = () => {
-      done(null, payload);
-    };
     void settling.then(proceed, proceed);
   });
 

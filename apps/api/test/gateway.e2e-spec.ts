@@ -369,7 +369,7 @@ describe('guarded chat API', () => {
   it('records a call whose caller hung up before the answer, on every guarded generation route', async () => {
     // `slow` answers after 3 s and `stall` streams a few frames and then nothing: the caller
     // gives up first in each case, and each call must still be one usage event.
-    const slow = await gatewayUser(api, { openai: 'slow' });
+    const slow = await gatewayUser(api, { openai: 'slow', anthropic: 'good' });
     const stalled = await gatewayUser(api, { openai: 'stall' });
     const hangUpAfter = async (
       user: GatewayUser,
@@ -377,6 +377,7 @@ describe('guarded chat API', () => {
       body: Record<string, unknown>,
       waitForFirstByte: boolean,
     ) => {
+      const sent = sentBy(user).length;
       const hangUp = new AbortController();
       const response = fetch(`${api.url}${path}`, {
         method: 'POST',
@@ -384,50 +385,61 @@ describe('guarded chat API', () => {
         body: JSON.stringify(body),
         signal: hangUp.signal,
       });
-      if (waitForFirstByte) await (await response).body?.getReader().read();
-      else await new Promise((resolve) => setTimeout(resolve, 300));
+      if (waitForFirstByte) {
+        await (await response).body?.getReader().read();
+      } else {
+        // Hang up once the provider has the request (well before it answers or times out).
+        await eventually(
+          () => Promise.resolve(sentBy(user).length),
+          (count) => count > sent,
+          2_000,
+        );
+      }
       hangUp.abort();
       await response.catch(() => undefined);
     };
     const messages = [{ role: 'user', content: 'hi' }];
+    const chatBody = { model: 'openai/gpt-4o-mini', messages };
     await hangUpAfter(
       slow,
       '/v1/chat/completions',
-      { model: 'openai/gpt-4o-mini', messages },
+      { ...chatBody, fallbacks: ['anthropic/claude-3-5-haiku-latest'] },
       false,
     );
     await hangUpAfter(slow, '/v1/models/openai/gpt-4o-mini/generate', { prompt: 'hi' }, false);
-    await hangUpAfter(
-      stalled,
-      '/v1/chat/completions',
-      { model: 'openai/gpt-4o-mini', messages, stream: true },
-      true,
-    );
-    const eventsOf = (user: GatewayUser) =>
+    await hangUpAfter(stalled, '/v1/chat/completions', { ...chatBody, stream: true }, true);
+    const eventsOf = (user: GatewayUser, count: number) =>
       eventually(
         () =>
           call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
             token: user.accessToken,
           }),
-        (result) => result.body.items.length >= (user === slow ? 2 : 1),
+        (result) => result.body.items.length >= count,
         5_000,
       );
-    const slowEvents = (await eventsOf(slow)).body.items;
+    const slowEvents = (await eventsOf(slow, 2)).body.items;
     expect(slowEvents.map((event) => event.route).sort()).toEqual([
       'POST /v1/chat/completions',
       'POST /v1/models/:id/generate',
     ]);
-    const streamed = (await eventsOf(stalled)).body.items;
+    const streamed = (await eventsOf(stalled, 1)).body.items;
     expect(streamed).toHaveLength(1);
     for (const event of [...slowEvents, ...streamed]) {
       expect(event).toMatchObject({ success: false, errorCode: 'client_closed' });
     }
-    // Gone before any answer: 499, as proxies log it, and no other provider tried for nobody.
+    // Gone before any answer: 499, as proxies log it, and the fallback left untried.
     for (const event of slowEvents) {
       expect(event.status).toBe(499);
       expect(event.attempts.map((attempt) => attempt.errorCode)).toEqual(['client_closed']);
     }
+    expect(sentBy(slow).every((request) => request.provider === 'openai')).toBe(true);
     expect(streamed[0]?.status).toBe(200); // the stream had begun
+    // The request log has them too.
+    const logged = api
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"status":499') && line.includes('"msg":"request"'));
+    expect(logged.length).toBeGreaterThanOrEqual(2);
   });
 
   it('ends a stream that breaks mid-way with an error event, not a silent cut', async () => {

@@ -99,6 +99,7 @@ export class ChatService {
       const result = await this.attempt(call, request, model, stream, model === primary);
       if (result !== RETRY) return result;
     }
+    if (call.signal.aborted) throw callerGone();
     throw this.allFailed(call.usage, primary);
   }
 

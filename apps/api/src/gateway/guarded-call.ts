@@ -11,6 +11,8 @@ export function guardedCall(
   reply: FastifyReply,
 ): GuardedCall {
   const hangUp = new AbortController();
+  // Gone already (during the checks before the handler): 'close' has fired and will not again.
+  if (reply.raw.destroyed) hangUp.abort();
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) hangUp.abort();
   });
