@@ -236,8 +236,10 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** CPU time (user and system) process `pid` has used so far, in ticks; undefined once gone. */
 function cpuTicksOf(pid: number): number | undefined {
   try {
-    // Fields after the command name, which may hold spaces: utime and stime are 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // Fields after the command name, which may hold spaces and parentheses: utime and stime
+    // are the 12th and 13th after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
   } catch {
     return undefined;

@@ -5,6 +5,8 @@ import { WebSocket } from 'undici';
 import type { ApiProcess } from '../test/support/api-process.js';
 
 export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
+/** A full collection of a few hundred MiB takes well under a second. */
+const INSPECTOR_TIMEOUT_MS = 30_000;
 
 export interface LiveMemory {
   /** JavaScript objects still reachable. */
@@ -46,7 +48,13 @@ export async function liveMemory(api: ApiProcess): Promise<LiveMemory> {
   const send = (method: string, params: object = {}): Promise<InspectorReply> => {
     const id = ++lastId;
     return new Promise((resolve, reject) => {
+      // A process that stopped answering fails the figure rather than hanging the benchmark.
+      const timer = setTimeout(() => {
+        replies.delete(id);
+        reject(new Error(`${method}: no answer from the API process inspector`));
+      }, INSPECTOR_TIMEOUT_MS);
       replies.set(id, (reply) => {
+        clearTimeout(timer);
         replies.delete(id);
         if (reply.error) reject(new Error(`${method}: ${reply.error.message}`));
         else resolve(reply);
