@@ -185,18 +185,26 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     }
     return Infinity;
   };
+  /** A new key, used once on B so that B has it cached (for 30 s). */
+  const keyCachedOnB = async () => {
+    const created = await createKey(a.url, user.accessToken);
+    expect((await whoami(b, created.key)).status).toBe(200);
+    return created;
+  };
+  const revokeOnA = async (keyId: string) => {
+    const revoked = await call(a.url, 'DELETE', `/api/api-keys/${keyId}`, {
+      token: user.accessToken,
+    });
+    expect(revoked.status).toBe(204);
+  };
 
   it('stops a revoked key within a second though it cannot hear the revocation', async () => {
-    const created = await createKey(a.url, user.accessToken);
-    expect((await whoami(b, created.key)).status).toBe(200); // cached on B, for 30 s
+    const created = await keyCachedOnB();
     relayB.interrupt();
     try {
       // B notices the lost connection, then distrusts what it read before.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
-        token: user.accessToken,
-      });
-      expect(revoked.status).toBe(204);
+      await revokeOnA(created.id);
       expect(await refusedWithin(b, created.key, 5_000)).toBeLessThan(1_500);
     } finally {
       relayB.resume();
@@ -204,15 +212,11 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
   });
 
   it('tells the other replica of a revocation it could not send, once its Redis is back', async () => {
-    const created = await createKey(a.url, user.accessToken);
-    expect((await whoami(b, created.key)).status).toBe(200);
+    const created = await keyCachedOnB();
     relayA.interrupt();
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
-        token: user.accessToken,
-      });
-      expect(revoked.status).toBe(204);
+      await revokeOnA(created.id);
       // B hears nothing yet and, listening, keeps its entry: the message is all it has.
       expect((await whoami(b, created.key)).status).toBe(200);
     } finally {
@@ -224,16 +228,12 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
 
   // Last in this block: the replica is still finding its way back to Redis when it ends.
   it('stops a revoked key within about two seconds when its Redis connection goes silent', async () => {
-    const created = await createKey(a.url, user.accessToken);
-    expect((await whoami(b, created.key)).status).toBe(200);
+    const created = await keyCachedOnB();
     // Nothing closes: the relay just stops carrying bytes, as in a network partition. B finds
     // out by its unanswered heartbeat.
     relayB.stall();
     try {
-      const revoked = await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, {
-        token: user.accessToken,
-      });
-      expect(revoked.status).toBe(204);
+      await revokeOnA(created.id);
       expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(3_000);
     } finally {
       relayB.resume();

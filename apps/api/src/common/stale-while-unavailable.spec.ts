@@ -9,19 +9,23 @@ import {
   staleWhileUnavailable,
 } from './stale-while-unavailable.js';
 
+/** A cache whose entries live `ttl` ms on the (fake) system clock. */
+const cacheOnSystemClock = (ttl: number) =>
+  new LRUCache<string, { name: string }>({
+    max: 10,
+    ttl,
+    noDeleteOnStaleGet: true,
+    perf: { now: () => Date.now() },
+    ttlResolution: 0,
+  });
+
 describe('staleWhileUnavailable', () => {
   it('serves an expired entry until a bound counted from its database read, renewals or not', () => {
     // Not at 0: the cache reads a start time of 0 as "no lifetime".
     const start = 1_000_000;
     jest.useFakeTimers({ now: start });
     try {
-      const cache = new LRUCache<string, { name: string }>({
-        max: 10,
-        ttl: 1_000,
-        noDeleteOnStaleGet: true,
-        perf: { now: () => Date.now() },
-        ttlResolution: 0,
-      });
+      const cache = cacheOnSystemClock(1_000);
       const value = readFromDatabase({ name: 'value' }, Date.now());
       cache.set('key', value);
       jest.setSystemTime(start + 2_000);
@@ -76,13 +80,7 @@ describe('staleOrRethrow', () => {
   it('marks a stand-in as served without another read for STAND_IN_RETRY_MS', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
-      const cache = new LRUCache<string, { name: string }>({
-        max: 10,
-        ttl: 1,
-        noDeleteOnStaleGet: true,
-        perf: { now: () => Date.now() },
-        ttlResolution: 0,
-      });
+      const cache = cacheOnSystemClock(1);
       const value = readFromDatabase({ name: 'value' }, Date.now());
       cache.set('key', value);
       jest.setSystemTime(1_000_100);

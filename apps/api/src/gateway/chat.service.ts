@@ -19,7 +19,12 @@ import { estimateTokens, type ChatCompletion } from './chat/chat-types.js';
 import { openAiProtocol } from './chat/openai-protocol.js';
 import { relayStream } from './chat/stream-relay.js';
 import { costMicros, defaultChatModel, resolveChatModel, type ChatModel } from './chat-models.js';
-import { attemptErrorCode, describeAttempt, isCallersFault } from './upstream-failure.js';
+import {
+  allAttemptsFailed,
+  attemptErrorCode,
+  callerGone,
+  isCallersFault,
+} from './upstream-failure.js';
 import {
   parseJson,
   UpstreamClient,
@@ -51,10 +56,6 @@ const PROTOCOLS: Record<ChatModel['endpoint']['protocol'], ChatProtocol> = {
 
 /** A failed attempt worth trying elsewhere. */
 const RETRY = Symbol('retry');
-
-/** The caller hung up: no other provider is tried for an answer nobody will read. */
-const callerGone = (): AppException =>
-  new AppException(499, 'client_closed', 'The caller closed the connection before the answer');
 
 /**
  * Serves chat through the owner's stored credentials: the requested model first, then the
@@ -100,7 +101,7 @@ export class ChatService {
       if (result !== RETRY) return result;
     }
     if (call.signal.aborted) throw callerGone();
-    throw this.allFailed(call.usage, primary);
+    throw allAttemptsFailed(call.usage.attempts, primary.id);
   }
 
   private allowedModel(key: VerifiedKey, id: string): ChatModel {
@@ -304,34 +305,5 @@ export class ChatService {
     call.usage.outputTokens = outputTokens;
     call.usage.costMicros = cost;
     void this.quotas.addCost(call.key, cost);
-  }
-
-  private allFailed(usage: UsageDetails, primary: ChatModel): AppException {
-    const attempts = usage.attempts;
-    if (attempts.every((attempt) => attempt.errorCode === 'no_credential')) {
-      return new AppException(
-        400,
-        'no_credential',
-        `No usable ${attempts.map((a) => a.provider).join(' or ')} credential is stored for this account; add or replace one under Providers in the console`,
-      );
-    }
-    const summary = attempts
-      .map((a) => describeAttempt(a.provider, a.status, a.errorCode ?? 'upstream_error'))
-      .join('; ');
-    return new AppException(
-      502,
-      'upstream_unavailable',
-      `No provider could serve ${primary.id}: ${summary}`,
-      undefined,
-      {},
-      {
-        attempts: attempts.map(({ provider, model, status, errorCode }) => ({
-          provider,
-          model,
-          status,
-          errorCode,
-        })),
-      },
-    );
   }
 }

@@ -1,3 +1,5 @@
+import type { UsageAttempt } from '@keyward/shared';
+import { AppException } from '../common/app.exception.js';
 import type { ProviderAdapter } from '../providers/adapters/provider-adapter.js';
 
 /**
@@ -50,4 +52,45 @@ export function describeAttempt(provider: string, status: number | null, code: s
     default:
       return status === null ? `${provider} failed` : `${provider} answered ${status}`;
   }
+}
+
+/** The caller hung up: no other provider is tried for an answer nobody will read. */
+export function callerGone(): AppException {
+  return new AppException(
+    499,
+    'client_closed',
+    'The caller closed the connection before the answer',
+  );
+}
+
+/**
+ * The answer when no candidate served `modelId`: 400 when the owner holds no usable credential
+ * for any of them, else 502 naming what each attempt met.
+ */
+export function allAttemptsFailed(attempts: UsageAttempt[], modelId: string): AppException {
+  if (attempts.every((attempt) => attempt.errorCode === 'no_credential')) {
+    return new AppException(
+      400,
+      'no_credential',
+      `No usable ${attempts.map((a) => a.provider).join(' or ')} credential is stored for this account; add or replace one under Providers in the console`,
+    );
+  }
+  const summary = attempts
+    .map((a) => describeAttempt(a.provider, a.status, a.errorCode ?? 'upstream_error'))
+    .join('; ');
+  return new AppException(
+    502,
+    'upstream_unavailable',
+    `No provider could serve ${modelId}: ${summary}`,
+    undefined,
+    {},
+    {
+      attempts: attempts.map(({ provider, model, status, errorCode }) => ({
+        provider,
+        model,
+        status,
+        errorCode,
+      })),
+    },
+  );
 }

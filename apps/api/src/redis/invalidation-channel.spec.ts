@@ -42,6 +42,16 @@ describe('InvalidationChannel', () => {
   afterEach(() => {
     for (const channel of started.splice(0)) channel.stop();
   });
+  /** A channel whose subscription has been confirmed, a few milliseconds ago. */
+  const subscribedChannel = async () => {
+    const fake = fakeRedis();
+    const channel = channelOver(fake.redis);
+    fake.subscriber.emit('ready');
+    await settle();
+    // Values read in the very millisecond of a (re)subscription are not trusted: wait past it.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return { ...fake, channel };
+  };
 
   it('trusts every value without Redis: one process, nothing to miss', () => {
     const channel = new InvalidationChannel(null, 'test', () => undefined);
@@ -49,12 +59,7 @@ describe('InvalidationChannel', () => {
   });
 
   it('distrusts what was read before it lost the subscription, and again before it came back', async () => {
-    const { subscriber, redis } = fakeRedis();
-    const channel = channelOver(redis);
-    subscriber.emit('ready');
-    await settle();
-    // Values read in the very millisecond of a (re)subscription are not trusted: wait past it.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const { subscriber, channel } = await subscribedChannel();
     const beforeLoss = Date.now();
     expect(channel.hasCoveredSince(beforeLoss)).toBe(true);
 
@@ -76,11 +81,7 @@ describe('InvalidationChannel', () => {
   });
 
   it('counts a subscription whose PING goes unanswered as lost, and connects afresh', async () => {
-    const { subscriber, redis } = fakeRedis();
-    const channel = channelOver(redis);
-    subscriber.emit('ready');
-    await settle();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const { subscriber, channel } = await subscribedChannel();
     const beforeSilence = Date.now();
     expect(channel.hasCoveredSince(beforeSilence)).toBe(true);
     // The connection stays open but nothing comes back: a partition, a frozen server.
