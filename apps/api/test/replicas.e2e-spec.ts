@@ -227,14 +227,15 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
   });
 
   // Last in this block: the replica is still finding its way back to Redis when it ends.
-  it('stops a revoked key within about two seconds when its Redis connection goes silent', async () => {
+  it('stops a revoked key within a few seconds when its Redis connection goes silent', async () => {
     const created = await keyCachedOnB();
     // Nothing closes: the relay just stops carrying bytes, as in a network partition. B finds
     // out by its unanswered heartbeat.
     relayB.stall();
     try {
       await revokeOnA(created.id);
-      expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(3_000);
+      // Found silent after 1.5-2 s; B's calls may wait on its stalled Redis meanwhile.
+      expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(4_000);
     } finally {
       relayB.resume();
     }

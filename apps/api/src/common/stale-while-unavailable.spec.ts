@@ -77,18 +77,26 @@ describe('staleOrRethrow', () => {
     expect(staleOrRethrow(cache, 'key', cancelled).name).toBe('value');
   });
 
-  it('marks a stand-in as served without another read for STAND_IN_RETRY_MS', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+  it('serves a stand-in without another read for STAND_IN_RETRY_MS, or until a read succeeds', () => {
+    // Ahead of the real clock: reads made by the other tests must all lie in its past.
+    const start = Date.now() + 60_000;
+    jest.useFakeTimers({ now: start });
     try {
       const cache = cacheOnSystemClock(1);
       const value = readFromDatabase({ name: 'value' }, Date.now());
       cache.set('key', value);
-      jest.setSystemTime(1_000_100);
+      jest.setSystemTime(start + 100);
       expect(isStandingIn(value)).toBe(false);
       const unreachable = failure({ message: 'Connection terminated unexpectedly' });
       expect(staleOrRethrow(cache, 'key', unreachable)).toBe(value);
       expect(isStandingIn(value)).toBe(true);
-      jest.setSystemTime(1_000_100 + STAND_IN_RETRY_MS);
+      jest.setSystemTime(start + 100 + STAND_IN_RETRY_MS);
+      expect(isStandingIn(value)).toBe(false);
+      // Standing in again, until a read succeeds anywhere: the database is back.
+      expect(staleOrRethrow(cache, 'key', unreachable)).toBe(value);
+      expect(isStandingIn(value)).toBe(true);
+      jest.setSystemTime(start + 200 + STAND_IN_RETRY_MS);
+      readFromDatabase({ name: 'another' }, Date.now());
       expect(isStandingIn(value)).toBe(false);
     } finally {
       jest.useRealTimers();

@@ -16,8 +16,10 @@ export const STAND_IN_RETRY_MS = 5_000;
 
 /** When each cached value was read from the database (values are the cache's own objects). */
 const readAt = new WeakMap<object, number>();
-/** Until when a value that stood in for a failed read is served without another try. */
-const standingInUntil = new WeakMap<object, number>();
+/** When a value stood in for a failed read. */
+const stoodInAt = new WeakMap<object, number>();
+/** When a read from the database last succeeded, in any cache: it is back if after a stand-in. */
+let lastReadSucceededAt = -Infinity;
 
 /**
  * Marks a value as read from the database by a read begun at `startedAt` (a change committed
@@ -25,12 +27,18 @@ const standingInUntil = new WeakMap<object, number>();
  */
 export function readFromDatabase<V extends object>(value: V, startedAt: number): V {
   readAt.set(value, startedAt);
+  lastReadSucceededAt = Date.now();
   return value;
 }
 
-/** Whether `value` stood in for a failed read less than STAND_IN_RETRY_MS ago. */
+/**
+ * Whether `value` stood in for a failed read less than STAND_IN_RETRY_MS ago, and no read has
+ * succeeded since (the database is still away).
+ */
 export function isStandingIn(value: object): boolean {
-  return (standingInUntil.get(value) ?? -Infinity) > Date.now();
+  const at = stoodInAt.get(value);
+  if (at === undefined) return false;
+  return Date.now() - at < STAND_IN_RETRY_MS && lastReadSucceededAt < at;
 }
 
 /** When `value` was read from the database (undefined for a value that did not come from it). */
@@ -69,6 +77,6 @@ export function staleOrRethrow<V extends object>(
   const standIn = isDatabaseUnavailable(error) || isStatementCancelled(error);
   const stale = standIn ? staleWhileUnavailable(cache, key) : undefined;
   if (!stale) throw error;
-  standingInUntil.set(stale, Date.now() + STAND_IN_RETRY_MS);
+  stoodInAt.set(stale, Date.now());
   return stale;
 }

@@ -86,7 +86,10 @@ describe('InvalidationChannel', () => {
     expect(channel.hasCoveredSince(beforeSilence)).toBe(true);
     // The connection stays open but nothing comes back: a partition, a frozen server.
     subscriber.ping = () => Promise.reject(new Error('Command timed out'));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Lost once nothing has answered for 1.5 s, judged every 500 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(channel.hasCoveredSince(beforeSilence)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(channel.hasCoveredSince(beforeSilence)).toBe(false);
     expect(subscriber.disconnects).toEqual([true]);
   });

@@ -10,10 +10,13 @@ import { readAtOf } from '../common/stale-while-unavailable.js';
 export const UNHEARD_MAX_AGE_MS = 1_000;
 /**
  * How often the subscription is checked with a PING. A subscriber only listens, so a connection
- * that went silent without closing (a network partition, a frozen server) shows nowhere else;
- * an unanswered PING (the client's command timeout) counts as a lost subscription.
+ * that went silent without closing (a network partition, a frozen server) shows nowhere else.
  */
 const HEARTBEAT_MS = 500;
+/** No answer to any PING for this long counts as a lost subscription. */
+const SILENCE_MS = 1_500;
+/** After Redis refused a SUBSCRIBE outright (an ACL, a proxy without pub/sub): try again then. */
+const REFUSED_RETRY_MS = 30_000;
 /** How soon ids that could not be sent are tried again while the connection stays up. */
 const RESEND_MS = 1_000;
 /** Ids whose message is still to be sent; past this, the oldest are dropped. */
@@ -38,6 +41,8 @@ export class InvalidationChannel {
   private heardSince = -Infinity;
   /** Bumped on every lost connection, so a subscription confirmed after one is not believed. */
   private connection = 0;
+  /** When the subscriber last answered (a confirmed SUBSCRIBE or a PING). */
+  private lastAnswerAt = -Infinity;
   private heartbeat: NodeJS.Timeout | undefined;
   private resend: NodeJS.Timeout | undefined;
   /** Ids whose message could not be sent yet, oldest first. */
@@ -64,19 +69,7 @@ export class InvalidationChannel {
       // The main client reports Redis outages.
     });
     subscriber.on('ready', () => {
-      const connection = this.connection;
-      subscriber.subscribe(this.channel).then(
-        () => {
-          if (this.subscriber !== subscriber || connection !== this.connection) return;
-          this.listening = true;
-          this.heardSince = Date.now();
-        },
-        (error: unknown) => {
-          if (this.subscriber !== subscriber) return;
-          this.logger.warn(`Cannot subscribe, reconnecting: ${errorMessage(error)}`);
-          this.lose(subscriber);
-        },
-      );
+      this.subscribe(subscriber);
     });
     subscriber.on('close', () => {
       if (this.subscriber === subscriber) this.markLost();
@@ -87,9 +80,22 @@ export class InvalidationChannel {
     this.redis.on('ready', this.sendUnsentOnReady);
     this.subscriber = subscriber;
     this.heartbeat = setInterval(() => {
-      if (!this.listening || this.subscriber !== subscriber) return;
-      subscriber.ping().catch(() => {
-        if (this.subscriber === subscriber && this.listening) this.lose(subscriber);
+      // Judged after this turn's I/O: a process paused for a while (a long garbage collection,
+      // a busy machine) first reads the answers that arrived meanwhile, and is not fooled.
+      setImmediate(() => {
+        if (!this.listening || this.subscriber !== subscriber) return;
+        if (Date.now() - this.lastAnswerAt > SILENCE_MS) {
+          this.lose(subscriber);
+          return;
+        }
+        subscriber.ping().then(
+          () => {
+            this.lastAnswerAt = Date.now();
+          },
+          () => {
+            // Judged by the silence above, not by one command's timeout.
+          },
+        );
       });
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -136,6 +142,34 @@ export class InvalidationChannel {
       this.unsent.delete(id);
     }
     await this.sendUnsent();
+  }
+
+  private subscribe(subscriber: Redis): void {
+    const connection = this.connection;
+    const current = () => this.subscriber === subscriber && connection === this.connection;
+    subscriber.subscribe(this.channel).then(
+      () => {
+        if (!current()) return;
+        this.listening = true;
+        this.heardSince = Date.now();
+        this.lastAnswerAt = Date.now();
+      },
+      (error: unknown) => {
+        if (!current()) return;
+        if (error instanceof Error && error.name === 'ReplyError') {
+          // Refused, not lost: reconnecting would only be refused again.
+          this.logger.warn(
+            `Redis refused to subscribe (${errorMessage(error)}); cached entries are read again after ${UNHEARD_MAX_AGE_MS} ms`,
+          );
+          setTimeout(() => {
+            if (current()) this.subscribe(subscriber);
+          }, REFUSED_RETRY_MS).unref();
+          return;
+        }
+        this.logger.warn(`Cannot subscribe, reconnecting: ${errorMessage(error)}`);
+        this.lose(subscriber);
+      },
+    );
   }
 
   /** A subscription that failed or went silent: stop trusting it, and connect afresh. */
