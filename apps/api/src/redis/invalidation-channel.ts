@@ -124,6 +124,8 @@ export class InvalidationChannel {
 
   /** `hasCoveredSince` for a value marked by `readFromDatabase` (never true of an unmarked one). */
   covers(value: object): boolean {
+    // Checked on every guarded request: one process (no Redis) has nothing to look up.
+    if (!this.redis) return true;
     return this.hasCoveredSince(readAtOf(value) ?? -Infinity);
   }
 
