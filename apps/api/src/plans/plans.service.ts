@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
 import { AppException, notFound } from '../common/app.exception.js';
 import { SingleFlight } from '../common/single-flight.js';
+import { STAND_IN_RETRY_MS } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -28,8 +29,6 @@ const PLAN_CACHE_MS = 30_000;
 const UNKNOWN_PLAN_REREAD_MS = 1_000;
 /** The one key of the catalogue's reads. */
 const CATALOGUE = 'catalogue';
-/** While the database is away, the last catalogue read is kept and a new read tried this often. */
-const PLAN_RETRY_MS = 5_000;
 
 /**
  * The plan catalogue, read from the database at most every half-minute per process, and again
@@ -163,7 +162,8 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
         // database outage must not stop requests whose key and credentials are still cached.
         const stale = this.cache;
         if (!stale) throw error;
-        stale.heldUntil = Date.now() + PLAN_RETRY_MS;
+        // Kept, and a new read tried now and then, as for every other stand-in.
+        stale.heldUntil = Date.now() + STAND_IN_RETRY_MS;
         return stale.plans;
       });
     });
