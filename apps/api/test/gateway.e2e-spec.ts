@@ -6,11 +6,13 @@ import {
   type Page,
   type UsageEventResponse,
 } from '@keyward/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import {
   expectedReply,
   startFakeUpstream,
+  STREAM_GAP_MS,
   type FakeUpstream,
   type RecordedRequest,
 } from './support/fake-upstream.js';
@@ -186,6 +188,34 @@ describe('guarded chat API', () => {
       prompt_tokens: cut.promptTokens,
       completion_tokens: cut.completionTokens,
     });
+  });
+
+  it("keeps a finished stream's provider connection for the next call", async () => {
+    // A stream left unread after its last event closed the connection, so every streamed call
+    // opened a new one (to a real provider, with a TLS handshake) before its first byte. The
+    // fake ends its body a moment after the last event, as a provider's end can come in a
+    // packet of its own; the calls here are spaced a little longer than that.
+    const models = { openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-3-5-haiku-latest' };
+    for (const [provider, model] of Object.entries(models)) {
+      const user = await gatewayUser(api, { [provider]: 'good' });
+      for (let i = 0; i < 3; i++) {
+        const answer = await fetch(`${api.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { ...withKey(user.key), 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model,
+            messages: [{ role: 'user', content: 'hi' }],
+            stream: true,
+          }),
+        });
+        expect(answer.status).toBe(200);
+        expect(await answer.text()).toMatch(/data: \[DONE\]\n\n$/);
+        await sleep(10 * STREAM_GAP_MS);
+      }
+      const sent = sentBy(user);
+      expect(sent).toHaveLength(3);
+      expect(new Set(sent.map((request) => request.clientPort)).size).toBe(1);
+    }
   });
 
   it('refuses what Anthropic cannot take with a clear 400 before calling it', async () => {

@@ -62,6 +62,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's port: requests with the same one came over one kept-alive connection. */
+  clientPort: number;
 }
 
 export interface FakeUpstream {
@@ -493,7 +495,14 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const body = await readBody(req);
     const method = req.method ?? '';
     if (record) {
-      requests.push({ provider: first, method, path: req.url ?? '', headers: req.headers, body });
+      requests.push({
+        provider: first,
+        method,
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        clientPort: req.socket.remotePort ?? 0,
+      });
     }
     const provider = PROVIDER_IDS.find((id) => id === first);
     const protocol = provider && PROTOCOLS[provider];

@@ -1,4 +1,4 @@
-import { readServerSentEvents, sseData } from './sse.js';
+import { finishReading, readServerSentEvents, sseData } from './sse.js';
 import { StreamFailed, type ChatProtocol } from './chat-protocol.js';
 import { StreamTally } from './chat-types.js';
 import type { UpstreamAnswer } from '../upstream-client.js';
@@ -22,15 +22,19 @@ export interface RelayOptions {
 export async function* relayStream(options: RelayOptions): AsyncGenerator<string> {
   const tally = new StreamTally();
   let failure: string | null = null;
+  /** The provider's answer reached its last event: its connection can be kept. */
+  let answered = false;
+  const body = options.answer.body[Symbol.asyncIterator]();
   try {
     for await (const chunk of options.protocol.streamChunks(
-      readServerSentEvents(options.answer.body),
+      readServerSentEvents(body),
       options.modelId,
       tally,
       options.includeUsage,
     )) {
       yield sseData(chunk);
     }
+    answered = true;
     yield sseData('[DONE]');
   } catch (error) {
     if (options.signal.aborted) {
@@ -47,7 +51,10 @@ export async function* relayStream(options: RelayOptions): AsyncGenerator<string
     });
   } finally {
     if (options.signal.aborted && !failure) failure = 'client_closed';
-    options.answer.body.destroy();
+    const destroy = () => options.answer.body.destroy();
+    // The caller's stream ends now; the rest of the provider's answer is read behind it.
+    if (answered) void finishReading(body, destroy);
+    else destroy();
     options.onEnd(tally.usage(options.promptChars), failure);
   }
 }
