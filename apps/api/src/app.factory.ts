@@ -112,6 +112,7 @@ export async function createApp(
     seen.keywardObserved = true;
     recordGuardedRequest(usageRecorder, request, reply);
     metrics.observe(request, reply);
+    if (!requestLog.isLevelEnabled('info')) return;
     requestLog.info(
       {
         method: request.method,
@@ -119,16 +120,38 @@ export async function createApp(
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         ip: request.ip,
+        // The connection closed before the whole answer was sent (the caller hung up).
+        ...(reply.raw.writableFinished ? {} : { unfinished: true }),
       },
       'request',
     );
   };
 
+  /**
+   * A stream whose caller hangs up never finishes, and Fastify's onResponse waits for that: it is
+   * observed once both it and the response have closed, when a chat relay has counted what was
+   * used. The usage drain at a stop waits for it.
+   */
+  const observeStreamIfCut = (request: FastifyRequest, reply: FastifyReply, stream: Readable) => {
+    const release = usageRecorder.hold();
+    let open = 2;
+    const closed = () => {
+      open -= 1;
+      if (open > 0) return;
+      if (!reply.raw.writableFinished) observe(request, reply);
+      release();
+    };
+    for (const side of [reply.raw, stream]) {
+      if (side.closed) closed();
+      else side.once('close', closed);
+    }
+  };
+
   fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (payload instanceof Readable) observeStreamIfCut(request, reply, payload);
     const proceed = () => {
-      // A caller that hung up before the answer was ready never sees it finish, and Fastify's
-      // onResponse waits for that: the request is observed here instead (a chat stream is not:
-      // its controller records it once the relay has counted what was used).
+      // A caller that hung up before the answer was ready never sees it finish either: the
+      // request is observed now (the handler has set its usage).
       if (reply.raw.destroyed && !(payload instanceof Readable)) observe(request, reply);
       done(null, payload);
     };

@@ -464,12 +464,17 @@ describe('guarded chat API', () => {
     }
     expect(sentBy(slow).every((request) => request.provider === 'openai')).toBe(true);
     expect(streamed[0]?.status).toBe(200); // the stream had begun
-    // The request log has them too.
-    const logged = api
+    // The request log has them too, the cut stream included, each marked unfinished.
+    const unfinished = api
       .output()
       .split('\n')
-      .filter((line) => line.includes('"status":499') && line.includes('"msg":"request"'));
-    expect(logged.length).toBeGreaterThanOrEqual(2);
+      .filter((line) => line.includes('"msg":"request"') && line.includes('"unfinished":true'));
+    expect(unfinished.filter((line) => line.includes('"status":499'))).toHaveLength(2);
+    expect(
+      unfinished.filter(
+        (line) => line.includes('"status":200') && line.includes('"url":"/v1/chat/completions"'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('ends a stream that breaks mid-way with an error event, not a silent cut', async () => {

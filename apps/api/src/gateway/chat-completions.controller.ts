@@ -5,8 +5,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CurrentKey } from '../auth/current-principal.decorator.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
-import { recordGuardedRequest } from '../usage/usage-hook.js';
-import { UsageRecorder } from '../usage/usage-recorder.js';
 import { parseChatRequest } from './chat/chat-request.js';
 import { ChatService } from './chat.service.js';
 import { GenerationAuth } from './generation-admission.guard.js';
@@ -15,10 +13,7 @@ import { guardedCall } from './guarded-call.js';
 @ApiTags('guarded')
 @Controller('v1/chat/completions')
 export class ChatCompletionsController {
-  constructor(
-    private readonly chat: ChatService,
-    private readonly recorder: UsageRecorder,
-  ) {}
+  constructor(private readonly chat: ChatService) {}
 
   /** OpenAI-compatible; the body is checked by the chat schema, not the DTO pipe, so unknown fields pass. */
   @Post()
@@ -44,19 +39,12 @@ export class ChatCompletionsController {
       await reply.status(200).send(result.completion);
       return;
     }
-    const events = Readable.from(result.events);
-    // The response hook sees finished responses only. A stream cut off before its end (the caller
-    // hung up, or a stop's timeout) is recorded here, once its relay has counted what was used.
-    const release = this.recorder.hold();
-    events.once('close', () => {
-      if (!reply.raw.writableEnded) recordGuardedRequest(this.recorder, request, reply);
-      release();
-    });
+    // A stream cut before its end is recorded when it closes (see app.factory's onSend).
     await reply
       .status(200)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')
-      .send(events);
+      .send(Readable.from(result.events));
   }
 }
