@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppException } from './common/app.exception.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
 import { SECURITY_HEADER_OPTIONS, securityHeaders } from './common/security-headers.js';
+import { startCuttingRequests } from './common/stopping.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { KeyActivityRecorder } from './keys/key-activity.recorder.js';
@@ -189,6 +190,7 @@ export async function createApp(
         { timeoutMs: config.http.shutdownTimeoutMs },
         'Requests still running at the shutdown timeout; closing their connections',
       );
+      startCuttingRequests();
       fastify.server.closeAllConnections();
     }, config.http.shutdownTimeoutMs);
     cutOff.unref();

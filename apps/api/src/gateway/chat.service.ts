@@ -23,6 +23,7 @@ import {
   allAttemptsFailed,
   attemptErrorCode,
   callerGone,
+  hangUpCode,
   isCallersFault,
 } from './upstream-failure.js';
 import {
@@ -100,7 +101,7 @@ export class ChatService {
       const result = await this.attempt(call, request, model, stream, model === primary);
       if (result !== RETRY) return result;
     }
-    if (call.signal.aborted) throw callerGone();
+    if (call.signal.aborted) throw callerGone(call.signal);
     throw allAttemptsFailed(call.usage.attempts, primary.id);
   }
 
@@ -185,8 +186,8 @@ export class ChatService {
       });
     } catch (error) {
       if (call.signal.aborted) {
-        record(null, 'client_closed');
-        throw callerGone();
+        record(null, hangUpCode(call.signal));
+        throw callerGone(call.signal);
       }
       record(
         null,
@@ -255,8 +256,8 @@ export class ChatService {
       ));
     } catch (error) {
       if (call.signal.aborted) {
-        record(answer.status, 'client_closed');
-        throw callerGone();
+        record(answer.status, hangUpCode(call.signal));
+        throw callerGone(call.signal);
       }
       record(
         answer.status,

@@ -1,20 +1,27 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestsAreBeingCut } from '../common/stopping.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import type { QuotaTrackedRequest } from '../quotas/quota.service.js';
 import { usageOf, type UsageTrackedRequest } from '../usage/usage-context.js';
 import type { GuardedCall } from './chat.service.js';
 
-/** The gateway's view of a request; the signal fires if the caller hangs up before the end. */
+/**
+ * The gateway's view of a request; the signal fires if the connection closes before the end, with
+ * the code that says who closed it (see `hangUpCode`).
+ */
 export function guardedCall(
   key: VerifiedKey,
   request: FastifyRequest,
   reply: FastifyReply,
 ): GuardedCall {
   const hangUp = new AbortController();
+  const closed = () => {
+    hangUp.abort(requestsAreBeingCut() ? 'server_stopping' : 'client_closed');
+  };
   // Gone already (during the checks before the handler): 'close' has fired and will not again.
-  if (reply.raw.destroyed) hangUp.abort();
+  if (reply.raw.destroyed) closed();
   reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) hangUp.abort();
+    if (!reply.raw.writableFinished) closed();
   });
   return {
     key,

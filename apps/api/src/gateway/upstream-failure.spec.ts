@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { anthropic } from '../providers/adapters/anthropic.adapter.js';
 import { openai } from '../providers/adapters/openai.adapter.js';
-import { attemptErrorCode, isCallersFault } from './upstream-failure.js';
+import { attemptErrorCode, callerGone, isCallersFault } from './upstream-failure.js';
 
 const openAiError = (type: string, code: string | null, message = 'x') => ({
   error: { message, type, code },
@@ -52,5 +52,22 @@ describe('attemptErrorCode', () => {
     expect(attemptErrorCode(openai, 400, openAiError('invalid_request_error', null))).toBe(
       'upstream_rejected',
     );
+  });
+});
+
+describe('callerGone', () => {
+  const closedWith = (reason?: string) => {
+    const hangUp = new AbortController();
+    hangUp.abort(reason);
+    return callerGone(hangUp.signal);
+  };
+
+  it('tells a caller who hung up from a stop that cut the request', () => {
+    expect(closedWith('client_closed')).toMatchObject({ statusCode: 499, code: 'client_closed' });
+    expect(closedWith()).toMatchObject({ statusCode: 499, code: 'client_closed' });
+    expect(closedWith('server_stopping')).toMatchObject({
+      statusCode: 503,
+      code: 'server_stopping',
+    });
   });
 });

@@ -54,13 +54,19 @@ export function describeAttempt(provider: string, status: number | null, code: s
   }
 }
 
-/** The caller hung up: no other provider is tried for an answer nobody will read. */
-export function callerGone(): AppException {
-  return new AppException(
-    499,
-    'client_closed',
-    'The caller closed the connection before the answer',
-  );
+/** Who closed a guarded call's connection before its end, from its aborted signal. */
+export function hangUpCode(signal: AbortSignal): 'client_closed' | 'server_stopping' {
+  return signal.reason === 'server_stopping' ? 'server_stopping' : 'client_closed';
+}
+
+/**
+ * The connection closed before the answer (the caller hung up, or a stop cut it): no other
+ * provider is tried for an answer nobody will read.
+ */
+export function callerGone(signal: AbortSignal): AppException {
+  return hangUpCode(signal) === 'server_stopping'
+    ? new AppException(503, 'server_stopping', 'The server stopped before the answer')
+    : new AppException(499, 'client_closed', 'The caller closed the connection before the answer');
 }
 
 /**

@@ -293,13 +293,13 @@ describe('Stopping the API', () => {
         expect(await eventsOf(api, fine.keyId)).toEqual({ total: 5, ok: 5 });
         expect(await lastUsedOf(api, fine.keyId)).not.toBeNull();
         expect(await lastUsedOf(api, stuck.keyId)).not.toBeNull();
-        // The cut stream is someone's usage too, marked as not having reached its end.
+        // The cut stream is someone's usage too, marked as cut by the stop, not by its caller.
         const cut = await queryDatabase<{ status: number; error_code: string | null }>(
           api,
           'SELECT status, error_code FROM usage_events WHERE key_id = $1',
           [stuck.keyId],
         );
-        expect(cut).toEqual([{ status: 200, error_code: 'client_closed' }]);
+        expect(cut).toEqual([{ status: 200, error_code: 'server_stopping' }]);
       } finally {
         await api.stop();
         rmSync(api.dataDir, { recursive: true, force: true });

@@ -71,6 +71,11 @@ export const ERROR_CODES = [
    * events, metrics and logs (status 499, as proxies record it).
    */
   'client_closed',
+  /**
+   * The server's stop reached its timeout with the request still running (a stream that did not
+   * end) and cut it. Like client_closed, it names the request in usage events, metrics and logs.
+   */
+  'server_stopping',
   'upstream_error',
   'upstream_rejected',
   'quota_exceeded',

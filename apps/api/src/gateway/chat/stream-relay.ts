@@ -2,6 +2,7 @@ import { finishReading, readServerSentEvents, sseData } from './sse.js';
 import { StreamFailed, type ChatProtocol } from './chat-protocol.js';
 import { StreamTally } from './chat-types.js';
 import type { UpstreamAnswer } from '../upstream-client.js';
+import { hangUpCode } from '../upstream-failure.js';
 
 export interface RelayOptions {
   answer: UpstreamAnswer;
@@ -38,7 +39,7 @@ export async function* relayStream(options: RelayOptions): AsyncGenerator<string
     yield sseData('[DONE]');
   } catch (error) {
     if (options.signal.aborted) {
-      failure = 'client_closed';
+      failure = hangUpCode(options.signal);
       return;
     }
     failure = error instanceof StreamFailed ? 'upstream_error' : 'upstream_stream_broken';
@@ -50,7 +51,7 @@ export async function* relayStream(options: RelayOptions): AsyncGenerator<string
       },
     });
   } finally {
-    if (options.signal.aborted && !failure) failure = 'client_closed';
+    if (options.signal.aborted && !failure) failure = hangUpCode(options.signal);
     const destroy = () => options.answer.body.destroy();
     // The caller's stream ends now; the rest of the provider's answer is read behind it.
     if (answered) void finishReading(body, destroy);
