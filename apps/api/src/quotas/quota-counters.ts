@@ -8,8 +8,8 @@ const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
 
 /**
  * Adds each ARGV amount (0 reads) to its key and returns every total, in one round trip. A key
- * the script creates gets its expiry. All keys of one call belong to one owner, so one Redis
- * node holds them.
+ * the script creates gets its expiry. One call carries the counters of several owners: Keyward
+ * talks to a single Redis node (not a Cluster, see the rate limiter's store).
  */
 const CHANGE_SCRIPT = `
 local totals = {}
@@ -29,6 +29,15 @@ type ScriptedRedis = Redis & {
   keywardQuotaChange(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
 };
 
+/** Bounds one script call's arguments; more waits for the next call. */
+const MAX_QUEUED_PER_CALL = 1_000;
+
+interface QueuedChange {
+  month: string;
+  changes: CounterChange[];
+  settle(result: { totals: number[]; inRedis: boolean }): void;
+}
+
 export interface CounterChange {
   key: string;
   /** Added to the counter; 0 only reads it. */
@@ -47,6 +56,9 @@ export class QuotaCounters {
   private memoryMonth = '';
   private usingFallback = false;
   private readonly redis: ScriptedRedis | null;
+  /** Changes waiting for the script call after the one out (see `sendQueued`). */
+  private readonly queued: QueuedChange[] = [];
+  private sending = false;
 
   constructor(
     redis: Redis | null,
@@ -63,21 +75,88 @@ export class QuotaCounters {
     return (await this.changeReporting(month, changes)).totals;
   }
 
-  /** `change`, also saying whether Redis (rather than this process) counted it. */
-  async changeReporting(
+  /**
+   * `change`, also saying whether Redis (rather than this process) counted it. Changes made while
+   * a write is out go together in the next one (see `sendQueued`); each caller's totals are as if
+   * its changes had been applied alone, in the order the callers came.
+   */
+  changeReporting(
     month: string,
     changes: CounterChange[],
   ): Promise<{ totals: number[]; inRedis: boolean }> {
-    let inRedis = false;
-    const totals = await this.shared(
-      async (redis) => {
-        const answer = await this.changeInRedis(redis, month, changes);
-        inRedis = true;
-        return answer;
-      },
-      () => this.changeLocally(month, changes),
+    if (!this.redis || this.redis.status !== 'ready') {
+      if (this.redis) this.noteFallback('Redis not connected');
+      return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
+    }
+    const redis = this.redis;
+    return new Promise((settle) => {
+      this.queued.push({ month, changes, settle });
+      if (!this.sending) void this.sendQueued(redis);
+    });
+  }
+
+  /**
+   * One script call at a time, each carrying every change queued since the last was sent: a
+   * lone change goes at once, and under load the calls (and Redis's work) grow with the round
+   * trip rather than with the requests. A call that fails is counted in process, change by change.
+   */
+  private async sendQueued(redis: ScriptedRedis): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_QUEUED_PER_CALL);
+        await this.writeBatch(redis, batch);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async writeBatch(redis: ScriptedRedis, batch: QueuedChange[]): Promise<void> {
+    const keys: string[] = [];
+    const amounts: number[] = [];
+    const positions = new Map<string, number>();
+    /** For each queued change, the position of its counter in `keys`. */
+    const positionsOf = batch.map(({ month, changes }) =>
+      changes.map(({ key, amount }) => {
+        const redisKey = this.redisKey(month, key);
+        let position = positions.get(redisKey);
+        if (position === undefined) {
+          position = keys.length;
+          positions.set(redisKey, position);
+          keys.push(redisKey);
+          amounts.push(0);
+        }
+        amounts[position] = (amounts[position] ?? 0) + amount;
+        return position;
+      }),
     );
-    return { totals, inRedis };
+    let totals: number[];
+    try {
+      totals = (
+        await redis.keywardQuotaChange(keys.length, ...keys, COUNTER_TTL_SECONDS, ...amounts)
+      ).map(Number);
+      this.usingFallback = false;
+    } catch (error) {
+      this.noteFallback(errorMessage(error));
+      for (const { month, changes, settle } of batch) {
+        settle({ totals: this.changeLocally(month, changes), inRedis: false });
+      }
+      return;
+    }
+    // Redis has the totals after the whole batch: walking back from the last change, each
+    // caller's totals are those less what came after it.
+    for (let entry = batch.length - 1; entry >= 0; entry--) {
+      const { changes, settle } = batch[entry] as QueuedChange;
+      const at = positionsOf[entry] as number[];
+      const mine: number[] = [];
+      for (let change = changes.length - 1; change >= 0; change--) {
+        const position = at[change] as number;
+        mine[change] = totals[position] ?? 0;
+        totals[position] = (totals[position] ?? 0) - (changes[change]?.amount ?? 0);
+      }
+      settle({ totals: mine, inRedis: true });
+    }
   }
 
   /**

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { QuotaCounters } from '../src/quotas/quota-counters.js';
+
+// Monthly quota counters against the real Redis of the PostgreSQL pass.
+const redisUrl = process.env.TEST_REDIS_URL;
+const describeWithRedis = redisUrl ? describe : describe.skip;
+
+const MONTH = '2026-12';
+
+describeWithRedis('quota counters in Redis', () => {
+  let redis: Redis;
+  let counters: QuotaCounters;
+  let prefix: string;
+  /** Script calls made, and whether the next one should fail. */
+  const calls = { made: 0, failNext: false };
+
+  beforeAll(async () => {
+    // Without auto-pipelining, so the script's calls can be counted where they are made.
+    redis = new Redis(redisUrl ?? '');
+    prefix = `qc${randomBytes(4).toString('hex')}:`;
+    counters = new QuotaCounters(redis, prefix);
+    const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const change = scripted.keywardQuotaChange?.bind(redis);
+    if (!change) throw new Error('the quota script was not defined');
+    scripted.keywardQuotaChange = (...args: unknown[]) => {
+      calls.made += 1;
+      if (calls.failNext) {
+        calls.failNext = false;
+        return Promise.reject(new Error('Command timed out'));
+      }
+      return change(...args);
+    };
+    await redis.ping();
+  });
+
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('counts concurrent changes in few calls, each caller seeing the totals its own change made', async () => {
+    const before = calls.made;
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        counters.changeReporting(MONTH, [
+          { key: 'user:a:requests', amount: 1 },
+          { key: 'user:a:cost', amount: i % 2 === 0 ? 10 : 0 },
+        ]),
+      ),
+    );
+    // Redis has them all, and each caller got a total of its own, as if they had come one by one.
+    expect(answers.every((answer) => answer.inRedis)).toBe(true);
+    expect(answers.map((answer) => answer.totals[0])).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+    expect(answers.map((answer) => answer.totals[1])).toEqual(
+      Array.from({ length: 200 }, (_, i) => 10 * Math.floor(i / 2 + 1)),
+    );
+    expect(await redis.get(`${prefix}quota:${MONTH}:user:a:requests`)).toBe('200');
+    expect(await redis.get(`${prefix}quota:${MONTH}:user:a:cost`)).toBe('1000');
+    // The first went at once; the rest waited for it and went together.
+    expect(calls.made - before).toBeLessThanOrEqual(3);
+    // Counters the script created expire after their month.
+    expect(await redis.ttl(`${prefix}quota:${MONTH}:user:a:requests`)).toBeGreaterThan(0);
+  });
+
+  it('counts a batch Redis failed to take in this process, every change of it', async () => {
+    // One call out, so the next ones queue behind it and go (and fail) together.
+    const first = counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]);
+    calls.failNext = true;
+    const queued = Array.from({ length: 5 }, () =>
+      counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]),
+    );
+    expect(await first).toEqual({ totals: [1], inRedis: true });
+    const failed = await Promise.all(queued);
+    expect(failed.map((answer) => answer.inRedis)).toEqual([false, false, false, false, false]);
+    expect(failed.map((answer) => answer.totals[0])).toEqual([1, 2, 3, 4, 5]);
+    // Nothing of the failed call reached Redis, and the queue goes on afterwards.
+    expect(await redis.get(`${prefix}quota:${MONTH}:user:b:requests`)).toBe('1');
+    expect(await counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }])).toEqual({
+      totals: [2],
+      inRedis: true,
+    });
+  });
+});
