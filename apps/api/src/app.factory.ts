@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppException } from './common/app.exception.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
 import { SECURITY_HEADER_OPTIONS, securityHeaders } from './common/security-headers.js';
+import { whenResponseCloses } from './common/response-closed.js';
 import { startCuttingRequests } from './common/stopping.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
@@ -130,8 +131,8 @@ export async function createApp(
 
   /**
    * A stream whose caller hangs up never finishes, and Fastify's onResponse waits for that: it is
-   * observed once both it and the response have closed, when a chat relay has counted what was
-   * used. The usage drain at a stop waits for it.
+   * observed once both it and the response (or the connection) have closed, when a chat relay
+   * has counted what was used. The usage drain at a stop waits for it.
    */
   const observeStreamIfCut = (request: FastifyRequest, reply: FastifyReply, stream: Readable) => {
     const release = usageRecorder.hold();
@@ -139,13 +140,20 @@ export async function createApp(
     const closed = () => {
       open -= 1;
       if (open > 0) return;
-      if (!reply.raw.writableFinished) observe(request, reply);
-      release();
+      try {
+        observe(request, reply);
+      } finally {
+        release();
+      }
     };
-    for (const side of [reply.raw, stream]) {
-      if (side.closed) closed();
-      else side.once('close', closed);
-    }
+    whenResponseCloses(request, reply, (finished) => {
+      // Fastify destroys the stream when the response closes; a pipelined response whose
+      // connection went first never does, so its stream (and a relay's provider call) ends here.
+      if (!finished) stream.destroy();
+      closed();
+    });
+    if (stream.closed) closed();
+    else stream.once('close', closed);
   };
 
   fastify.addHook('onSend', (request, reply, payload, done) => {

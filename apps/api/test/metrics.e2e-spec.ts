@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
+import type { Page, UsageEventResponse } from '@keyward/shared';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { gatewayUser } from './support/gateway.js';
+import { eventually, gatewayUser } from './support/gateway.js';
 import { call } from './support/http.js';
 import { withKey } from './support/keys.js';
 
@@ -75,6 +77,65 @@ describe('GET /metrics', () => {
     // Nothing secret reaches the scrape.
     expect(text).not.toContain(user.key);
     expect(text).not.toContain(user.providerKeys.openai ?? 'unset');
+  });
+  it('counts streams whose connection closed before their end as unfinished, pipelined ones too', async () => {
+    // `stall` streams a few frames and then nothing. Two requests go pipelined on one
+    // connection: the second's response waits behind the first and never closes by itself when
+    // the connection drops (Node destroys only the request).
+    const user = await gatewayUser(api, { openai: 'stall' });
+    const body = JSON.stringify({
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    const headers = Object.entries(withKey(user.key))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    const request =
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: keyward\r\n${headers}` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const { port } = new URL(api.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+    });
+    socket.write(request + request);
+    const providerKey = user.providerKeys.openai ?? '';
+    await eventually(
+      () =>
+        Promise.resolve(
+          upstream.requests.filter((sent) => sent.headers.authorization === `Bearer ${providerKey}`)
+            .length,
+        ),
+      (count) => count === 2,
+    );
+    await eventually(
+      () => Promise.resolve(received),
+      (text) => text.includes('data: '),
+    );
+    socket.destroy();
+
+    const unfinished = () =>
+      scrape(TOKEN).then((scraped) =>
+        Number(
+          /route="\/v1\/chat\/completions",method="POST",status="2xx",outcome="unfinished"\} (\d+)/.exec(
+            scraped.text,
+          )?.[1] ?? 0,
+        ),
+      );
+    expect(await eventually(unfinished, (count) => count >= 2)).toBe(2);
+    const events = await eventually(
+      () =>
+        call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+          token: user.accessToken,
+        }),
+      (result) => result.body.items.length >= 2,
+    );
+    expect(events.body.items.map((event) => event.errorCode)).toEqual([
+      'client_closed',
+      'client_closed',
+    ]);
   });
 });
 

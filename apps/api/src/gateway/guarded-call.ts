@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { whenResponseCloses } from '../common/response-closed.js';
 import { requestsAreBeingCut } from '../common/stopping.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import type { QuotaTrackedRequest } from '../quotas/quota.service.js';
@@ -15,13 +16,8 @@ export function guardedCall(
   reply: FastifyReply,
 ): GuardedCall {
   const hangUp = new AbortController();
-  const closed = () => {
-    hangUp.abort(requestsAreBeingCut() ? 'server_stopping' : 'client_closed');
-  };
-  // Gone already (during the checks before the handler): 'close' has fired and will not again.
-  if (reply.raw.destroyed) closed();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) closed();
+  whenResponseCloses(request, reply, (finished) => {
+    if (!finished) hangUp.abort(requestsAreBeingCut() ? 'server_stopping' : 'client_closed');
   });
   return {
     key,

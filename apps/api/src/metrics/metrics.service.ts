@@ -119,7 +119,14 @@ export class MetricsService {
   observe(request: FastifyRequest & UsageTrackedRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    const outcome = status < 400 ? 'success' : status < 500 ? 'refused' : 'failed';
+    // A cut stream keeps its 200: what matters is that its answer never reached its end.
+    const outcome = !reply.raw.writableFinished
+      ? 'unfinished'
+      : status < 400
+        ? 'success'
+        : status < 500
+          ? 'refused'
+          : 'failed';
     this.requests.inc({
       route,
       method: request.method,
