@@ -35,7 +35,7 @@ const MAX_QUEUED_PER_CALL = 1_000;
 interface QueuedChange {
   month: string;
   changes: CounterChange[];
-  settle(result: { totals: number[]; inRedis: boolean }): void;
+  settle: (result: { totals: number[]; inRedis: boolean }) => void;
 }
 
 export interface CounterChange {
