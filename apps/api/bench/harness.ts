@@ -1,6 +1,7 @@
 // What every benchmark scenario needs: a fresh database, API replicas, the fake upstream in a
 // process of its own, a load generator, and the counters the figures are read from.
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -398,6 +399,25 @@ export async function startReplica(
 }
 
 const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
+/**
+ * Lua scripts Redis has run so far, for every client: each per-request step Keyward takes in
+ * Redis (a rate-limit grant, a quota count) is one script call.
+ */
+export async function redisScriptCalls(redisUrl: string): Promise<number> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const stats = await redis.info('commandstats');
+    let calls = 0;
+    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) {
+      calls += Number(match[1]);
+    }
+    return calls;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Statements an API process has sent to the database so far, from its own metrics. */
 export async function queriesSent(api: ApiProcess): Promise<number> {

@@ -10,6 +10,7 @@ import {
   load,
   median,
   pairedMedian,
+  redisScriptCalls,
   round,
   steadyLoad,
   type BenchSettings,
@@ -79,7 +80,10 @@ export async function gatewayOverhead(
     () => steady(bareRelay),
   );
   const fullDirect = await run(direct);
+  const scriptsBefore = await redisScriptCalls(settings.redisUrl);
   const fullThrough = await run(through);
+  const scriptsPerRequest =
+    ((await redisScriptCalls(settings.redisUrl)) - scriptsBefore) / Math.max(1, fullThrough.total);
 
   // One sequence of streamed requests for the three, so both comparisons share the direct one.
   const ttfb = await medianTtfbs({
@@ -126,6 +130,11 @@ export async function gatewayOverhead(
       {
         name: 'full speed req/s direct/via',
         value: `${round(fullDirect.requestsPerSecond, 0)}/${round(fullThrough.requestsPerSecond, 0)}`,
+      },
+      {
+        // Redis work grows with this, whatever the number of replicas sharing it.
+        name: 'Redis script calls per request at full speed',
+        value: round(scriptsPerRequest, 3),
       },
       {
         name: 'full speed p50 direct/via',
