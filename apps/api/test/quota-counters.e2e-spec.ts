@@ -27,8 +27,13 @@ describeWithRedis('quota counters in Redis', () => {
     scripted.keywardQuotaChange = (...args: unknown[]) => {
       calls.made += 1;
       if (calls.failNext) {
+        // Fails as a timeout does: a while after it was sent.
         calls.failNext = false;
-        return Promise.reject(new Error('Command timed out'));
+        return new Promise((_, reject) =>
+          setTimeout(() => {
+            reject(new Error('Command timed out'));
+          }, 50),
+        );
       }
       return change(...args);
     };
@@ -65,22 +70,36 @@ describeWithRedis('quota counters in Redis', () => {
     expect(await redis.ttl(`${prefix}quota:${MONTH}:user:a:requests`)).toBeGreaterThan(0);
   });
 
-  it('counts a batch Redis failed to take in this process, every change of it', async () => {
+  it('counts a batch Redis failed to take in this process, and all that queued behind it', async () => {
+    const one = () => counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]);
+    const before = calls.made;
     // One call out, so the next ones queue behind it and go (and fail) together.
-    const first = counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]);
+    const first = one();
     calls.failNext = true;
-    const queued = Array.from({ length: 5 }, () =>
-      counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]),
-    );
+    const failing = Array.from({ length: 5 }, one);
     expect(await first).toEqual({ totals: [1], inRedis: true });
-    const failed = await Promise.all(queued);
-    expect(failed.map((answer) => answer.inRedis)).toEqual([false, false, false, false, false]);
-    expect(failed.map((answer) => answer.totals[0])).toEqual([1, 2, 3, 4, 5]);
+    // Queued while the failing call is out (it fails 50 ms after it was sent): counted in
+    // process with it, not sent in a call of their own after the wait.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const behind = Array.from({ length: 3 }, one);
+    const failed = await Promise.all([...failing, ...behind]);
+    expect(failed.map((answer) => answer.inRedis)).toEqual(Array.from({ length: 8 }, () => false));
+    expect(failed.map((answer) => answer.totals[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(calls.made - before).toBe(2);
     // Nothing of the failed call reached Redis, and the queue goes on afterwards.
     expect(await redis.get(`${prefix}quota:${MONTH}:user:b:requests`)).toBe('1');
     expect(await counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }])).toEqual({
       totals: [2],
       inRedis: true,
     });
+  });
+  it('keeps an absurd amount from failing the changes that share its call', async () => {
+    const answers = await Promise.all([
+      counters.changeReporting(MONTH, [{ key: 'user:c:requests', amount: 1 }]),
+      counters.changeReporting(MONTH, [{ key: 'user:c:cost', amount: 1e30 }]),
+      counters.changeReporting(MONTH, [{ key: 'user:c:requests', amount: 1 }]),
+    ]);
+    expect(answers.map((answer) => answer.inRedis)).toEqual([true, true, true]);
+    expect(answers.map((answer) => answer.totals[0])).toEqual([1, 1e15, 2]);
   });
 });

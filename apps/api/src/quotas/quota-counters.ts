@@ -30,7 +30,13 @@ type ScriptedRedis = Redis & {
 };
 
 /** Bounds one script call's arguments; more waits for the next call. */
-const MAX_QUEUED_PER_CALL = 1_000;
+const MAX_QUEUED_PER_CALL = 10_000;
+
+/**
+ * The most one change may add or take: a billion dollars in micro-dollars. One absurd amount (a
+ * provider reporting absurd usage) would otherwise fail its whole batch inside Redis's INCRBY.
+ */
+const MAX_STEP = 1e15;
 
 interface QueuedChange {
   month: string;
@@ -89,8 +95,9 @@ export class QuotaCounters {
       return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
     }
     const redis = this.redis;
+    const bounded = changes.map(({ key, amount }) => ({ key, amount: boundedStep(amount) }));
     return new Promise((settle) => {
-      this.queued.push({ month, changes, settle });
+      this.queued.push({ month, changes: bounded, settle });
       if (!this.sending) void this.sendQueued(redis);
     });
   }
@@ -98,7 +105,9 @@ export class QuotaCounters {
   /**
    * One script call at a time, each carrying every change queued since the last was sent: a
    * lone change goes at once, and under load the calls (and Redis's work) grow with the round
-   * trip rather than with the requests. A call that fails is counted in process, change by change.
+   * trip rather than with the requests. When a call fails, it and everything queued behind it
+   * are counted in process, change by change: with Redis hanging, no caller waits behind more
+   * than the call under way and its own.
    */
   private async sendQueued(redis: ScriptedRedis): Promise<void> {
     this.sending = true;
@@ -139,7 +148,7 @@ export class QuotaCounters {
       this.usingFallback = false;
     } catch (error) {
       this.noteFallback(errorMessage(error));
-      for (const { month, changes, settle } of batch) {
+      for (const { month, changes, settle } of [...batch, ...this.queued.splice(0)]) {
         settle({ totals: this.changeLocally(month, changes), inRedis: false });
       }
       return;
@@ -298,4 +307,9 @@ export class QuotaCounters {
     this.usingFallback = true;
     this.logger.warn(`Quota counters fall back to in-process counting: ${reason}`);
   }
+}
+
+function boundedStep(amount: number): number {
+  if (!Number.isFinite(amount)) return 0;
+  return Math.max(-MAX_STEP, Math.min(MAX_STEP, Math.trunc(amount)));
 }

@@ -14,6 +14,9 @@ export function createRedisClient(url: string): Redis {
     connectTimeout: 2_000,
     commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // A command whose answer was lost is not sent again after a reconnect: its caller has moved on
+    // (timed out, counted in process), and the counting scripts are not idempotent.
+    autoResendUnfulfilledCommands: false,
     // Commands issued in the same tick (rate limit, quota and key checks of concurrent requests)
     // leave in one write: under load this saves most of the system calls Redis costs.
     enableAutoPipelining: true,
