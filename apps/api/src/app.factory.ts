@@ -159,9 +159,14 @@ export async function createApp(
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (payload instanceof Readable) observeStreamIfCut(request, reply, payload);
     const proceed = () => {
-      // A caller that hung up before the answer was ready never sees it finish either: the
-      // request is observed now (the handler has set its usage).
-      if (reply.raw.destroyed && !(payload instanceof Readable)) observe(request, reply);
+      // An answer whose caller hung up before it was ready (or a pipelined one whose connection
+      // dropped while it waited its turn) never finishes either: the request is observed when
+      // that is known, at once for a caller already gone (the handler has set its usage).
+      if (!(payload instanceof Readable)) {
+        whenResponseCloses(request, reply, (finished) => {
+          if (!finished) observe(request, reply);
+        });
+      }
       done(null, payload);
     };
     const settling = quotas.settle(request as typeof request & QuotaTrackedRequest);

@@ -78,44 +78,18 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(user.key);
     expect(text).not.toContain(user.providerKeys.openai ?? 'unset');
   });
-  it('counts streams whose connection closed before their end as unfinished, pipelined ones too', async () => {
-    // `stall` streams a few frames and then nothing. Two requests go pipelined on one
-    // connection: the second's response waits behind the first and never closes by itself when
-    // the connection drops (Node destroys only the request).
+  it('counts answers whose connection closed before their end as unfinished, pipelined ones too', async () => {
+    // `stall` streams a few frames and then nothing, or never answers a plain call. Three
+    // requests go pipelined on one connection: two streams, then a plain call. The later ones'
+    // responses wait behind the first and never close by themselves when the connection drops
+    // (Node destroys only the requests).
     const user = await gatewayUser(api, { openai: 'stall' });
-    const body = JSON.stringify({
-      model: 'openai/gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-      stream: true,
-    });
-    const headers = Object.entries(withKey(user.key))
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
-    const request =
-      `POST /v1/chat/completions HTTP/1.1\r\nhost: keyward\r\n${headers}` +
-      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    const { port } = new URL(api.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('utf8');
-    });
-    socket.write(request + request);
-    const providerKey = user.providerKeys.openai ?? '';
-    await eventually(
-      () =>
-        Promise.resolve(
-          upstream.requests.filter((sent) => sent.headers.authorization === `Bearer ${providerKey}`)
-            .length,
-        ),
-      (count) => count === 2,
-    );
-    await eventually(
-      () => Promise.resolve(received),
-      (text) => text.includes('data: '),
-    );
-    socket.destroy();
-
+    const bodyOf = (stream: boolean) =>
+      JSON.stringify({
+        model: 'openai/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream,
+      });
     const unfinished = () =>
       scrape(TOKEN).then((scraped) =>
         Number(
@@ -124,17 +98,50 @@ describe('GET /metrics', () => {
           )?.[1] ?? 0,
         ),
       );
-    expect(await eventually(unfinished, (count) => count >= 2)).toBe(2);
+    const unfinishedBefore = await unfinished();
+    const headers = Object.entries(withKey(user.key))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    const request = (body: string) =>
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: keyward\r\n${headers}` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const { port } = new URL(api.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+    });
+    socket.write(request(bodyOf(true)) + request(bodyOf(true)) + request(bodyOf(false)));
+    const providerKey = user.providerKeys.openai ?? '';
+    await eventually(
+      () =>
+        Promise.resolve(
+          upstream.requests.filter((sent) => sent.headers.authorization === `Bearer ${providerKey}`)
+            .length,
+        ),
+      (count) => count === 3,
+    );
+    await eventually(
+      () => Promise.resolve(received),
+      (text) => text.includes('data: '),
+    );
+    socket.destroy();
+
+    expect(await eventually(unfinished, (count) => count >= unfinishedBefore + 2)).toBe(
+      unfinishedBefore + 2,
+    );
     const events = await eventually(
       () =>
         call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
           token: user.accessToken,
         }),
-      (result) => result.body.items.length >= 2,
+      (result) => result.body.items.length >= 3,
     );
-    expect(events.body.items.map((event) => event.errorCode)).toEqual([
-      'client_closed',
-      'client_closed',
+    const outcomes = events.body.items.map((event) => `${event.status} ${event.errorCode ?? ''}`);
+    expect(outcomes.sort()).toEqual([
+      '200 client_closed',
+      '200 client_closed',
+      '499 client_closed',
     ]);
   });
 });
