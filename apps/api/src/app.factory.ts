@@ -157,12 +157,13 @@ export async function createApp(
   };
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (payload instanceof Readable) observeStreamIfCut(request, reply, payload);
     const proceed = () => {
       // An answer whose caller hung up before it was ready (or a pipelined one whose connection
       // dropped while it waited its turn) never finishes either: the request is observed when
       // that is known, at once for a caller already gone (the handler has set its usage).
-      if (!(payload instanceof Readable)) {
+      if (payload instanceof Readable) {
+        observeStreamIfCut(request, reply, payload);
+      } else {
         whenResponseCloses(request, reply, (finished) => {
           if (!finished) observe(request, reply);
         });
