@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import {
+  ABSURD_USAGE,
   expectedReply,
   startFakeUpstream,
   STREAM_GAP_MS,
@@ -394,6 +395,52 @@ describe('guarded chat API', () => {
       body: { prompt: 'x' },
     });
     expect(wrongSuffix.status).toBe(404);
+  });
+
+  it("counts a provider's absurd usage as the nearest sane figure, and records it", async () => {
+    // Reported as is, a fraction or a figure beyond the usage tables' integer columns made the
+    // database refuse every batch the event was in, and recording stopped for every user.
+    const reportedAs = { inputTokens: 3, outputTokens: 2_147_483_647 };
+    expect(Math.round(ABSURD_USAGE.promptTokens)).toBe(reportedAs.inputTokens);
+    const chatBody = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+    const calls: [string, Record<string, unknown>][] = [
+      ['/v1/chat/completions', { ...chatBody, stream: false }],
+      [
+        '/v1/chat/completions',
+        { ...chatBody, stream: true, stream_options: { include_usage: true } },
+      ],
+      [
+        '/v1/chat/completions',
+        { ...chatBody, model: 'anthropic/claude-3-5-haiku-latest', stream: true },
+      ],
+      [
+        `/v1/models/${encodeURIComponent('anthropic/claude-3-5-haiku-latest')}/generate`,
+        { prompt: 'hi' },
+      ],
+    ];
+    for (const [path, body] of calls) {
+      // A user each: the first answer's cost uses up a plan's monthly cost limit.
+      const user = await gatewayUser(api, { openai: 'absurd', anthropic: 'absurd' });
+      const answer = await call<GenerateResponse>(api.url, 'POST', path, {
+        headers: withKey(user.key),
+        body,
+      });
+      expect(answer.status).toBe(200);
+      if (path.endsWith('/generate')) expect(answer.body.usage).toEqual(reportedAs);
+      const events = await eventually(
+        () =>
+          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+            token: user.accessToken,
+          }),
+        (result) => result.body.items.length > 0,
+        5_000,
+      );
+      expect(events.body.items).toHaveLength(1);
+      const [event] = events.body.items;
+      expect(event).toMatchObject({ status: 200, success: true, ...reportedAs });
+      expect(Number.isSafeInteger(event?.costMicros)).toBe(true);
+      expect(event?.costMicros).toBeGreaterThan(1_000_000_000);
+    }
   });
 
   it('records a call whose caller hung up before the answer, on every guarded generation route', async () => {

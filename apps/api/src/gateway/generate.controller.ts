@@ -49,10 +49,8 @@ export class GenerateController {
       model: completion.model,
       provider: result.provider,
       text: completion.choices[0]?.message.content ?? '',
-      usage: {
-        inputTokens: completion.usage?.prompt_tokens ?? 0,
-        outputTokens: completion.usage?.completion_tokens ?? 0,
-      },
+      // What Keyward counted, which is what the provider reported when that was sane.
+      usage: { inputTokens: call.usage.inputTokens, outputTokens: call.usage.outputTokens },
       cost: call.usage.costMicros,
     };
     await reply.header(SERVED_BY_HEADER, result.provider).status(200).send(answer);

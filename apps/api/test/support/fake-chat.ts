@@ -234,9 +234,19 @@ const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('
 const sse = (data: unknown, event?: string): string =>
   `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
+/** Token counts a provider reports, when they are not the reply's own. */
+export type ReportedUsage = Pick<ExpectedReply, 'promptTokens' | 'completionTokens'>;
+
+/** What the `absurd` marker's provider reports: a fraction, and more than any column holds. */
+export const ABSURD_USAGE: ReportedUsage = { promptTokens: 2.5, completionTokens: 1e13 };
+
 /** The non-streamed answer body. */
-export function chatCompletion(flavour: ChatFlavour, request: ChatRequest): unknown {
-  const reply = expectedReply(request);
+export function chatCompletion(
+  flavour: ChatFlavour,
+  request: ChatRequest,
+  reported?: ReportedUsage,
+): unknown {
+  const reply = { ...expectedReply(request), ...reported };
   if (flavour === 'anthropic') {
     return {
       id: newId('msg_'),
@@ -272,8 +282,12 @@ const openAiUsage = (reply: ExpectedReply): Record<string, number> => ({
 });
 
 /** The streamed answer as server-sent event frames, one word per delta. */
-export function chatStream(flavour: ChatFlavour, request: ChatRequest): string[] {
-  const reply = expectedReply(request);
+export function chatStream(
+  flavour: ChatFlavour,
+  request: ChatRequest,
+  reported?: ReportedUsage,
+): string[] {
+  const reply = { ...expectedReply(request), ...reported };
   const pieces = wordPieces(reply.content);
   return flavour === 'anthropic'
     ? anthropicStream(request, reply, pieces)

@@ -7,9 +7,17 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { PROVIDER_IDS, type ProviderId } from '@keyward/shared';
-import { chatCompletion, chatStream, parseChatRequest, type ChatFlavour } from './fake-chat.js';
+import {
+  ABSURD_USAGE,
+  chatCompletion,
+  chatStream,
+  parseChatRequest,
+  type ChatFlavour,
+  type ReportedUsage,
+} from './fake-chat.js';
 
 export {
+  ABSURD_USAGE,
   contentText,
   countTokens,
   expectedReply,
@@ -43,6 +51,8 @@ export const MARKERS = [
   // Chat streams start with 200 and a few frames, then neither end nor drop; other answers never
   // come.
   'stall',
+  // Chat answers as a working key's, reporting ABSURD_USAGE (a fraction, an out-of-range figure).
+  'absurd',
 ] as const;
 export type Marker = (typeof MARKERS)[number];
 
@@ -353,6 +363,7 @@ function answerFor(protocol: Protocol, key: string, ok: () => Reply): Reply {
     case 'slow':
     case 'streamfail':
     case 'stall':
+    case 'absurd':
       return ok();
     case 'quota':
       return Array.isArray(protocol.quota)
@@ -378,12 +389,17 @@ function answerFor(protocol: Protocol, key: string, ok: () => Reply): Reply {
 }
 
 /** A chat answer for a working key: the reply, streamed or not, or the provider's 400. */
-function chatAnswer(protocol: Protocol, flavour: ChatFlavour, requestBody: string): Reply {
+function chatAnswer(
+  protocol: Protocol,
+  flavour: ChatFlavour,
+  requestBody: string,
+  reported?: ReportedUsage,
+): Reply {
   const request = parseChatRequest(flavour, requestBody);
   if ('invalid' in request) return protocol.dialect(400, 'request', request.invalid);
   return request.stream
-    ? { status: 200, frames: chatStream(flavour, request) }
-    : { status: 200, body: chatCompletion(flavour, request) };
+    ? { status: 200, frames: chatStream(flavour, request, reported) }
+    : { status: 200, body: chatCompletion(flavour, request, reported) };
 }
 
 type Route = 'verification' | 'chat';
@@ -517,10 +533,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return;
     }
     const { chat } = protocol;
-    const reply = answerFor(protocol, key, () =>
-      route === 'chat' && chat ? chatAnswer(protocol, chat.flavour, body) : protocol.ok(body),
-    );
     const marker = markerOf(key);
+    const reported = marker === 'absurd' ? ABSURD_USAGE : undefined;
+    const reply = answerFor(protocol, key, () =>
+      route === 'chat' && chat
+        ? chatAnswer(protocol, chat.flavour, body, reported)
+        : protocol.ok(body),
+    );
     const later = pacer(res);
     const deliver = (): void => {
       if ('frames' in reply) {

@@ -7,7 +7,12 @@ import {
   type CompletionRead,
 } from './chat-protocol.js';
 import { textOf, type ChatMessage, type ChatRequest } from './chat-request.js';
-import type { ChatCompletion, ChatCompletionChunk, StreamTally } from './chat-types.js';
+import {
+  reportedTokens,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type StreamTally,
+} from './chat-types.js';
 import { isRecord } from './openai-protocol.js';
 
 /** Anthropic requires max_tokens; OpenAI callers often leave it out. */
@@ -144,7 +149,7 @@ export const anthropicProtocol: ChatProtocol = {
           const message = isRecord(data.message) ? data.message : {};
           if (typeof message.id === 'string') id = message.id;
           const usage = isRecord(message.usage) ? message.usage : {};
-          if (typeof usage.input_tokens === 'number') tally.inputTokens = usage.input_tokens;
+          tally.inputTokens = reportedTokens(usage.input_tokens) ?? tally.inputTokens;
           yield chunk({ role: 'assistant', content: '' });
           break;
         }
@@ -158,8 +163,9 @@ export const anthropicProtocol: ChatProtocol = {
         }
         case 'message_delta': {
           const usage = isRecord(data.usage) ? data.usage : {};
-          if (typeof usage.output_tokens === 'number') {
-            tally.outputTokens = usage.output_tokens;
+          const outputTokens = reportedTokens(usage.output_tokens);
+          if (outputTokens !== undefined) {
+            tally.outputTokens = outputTokens;
             tally.reported = true;
           }
           const delta = isRecord(data.delta) ? data.delta : {};
@@ -218,8 +224,8 @@ function finishReason(reason: unknown): string {
 
 function usageOf(value: unknown): { inputTokens: number; outputTokens: number } | null {
   if (!isRecord(value)) return null;
-  const input = value.input_tokens;
-  const output = value.output_tokens;
-  if (typeof input !== 'number' || typeof output !== 'number') return null;
-  return { inputTokens: input, outputTokens: output };
+  const inputTokens = reportedTokens(value.input_tokens);
+  const outputTokens = reportedTokens(value.output_tokens);
+  if (inputTokens === undefined || outputTokens === undefined) return null;
+  return { inputTokens, outputTokens };
 }

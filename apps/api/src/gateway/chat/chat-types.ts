@@ -49,3 +49,20 @@ export class StreamTally {
 }
 
 export const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
+
+/**
+ * The most tokens one answer is counted for: the largest value the usage tables' integer
+ * columns hold. No real answer comes near it.
+ */
+export const MAX_REPORTED_TOKENS = 2_147_483_647;
+
+/**
+ * A token count as a provider reported it, made a whole number in range, or undefined when it
+ * is not a number at all. Providers are outside Keyward's control (and a custom base URL can
+ * point anywhere): a fraction or an absurd figure is counted as the nearest sane one rather
+ * than carried into costs, quotas and the usage tables.
+ */
+export function reportedTokens(value: unknown): number | undefined {
+  if (typeof value !== 'number' || Number.isNaN(value)) return undefined;
+  return Math.min(MAX_REPORTED_TOKENS, Math.max(0, Math.round(value)));
+}

@@ -1,7 +1,12 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { MalformedAnswer, type ChatProtocol, type CompletionRead } from './chat-protocol.js';
 import type { ChatRequest } from './chat-request.js';
-import type { ChatCompletion, ChatCompletionChunk, StreamTally } from './chat-types.js';
+import {
+  reportedTokens,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type StreamTally,
+} from './chat-types.js';
 
 interface OpenAiUsage {
   prompt_tokens?: unknown;
@@ -70,11 +75,10 @@ export const openAiProtocol: ChatProtocol = {
 function usageOf(value: unknown): { inputTokens: number; outputTokens: number } | null {
   if (!isRecord(value)) return null;
   const { prompt_tokens: input, completion_tokens: output } = value as OpenAiUsage;
-  if (typeof input !== 'number' || typeof output !== 'number') return null;
-  return {
-    inputTokens: Math.max(0, Math.round(input)),
-    outputTokens: Math.max(0, Math.round(output)),
-  };
+  const inputTokens = reportedTokens(input);
+  const outputTokens = reportedTokens(output);
+  if (inputTokens === undefined || outputTokens === undefined) return null;
+  return { inputTokens, outputTokens };
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
