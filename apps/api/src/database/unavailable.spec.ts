@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from './unavailable.js';
+import { isDatabaseUnavailable, isValueRefused } from './unavailable.js';
 
 const withCode = (message: string, code: string): Error =>
   Object.assign(new Error(message), { code });
@@ -41,5 +41,22 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
     expect(isDatabaseUnavailable('Connection terminated')).toBe(false);
     expect(isDatabaseUnavailable(null)).toBe(false);
+  });
+});
+
+describe('isValueRefused', () => {
+  it('recognises data exceptions and constraint violations, also inside a TypeORM error', () => {
+    for (const code of ['22003', '22P02', '22021', '23502', '23514']) {
+      const driverError = withCode('statement failed', code);
+      expect(isValueRefused(driverError)).toBe(true);
+      expect(isValueRefused(new QueryFailedError('INSERT', [], driverError))).toBe(true);
+    }
+  });
+
+  it('leaves an unavailable database, a cancelled statement and other errors alone', () => {
+    for (const code of ['57P01', '08006', '57014', '42P01', '40001', 'ECONNRESET']) {
+      expect(isValueRefused(withCode('failed', code))).toBe(false);
+    }
+    expect(isValueRefused(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 });

@@ -79,3 +79,11 @@ export function isStatementCancelled(error: unknown): boolean {
 }
 
 const STATEMENT_CANCELLED = '57014';
+
+/**
+ * Whether the database refused a statement for the values it carried (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint violation): sent again unchanged, it fails again.
+ */
+export function isValueRefused(error: unknown): boolean {
+  return anyLayer(error, ({ code }) => typeof code === 'string' && /^2[23]/.test(code));
+}

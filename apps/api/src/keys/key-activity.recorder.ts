@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { errorMessage } from '../common/error-message.js';
 import { newId } from '../database/ids.js';
+import { isValueRefused } from '../database/unavailable.js';
 
 /** Bounds what waits in memory if the database stays away for long. */
 const MAX_PENDING_KEYS = 100_000;
@@ -30,7 +31,7 @@ interface ActivityBatch {
  *
  * A write that fails is sent again as it was, under the same batch id, before anything newer:
  * when only its answer was lost (a timeout after the server committed), the database knows the
- * id and the counts are not added twice.
+ * id and the counts are not added twice. One the database refused for its values is dropped.
  */
 @Injectable()
 export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown {
@@ -118,7 +119,10 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
     if (!(await this.write(batch))) this.unsettled = batch;
   }
 
-  /** Writes one batch; false when the write failed (it may still have landed). */
+  /**
+   * Writes one batch; false when the write failed and should be sent again (it may still have
+   * landed). A batch the database refused for its values is dropped, not sent again.
+   */
   private async write(batch: ActivityBatch): Promise<boolean> {
     const countRows = [...batch.counts].map(([key, requests]) => {
       const [keyId, day] = key.split('|') as [string, string];
@@ -136,6 +140,13 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
         batch.id,
       ]);
     } catch (error) {
+      if (isValueRefused(error)) {
+        // Sent again unchanged it would fail again, and hold back all activity after it.
+        this.logger.error(
+          `Key activity of ${countRows.length} key-days dropped: the database refused it (${errorMessage(error)})`,
+        );
+        return true;
+      }
       this.logger.warn(`Could not record key activity, will retry: ${errorMessage(error)}`);
       return false;
     }

@@ -113,6 +113,14 @@ export class MetricsService {
         this.set(usage.stats.dropped);
       },
     });
+    new Gauge({
+      name: 'keyward_usage_events_refused',
+      help: 'Usage events dropped since start because the database refused their values',
+      registers: [registry],
+      collect() {
+        this.set(usage.stats.refused);
+      },
+    });
   }
 
   /** Called once per response (see app.factory). */

@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { errorMessage } from '../common/error-message.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
+import { isValueRefused } from '../database/unavailable.js';
 import { stateFilePath } from './recorder-state.js';
 import { UnwrittenEventsReport } from './unwritten-events-report.js';
 
@@ -58,6 +59,8 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   private failures = 0;
   private retryAt = 0;
   private dropped = 0;
+  /** Events the database refused for their values, dropped alone (see writeAround). */
+  private refused = 0;
   /** Every failed write since start (for metrics; `failures` counts the current streak). */
   private failedWrites = 0;
   private stopped = false;
@@ -170,12 +173,14 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
     backlog: number;
     failedWrites: number;
     dropped: number;
+    refused: number;
     lostAtPreviousStop: number;
   } {
     return {
       backlog: this.pending.length,
       failedWrites: this.failedWrites,
       dropped: this.dropped,
+      refused: this.refused,
       lostAtPreviousStop: this.unwritten.lostAtPreviousStop,
     };
   }
@@ -199,7 +204,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       if (partial && !this.stopped && Date.now() - this.waitingSince < interval) return;
       const batch = this.pending.slice(0, batchSize);
       try {
-        await this.write(batch);
+        await this.writeAround(batch);
       } catch (error) {
         this.failures += 1;
         this.failedWrites += 1;
@@ -218,6 +223,32 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       if (this.failures > 0) this.logger.log('Usage events are being written again');
       this.failures = 0;
       this.retryAt = 0;
+    }
+  }
+
+  /**
+   * Writes a batch; if the database refuses it for its values, writes what it takes of it and
+   * drops only the events it refuses alone, so one event it will never take cannot hold back
+   * every event behind it. Found by halving: a few statements for one such event in a batch.
+   * An error of any other kind is thrown and the whole batch waits for the retry; halves already
+   * written are skipped then by their ids.
+   */
+  private async writeAround(batch: UsageEvent[]): Promise<void> {
+    try {
+      await this.write(batch);
+    } catch (error) {
+      if (!isValueRefused(error)) throw error;
+      if (batch.length === 1) {
+        this.refused += 1;
+        const [event] = batch;
+        this.logger.error(
+          `Usage event ${event?.id ?? ''} of key ${event?.keyId ?? ''} dropped: the database refused it (${errorMessage(error)})`,
+        );
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.writeAround(batch.slice(0, half));
+      await this.writeAround(batch.slice(half));
     }
   }
 
