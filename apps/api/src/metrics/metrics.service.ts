@@ -127,14 +127,16 @@ export class MetricsService {
   observe(request: FastifyRequest & UsageTrackedRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    // A cut stream keeps its 200: what matters is that its answer never reached its end.
-    const outcome = !reply.raw.writableFinished
-      ? 'unfinished'
-      : status < 400
-        ? 'success'
-        : status < 500
-          ? 'refused'
-          : 'failed';
+    // A cut stream keeps its 200: what matters is that its answer never reached its end. A
+    // server error stays a failure however it ended, so the error rate sees it.
+    const outcome =
+      status >= 500
+        ? 'failed'
+        : !reply.raw.writableFinished
+          ? 'unfinished'
+          : status < 400
+            ? 'success'
+            : 'refused';
     this.requests.inc({
       route,
       method: request.method,
