@@ -281,6 +281,28 @@ describe('provider credential vault', () => {
     for (const request of upstream.requests) expect(request.path).not.toContain(echoed.slice(-12));
   });
 
+  it("stores a provider's refusal whose wording carries control characters, without them", async () => {
+    // A NUL in the message made the database refuse the check's record: adding or testing the
+    // key was answered 400 though the caller sent nothing wrong, and the scheduled re-check
+    // failed on it every time.
+    const created = await addKey(user.accessToken, {
+      provider: 'openai',
+      name: 'control',
+      apiKey: fakeKey('openai', 'control'),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.status).toBe('invalid');
+    expect(created.body.lastError).toContain('Incorrect API key provided. Check it.');
+    expect(created.body.lastError).not.toMatch(/\p{Cc}/u);
+    const tested = await call<ProviderKeyResponse>(
+      api.url,
+      'POST',
+      `/api/provider-keys/${created.body.id}/test`,
+      { token: user.accessToken },
+    );
+    expect(tested.status).toBe(200);
+  });
+
   it('keeps only ciphertext in the database', async () => {
     const secret = fakeKey('mistral', 'good');
     const created = await addKey(user.accessToken, {

@@ -53,10 +53,14 @@ export const MARKERS = [
   'stall',
   // Chat answers as a working key's, reporting ABSURD_USAGE (a fraction, an out-of-range figure).
   'absurd',
+  // The provider's refusal, its message carrying control characters (CONTROL_MESSAGE).
+  'control',
 ] as const;
 export type Marker = (typeof MARKERS)[number];
 
 export const SLOW_MS = 3_000;
+/** What a `control` key's provider says: a NUL, which PostgreSQL cannot store in text, and a bell. */
+export const CONTROL_MESSAGE = 'Incorrect API key\u0000 provided.\u0007 Check it.';
 export const HUGE_BYTES = 5 * 1024 * 1024;
 export const REDIRECT_TARGET = 'http://127.0.0.1:1/elsewhere';
 /** Server-sent event frames a `streamfail` answer writes before the connection drops. */
@@ -382,6 +386,8 @@ function answerFor(protocol: Protocol, key: string, ok: () => Reply): Reply {
       return { status: 200, body: hugeBody() };
     case 'echo':
       return dialect(401, 'authentication', `Incorrect API key provided: ${key}.`);
+    case 'control':
+      return dialect(401, 'authentication', CONTROL_MESSAGE);
     default:
       // 'bad', or a key with no marker: the provider's real refusal.
       return dialect(401, 'authentication', protocol.badKey(key));

@@ -139,6 +139,8 @@ function parseJson(text: string): unknown {
 
 /** At most 200 characters of the provider's wording, with any echo of the key removed. */
 function summarise(text: string, apiKey: string): string {
-  const clean = redactSecret(text.replace(/\s+/g, ' ').trim(), apiKey);
+  // Control characters go with the whitespace: they mean nothing to a reader, and PostgreSQL
+  // refuses a NUL in text, which would fail the check's own record.
+  const clean = redactSecret(text.replace(/[\s\p{Cc}]+/gu, ' ').trim(), apiKey);
   return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
 }
