@@ -11,6 +11,7 @@ import {
   type ProviderPreferencesResponse,
   type ProviderStatusEntry,
 } from '@keyward/shared';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
@@ -437,6 +438,70 @@ describe('scheduled re-verification', () => {
       expect(notifications.body.items[0]).toMatchObject({ kind: 'credential_invalid' });
     } finally {
       await second.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+      await upstream.stop();
+    }
+  });
+
+  it('goes past a page of credentials whose check cannot be recorded', async () => {
+    const upstream = await startFakeUpstream();
+    const first = await startApi({ env: { ...upstream.envFor() }, cleanup: false });
+    const user = await signUp(first.url, 'reverify');
+    const tag = `stuck-${randomBytes(4).toString('hex')}`;
+    const add = async (name: string, marker: 'good' | 'bad') => {
+      const created = await call<ProviderKeyResponse>(first.url, 'POST', '/api/provider-keys', {
+        token: user.accessToken,
+        body: { provider: 'openai', name, apiKey: fakeKey('openai', marker), verify: false },
+      });
+      expect(created.status).toBe(201);
+      return created.body.id;
+    };
+    // A whole page of them (the job reads 50 at a time), checked first as never checked.
+    for (let index = 0; index < 50; index += 1) await add(`${tag} ${index}`, 'good');
+    const behind = await add('behind', 'bad');
+    await first.stop();
+    await queryDatabase(
+      first,
+      `UPDATE provider_credentials SET last_verified_at = $1 WHERE id = $2`,
+      [new Date('2000-01-01T00:00:00Z'), behind],
+    );
+    // The database refuses to record their checks, as it did for a provider message with a NUL.
+    await queryDatabase(
+      first,
+      `CREATE OR REPLACE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023'; END $$`,
+    );
+    const trigger = `refuse_${tag.replace('-', '_')}`;
+    await queryDatabase(
+      first,
+      `CREATE TRIGGER ${trigger} BEFORE UPDATE ON provider_credentials FOR EACH ROW
+         WHEN (OLD.name LIKE '${tag} %') EXECUTE FUNCTION refuse_for_test()`,
+    );
+    const second = await startApi({
+      dataDir: first.dataDir,
+      env: {
+        ...Object.fromEntries(Object.entries(first.env).filter(([name]) => name !== 'PORT')),
+        PROVIDER_REVERIFY_INTERVAL_MINUTES: '1',
+        PROVIDER_VERIFY_TIMEOUT_MS: '1000',
+      },
+    });
+    try {
+      let status = 'unverified';
+      for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const current = await call<ProviderKeyResponse>(
+          second.url,
+          'GET',
+          `/api/provider-keys/${behind}`,
+          { token: user.accessToken },
+        );
+        status = current.body.status;
+      }
+      expect(status).toBe('invalid');
+      expect(second.output()).toContain('Could not re-verify a credential');
+    } finally {
+      await second.stop();
+      await queryDatabase(second, `DROP TRIGGER IF EXISTS ${trigger} ON provider_credentials`);
       rmSync(first.dataDir, { recursive: true, force: true });
       await upstream.stop();
     }

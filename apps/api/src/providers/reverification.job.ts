@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThan, IsNull } from 'typeorm';
+import { DataSource, IsNull, LessThan, Raw } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { withAdvisoryLock } from '../database/advisory-lock.js';
@@ -67,13 +67,18 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
       );
       let checked = 0;
       for (;;) {
-        const due = await this.dataSource.getRepository(ProviderCredential).find({
-          where: [{ lastVerifiedAt: LessThan(dueBefore) }, { lastVerifiedAt: IsNull() }],
+        // Past those seen in this run: a check that failed left its credential due, and a page
+        // of such credentials must not hide the ones behind it.
+        const unseen = Raw((id) => `${id} <> ALL(:seen)`, { seen: [...this.seen] });
+        const pending = await this.dataSource.getRepository(ProviderCredential).find({
+          where: [
+            { lastVerifiedAt: LessThan(dueBefore), id: unseen },
+            { lastVerifiedAt: IsNull(), id: unseen },
+          ],
           // Never-checked credentials first, then the stalest.
           order: { lastVerifiedAt: { direction: 'ASC', nulls: 'FIRST' } },
           take: BATCH,
         });
-        const pending = due.filter((credential) => !this.seen.has(credential.id));
         if (pending.length === 0 || this.isStopping()) break;
         for (const credential of pending) {
           if (this.isStopping()) return checked;
