@@ -31,11 +31,12 @@ interface Received {
 
 /**
  * A local webhook receiver. Each test uses its own path; `failures` makes a path answer 500 that
- * many times before answering 200 (Infinity: always).
+ * many times before answering 200 (Infinity: always), and `silent` makes it never answer.
  */
 class Receiver {
   readonly received: Received[] = [];
   private readonly failures = new Map<string, number>();
+  private readonly silent = new Set<string>();
   private server!: Server;
   url = '';
 
@@ -54,6 +55,7 @@ class Receiver {
           at: Date.now(),
         });
         const left = this.failures.get(path) ?? 0;
+        if (this.silent.has(path)) return;
         if (left > 0) {
           this.failures.set(path, left - 1);
           res.writeHead(500).end('receiver down');
@@ -65,9 +67,10 @@ class Receiver {
   }
 
   /** A fresh path on this receiver. */
-  path(failures = 0): string {
+  path(failures = 0, { silent = false } = {}): string {
     const path = `/hook-${randomBytes(4).toString('hex')}`;
     this.failures.set(path, failures);
+    if (silent) this.silent.add(path);
     return path;
   }
 
@@ -484,6 +487,42 @@ describe('alerts and webhooks', () => {
     } finally {
       await replica.stop();
     }
+  });
+
+  it("sends other users' deliveries while one user's receiver never answers", async () => {
+    const stuck = await signUp(api.url, 'tarpit');
+    const silentPath = receiver.path(0, { silent: true });
+    await setWebhook(stuck, silentPath);
+    // More deliveries than a replica sends at once (20).
+    const keys = await Promise.all(
+      Array.from({ length: 25 }, () => createKey(api.url, stuck.accessToken)),
+    );
+    const leaked = await call(api.url, 'POST', '/api/leaks', {
+      body: keys.map((key) => ({
+        token: key.key,
+        type: 'keyward_api_key',
+        url: 'https://github.com/o/r',
+        source: 'content',
+      })),
+    });
+    expect(leaked.status).toBe(200);
+    await eventually(
+      () => Promise.resolve(receiver.at(silentPath)),
+      (entries) => entries.length > 0,
+    );
+    const prompt = await signUp(api.url, 'prompt');
+    const promptPath = receiver.path();
+    const promptSecret = await setWebhook(prompt, promptPath);
+    await leak((await createKey(api.url, prompt.accessToken)).key);
+    const [arrived] = await deliveredTo(promptPath, 1, promptSecret);
+    // The silent receiver held two sends at most (its owner's share) meanwhile; before, it held a
+    // whole batch of 20 until they timed out, and other users' deliveries waited behind them.
+    const heldMeanwhile = receiver.at(silentPath).filter((entry) => entry.at <= (arrived?.at ?? 0));
+    expect(heldMeanwhile.length).toBeLessThanOrEqual(2);
+    const removed = await call(api.url, 'DELETE', '/api/settings/webhook', {
+      token: stuck.accessToken,
+    });
+    expect(removed.status).toBe(204);
   });
 
   it('never writes a webhook secret to the logs', () => {

@@ -14,8 +14,13 @@ import { openWebhookSecret } from './webhook-secret.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
 import { isoOf, sealedFrom, type SecretColumns } from './webhooks.service.js';
 
-/** Deliveries claimed per poll; each replica sends its batch concurrently. */
-const BATCH = 20;
+/** Deliveries a replica sends at once. */
+const MAX_SENDING = 20;
+/**
+ * Deliveries of one user a replica sends at once: a receiver that never answers holds only its
+ * owner's slots until the timeout, and everyone else's deliveries go on meanwhile.
+ */
+const MAX_SENDING_PER_USER = 2;
 /** No retry waits longer than a day. */
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
@@ -35,12 +40,17 @@ interface ClaimedRow extends Partial<SecretColumns> {
 /**
  * Sends the webhook outbox. Rows are claimed with `FOR UPDATE SKIP LOCKED` and leased (their next
  * attempt pushed past the send's deadline) in one statement, so replicas never send the same
- * delivery twice, and a replica that dies mid-send only delays it until the lease ends.
+ * delivery twice, and a replica that dies mid-send only delays it until the lease ends. A poll
+ * does not wait for the sends it starts: it claims what the free slots allow, at most
+ * MAX_SENDING_PER_USER per user, so one slow receiver cannot hold up other users' deliveries.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly job: PeriodicJob;
+  /** Sends under way on this replica, and how many of them each user has. */
+  private readonly sending = new Set<Promise<void>>();
+  private readonly sendingFor = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -60,23 +70,34 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.job.stop();
+    // A send is bounded by its timeout; one cut short would be sent again after its lease.
+    await Promise.allSettled([...this.sending]);
   }
 
-  /** Sends one batch of due deliveries; returns how many were attempted. */
-  runOnce(): Promise<number> {
-    return this.job.runOnce();
-  }
-
+  /** Claims due deliveries for the free slots and starts sending them; returns how many. */
   private async dispatchDue(): Promise<number> {
+    const free = MAX_SENDING - this.sending.size;
+    if (free <= 0) return 0;
     const { timeoutMs } = this.config.webhooks;
     const leaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
+    // Each user's due deliveries are ranked after the ones already sending here, and only those
+    // within the user's share are claimed.
+    const sendingUsers = [...this.sendingFor.keys()];
+    const sendingCounts = [...this.sendingFor.values()];
     const claimed: ClaimedRow[] = await this.dataSource.query(
       `WITH claimed AS (
          UPDATE webhook_deliveries SET attempts = attempts + 1,
            next_attempt_at = now() + make_interval(secs => $2)
          WHERE id IN (
            SELECT id FROM webhook_deliveries
-           WHERE status = 'pending' AND next_attempt_at <= now()
+           WHERE id IN (
+             SELECT id FROM (
+               SELECT d.id, COALESCE(s.count, 0)
+                   + row_number() OVER (PARTITION BY d.user_id ORDER BY d.next_attempt_at) AS nth
+               FROM webhook_deliveries d
+               LEFT JOIN unnest($3::text[], $5::int[]) AS s(user_id, count) ON s.user_id = d.user_id
+               WHERE d.status = 'pending' AND d.next_attempt_at <= now()) due
+             WHERE nth <= $4)
            ORDER BY next_attempt_at LIMIT $1
            FOR UPDATE SKIP LOCKED)
          RETURNING id, user_id, attempts, notification_id)
@@ -86,10 +107,26 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
        FROM claimed c
        JOIN notifications n ON n.id = c.notification_id
        LEFT JOIN webhooks w ON w.user_id = c.user_id`,
-      [BATCH, leaseSeconds],
+      [free, leaseSeconds, sendingUsers, MAX_SENDING_PER_USER, sendingCounts],
     );
-    await Promise.all(claimed.map((row) => this.deliver(row)));
+    for (const row of claimed) this.start(row);
     return claimed.length;
+  }
+
+  private start(row: ClaimedRow): void {
+    this.sendingFor.set(row.user_id, (this.sendingFor.get(row.user_id) ?? 0) + 1);
+    const send = this.deliver(row)
+      .catch((error: unknown) => {
+        // The lease runs out and the delivery is claimed again.
+        this.logger.warn({ err: error, deliveryId: row.id }, 'Could not settle a webhook delivery');
+      })
+      .finally(() => {
+        this.sending.delete(send);
+        const left = (this.sendingFor.get(row.user_id) ?? 1) - 1;
+        if (left > 0) this.sendingFor.set(row.user_id, left);
+        else this.sendingFor.delete(row.user_id);
+      });
+    this.sending.add(send);
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {
