@@ -119,7 +119,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
         stat.count ?? 0,
       ]),
     ),
-    perSecond,
+    // autocannon ticks once more as it stops, with almost nothing counted since the last tick:
+    // a timed run keeps its whole seconds only.
+    perSecond: options.amount ? perSecond : perSecond.slice(0, options.seconds ?? 10),
   };
 }
 

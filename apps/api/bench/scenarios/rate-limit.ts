@@ -42,13 +42,18 @@ export async function rateLimitAccuracy(
   const limited = statuses.get(429) ?? 0;
 
   const busy = await benchUser(replicas[0], { rateLimit: { limit: 10_000, windowSeconds: 1 } });
-  const sustained = await load({
+  const busyLoad = {
     url: `${replicas[0].url}/v1/whoami`,
     headers: withKey(busy.key),
     connections: settings.connections,
-    seconds: settings.sustainSeconds,
-  });
-  const first = sum(sustained.perSecond.slice(0, 5));
+  };
+  // Warmed first (the key's cache entry and lease), so the first seconds measure the limiter,
+  // not a cold start.
+  await load({ ...busyLoad, seconds: 2 });
+  const sustained = await load({ ...busyLoad, seconds: settings.sustainSeconds });
+  // The run's first second, in which the load generator opens its connections, is left out: it
+  // would make the first 5 s look slower than they are.
+  const first = sum(sustained.perSecond.slice(1, 6));
   const last = sum(sustained.perSecond.slice(-5));
   const stability = ratio(last, first);
   return {
@@ -59,13 +64,17 @@ export async function rateLimitAccuracy(
       { name: '429', value: limited },
       { name: 'other', value: total - admitted - limited },
       {
-        name: `busy key ${settings.sustainSeconds} s: last 5 s / first 5 s`,
+        name: `busy key ${settings.sustainSeconds} s: last 5 s / seconds 2-6`,
         value: round(stability),
       },
       { name: 'busy key req/s', value: round(sustained.requestsPerSecond, 0) },
     ],
     target: `admitted exactly ${LIMIT}, no other status; stability >= 0.95`,
     met: admitted === LIMIT && limited === total - LIMIT && stability >= 0.95,
+    note:
+      "Stability is the busy run's last 5 whole seconds against its seconds 2 to 6: the key is " +
+      'warmed for 2 s first, and the first second, in which the load generator opens its ' +
+      'connections, is left out.',
   };
 }
 
