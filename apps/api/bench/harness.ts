@@ -112,7 +112,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p99: result.latency.p99,
     total: result.requests.total,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    // Timeouts are among the errors already.
+    errors: result.errors,
     statuses: Object.fromEntries(
       Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => [
         status,

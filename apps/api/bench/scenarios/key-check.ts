@@ -12,6 +12,9 @@ import {
   type ScenarioResult,
 } from '../harness.js';
 
+/** Past the usage recorder's flush interval (1 s by default). */
+const FLUSHES_SETTLE_MS = 1_200;
+
 /**
  * 1. What a key check costs: an authenticated `GET /v1/models` (key lookup, rate limit, usage
  * event, model list) against the same server's unauthenticated liveness route, which does no I/O.
@@ -31,7 +34,13 @@ export async function keyCheckOverhead(
     const runs = await alternate(
       settings.rounds,
       () => load({ ...common, url: `${api.url}/api/health/live` }),
-      () => load({ ...common, url: `${api.url}${path}`, requests: keys }),
+      async () => {
+        const guarded = await load({ ...common, url: `${api.url}${path}`, requests: keys });
+        // Its last usage events and key activity are written within a flush interval: by the
+        // guarded run's side, not during the liveness run that may follow.
+        await new Promise((resolve) => setTimeout(resolve, FLUSHES_SETTLE_MS));
+        return guarded;
+      },
     );
     const throughput = pairedMedian(runs, (live, guarded) =>
       ratio(guarded.requestsPerSecond, live.requestsPerSecond),
@@ -83,7 +92,10 @@ export async function keyCheckOverhead(
       { name: '/v1/whoami req/s', value: round(whoami.requestsPerSecond, 0) },
       { name: 'health p50/p99', value: `${health.p50}/${health.p99}`, unit: 'ms' },
       { name: '/v1/models p50/p99', value: `${models.p50}/${models.p99}`, unit: 'ms' },
-      { name: 'non-2xx', value: health.non2xx + models.non2xx + whoami.non2xx },
+      {
+        name: 'non-2xx and errors',
+        value: [health, models, whoami].reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+      },
       {
         name: 'reference: bare node:http key check ratio',
         value: round(bareRatio),
@@ -94,7 +106,9 @@ export async function keyCheckOverhead(
       },
     ],
     target: 'ratio >= 0.90',
-    met: throughput >= 0.9 && models.non2xx + whoami.non2xx === 0,
+    met:
+      throughput >= 0.9 &&
+      [health, models, whoami].every((run) => run.non2xx === 0 && run.errors === 0),
     note:
       'Judged against the liveness route, which does no I/O, so the ratio is the whole price of ' +
       'a guarded call; the readiness route pings the database and Redis on every call, and ' +

@@ -11,7 +11,8 @@ import {
 
 const LIMIT = 200;
 const WINDOW_SECONDS = 60;
-const CONCURRENCY = 100;
+/** The burst must end in the window it starts in: a window that began later counts afresh. */
+const LATEST_START_IN_WINDOW_MS = 30_000;
 
 /**
  * 4. Two replicas sharing Redis, one key limited to L per window, 10 x L concurrent requests
@@ -26,18 +27,27 @@ export async function rateLimitAccuracy(
     rateLimit: { limit: LIMIT, windowSeconds: WINDOW_SECONDS },
   });
   const statuses = new Map<number, number>();
-  let next = 0;
   const total = 10 * LIMIT;
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const index = next++;
+  // Windows are aligned to the clock; one that began during the burst would count afresh.
+  const intoWindow = Date.now() % (WINDOW_SECONDS * 1000);
+  if (intoWindow > LATEST_START_IN_WINDOW_MS) {
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_SECONDS * 1000 - intoWindow + 100));
+  }
+  // Every request at once, alternating between the replicas.
+  await Promise.all(
+    Array.from({ length: total }, async (_, index) => {
       const replica = replicas[index % 2] ?? replicas[0];
-      const response = await fetch(`${replica.url}/v1/whoami`, { headers: withKey(user.key) });
-      await response.arrayBuffer();
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      // 0 for a request that failed outright.
+      const status = await fetch(`${replica.url}/v1/whoami`, { headers: withKey(user.key) }).then(
+        async (response) => {
+          await response.arrayBuffer();
+          return response.status;
+        },
+        () => 0,
+      );
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }),
+  );
   const admitted = statuses.get(200) ?? 0;
   const limited = statuses.get(429) ?? 0;
 
@@ -56,6 +66,12 @@ export async function rateLimitAccuracy(
   const first = sum(sustained.perSecond.slice(1, 6));
   const last = sum(sustained.perSecond.slice(-5));
   const stability = ratio(last, first);
+  // Answers past the key's 10,000 a second are 429s, answered too; anything else is a fault.
+  const busyFaults =
+    sustained.errors +
+    Object.entries(sustained.statuses)
+      .filter(([status]) => status !== '200' && status !== '429')
+      .reduce((sum, [, count]) => sum + count, 0);
   return {
     id: 4,
     title: `Rate-limit accuracy (2 replicas, Redis, L=${LIMIT}, ${total} concurrent requests)`,
@@ -68,13 +84,16 @@ export async function rateLimitAccuracy(
         value: round(stability),
       },
       { name: 'busy key req/s', value: round(sustained.requestsPerSecond, 0) },
+      { name: 'busy key 429 (over 10,000 a second)', value: sustained.statuses['429'] ?? 0 },
+      { name: 'busy key other answers and errors', value: busyFaults },
     ],
     target: `admitted exactly ${LIMIT}, no other status; stability >= 0.95`,
-    met: admitted === LIMIT && limited === total - LIMIT && stability >= 0.95,
+    met: admitted === LIMIT && limited === total - LIMIT && stability >= 0.95 && busyFaults === 0,
     note:
-      "Stability is the busy run's last 5 whole seconds against its seconds 2 to 6: the key is " +
-      'warmed for 2 s first, and the first second, in which the load generator opens its ' +
-      'connections, is left out.',
+      'The burst sends all its requests at once, within one window. Stability is the busy ' +
+      "run's last 5 whole seconds against its seconds 2 to 6, counting every answer (429s past " +
+      "the key's limit too): the key is warmed for 2 s first, and the first second, in which " +
+      'the load generator opens its connections, is left out.',
   };
 }
 
