@@ -2,6 +2,7 @@ import type { ApiProcess } from '../../test/support/api-process.js';
 import {
   alternate,
   combined,
+  faultsOf,
   keysTakingTurns,
   load,
   pairedMedian,
@@ -92,10 +93,7 @@ export async function keyCheckOverhead(
       { name: '/v1/whoami req/s', value: round(whoami.requestsPerSecond, 0) },
       { name: 'health p50/p99', value: `${health.p50}/${health.p99}`, unit: 'ms' },
       { name: '/v1/models p50/p99', value: `${models.p50}/${models.p99}`, unit: 'ms' },
-      {
-        name: 'non-2xx and errors',
-        value: [health, models, whoami].reduce((sum, run) => sum + run.non2xx + run.errors, 0),
-      },
+      { name: 'non-2xx and errors', value: faultsOf(health, models, whoami) },
       {
         name: 'reference: bare node:http key check ratio',
         value: round(bareRatio),

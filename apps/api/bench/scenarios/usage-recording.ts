@@ -5,6 +5,7 @@ import {
   alternate,
   combined,
   benchUser,
+  faultsOf,
   cpuMeter,
   postgresPids,
   countRows,
@@ -147,7 +148,7 @@ export async function usageRecording(
           : 'n/a',
         unit: 'µs',
       },
-      { name: 'non-2xx', value: non2xx },
+      { name: 'non-2xx', value: `${non2xx} (${faultsOf(offResult, onResult)})` },
       { name: 'stored / sent', value: `${counted.stored}/${counted.sent}` },
       {
         name: `stored / sent, ${OUTAGE_MS / 1000} s outage`,
