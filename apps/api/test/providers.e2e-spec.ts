@@ -385,6 +385,30 @@ describe('GET /v1/models', () => {
 });
 
 describe('scheduled re-verification', () => {
+  /** The same data, master key and fake providers as `first` (stopped), re-checking every minute. */
+  const restartWithReverification = (first: ApiProcess): Promise<ApiProcess> =>
+    startApi({
+      dataDir: first.dataDir,
+      env: {
+        // A port of its own.
+        ...Object.fromEntries(Object.entries(first.env).filter(([name]) => name !== 'PORT')),
+        PROVIDER_REVERIFY_INTERVAL_MINUTES: '1',
+        PROVIDER_VERIFY_TIMEOUT_MS: '1000',
+      },
+    });
+  /** The credential's status once the job has checked it (or 'unverified' after 30 s). */
+  const statusOnceChecked = async (api: ApiProcess, token: string, id: string) => {
+    let status = 'unverified';
+    for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const current = await call<ProviderKeyResponse>(api.url, 'GET', `/api/provider-keys/${id}`, {
+        token,
+      });
+      status = current.body.status;
+    }
+    return status;
+  };
+
   it('re-checks due credentials after start, marks one that turned invalid and tells its owner', async () => {
     const upstream = await startFakeUpstream();
     const first = await startApi({ env: { ...upstream.envFor() }, cleanup: false });
@@ -400,33 +424,9 @@ describe('scheduled re-verification', () => {
     });
     expect(created.body.status).toBe('unverified');
     await first.stop();
-    // Same data, same master key; a port of its own.
-    const firstEnv = Object.fromEntries(
-      Object.entries(first.env).filter(([name]) => name !== 'PORT'),
-    );
-    const second = await startApi({
-      dataDir: first.dataDir,
-      env: {
-        ...firstEnv,
-        PROVIDER_REVERIFY_INTERVAL_MINUTES: '1',
-        PROVIDER_VERIFY_TIMEOUT_MS: '1000',
-      },
-    });
+    const second = await restartWithReverification(first);
     try {
-      let status = 'unverified';
-      for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const current = await call<ProviderKeyResponse>(
-          second.url,
-          'GET',
-          `/api/provider-keys/${created.body.id}`,
-          {
-            token: user.accessToken,
-          },
-        );
-        status = current.body.status;
-      }
-      expect(status).toBe('invalid');
+      expect(await statusOnceChecked(second, user.accessToken, created.body.id)).toBe('invalid');
       const notifications = await call<Page<NotificationResponse>>(
         second.url,
         'GET',
@@ -477,27 +477,9 @@ describe('scheduled re-verification', () => {
       `CREATE TRIGGER ${trigger} BEFORE UPDATE ON provider_credentials FOR EACH ROW
          WHEN (OLD.name LIKE '${tag} %') EXECUTE FUNCTION refuse_for_test()`,
     );
-    const second = await startApi({
-      dataDir: first.dataDir,
-      env: {
-        ...Object.fromEntries(Object.entries(first.env).filter(([name]) => name !== 'PORT')),
-        PROVIDER_REVERIFY_INTERVAL_MINUTES: '1',
-        PROVIDER_VERIFY_TIMEOUT_MS: '1000',
-      },
-    });
+    const second = await restartWithReverification(first);
     try {
-      let status = 'unverified';
-      for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const current = await call<ProviderKeyResponse>(
-          second.url,
-          'GET',
-          `/api/provider-keys/${behind}`,
-          { token: user.accessToken },
-        );
-        status = current.body.status;
-      }
-      expect(status).toBe('invalid');
+      expect(await statusOnceChecked(second, user.accessToken, behind)).toBe('invalid');
       expect(second.output()).toContain('Could not re-verify a credential');
     } finally {
       await second.stop();

@@ -43,30 +43,13 @@ describe('KeyActivityRecorder', () => {
     expect(written).toHaveLength(3);
   });
 
-  it('drops a batch the database refused for its values, and goes on with what comes next', async () => {
+  /**
+   * Two flushes: the first fails with `firstError`, the second goes through. Returns the key ids
+   * each statement carried, in order.
+   */
+  async function flushFailingOnce(firstError: Error): Promise<string[][]> {
     const sent: string[][] = [];
-    let answer: Error | undefined = Object.assign(new Error('value out of range'), {
-      code: '22003',
-    });
-    const dataSource = {
-      query: (_sql: string, params: unknown[][]) => {
-        sent.push((params[0] ?? []) as string[]);
-        return answer ? Promise.reject(answer) : Promise.resolve([]);
-      },
-    } as unknown as DataSource;
-    const recorder = new KeyActivityRecorder(config, dataSource);
-    recorder.recordUse('key_refused', 'ksv_refused');
-    await recorder.flush();
-    answer = undefined;
-    recorder.recordUse('key_next', 'ksv_next');
-    await recorder.flush();
-    // Sent again, the refused batch would have gone first, and failed again, forever.
-    expect(sent).toEqual([['key_refused'], ['key_next']]);
-  });
-
-  it('sends a batch the database could not take again, before anything newer', async () => {
-    const sent: string[][] = [];
-    let answer: Error | undefined = Object.assign(new Error('Connection terminated'), {});
+    let answer: Error | undefined = firstError;
     const dataSource = {
       query: (_sql: string, params: unknown[][]) => {
         sent.push((params[0] ?? []) as string[]);
@@ -79,6 +62,17 @@ describe('KeyActivityRecorder', () => {
     answer = undefined;
     recorder.recordUse('key_next', 'ksv_next');
     await recorder.flush();
-    expect(sent).toEqual([['key_first'], ['key_first'], ['key_next']]);
+    return sent;
+  }
+
+  it('drops a batch the database refused for its values, and goes on with what comes next', async () => {
+    const refused = Object.assign(new Error('value out of range'), { code: '22003' });
+    // Sent again, the refused batch would have gone first, and failed again, forever.
+    expect(await flushFailingOnce(refused)).toEqual([['key_first'], ['key_next']]);
+  });
+
+  it('sends a batch the database could not take again, before anything newer', async () => {
+    const cut = new Error('Connection terminated');
+    expect(await flushFailingOnce(cut)).toEqual([['key_first'], ['key_first'], ['key_next']]);
   });
 });
