@@ -492,6 +492,9 @@ export async function keysTakingTurns(
   return shapes;
 }
 
+/** Past the usage recorder's flush interval (1 s by default): a run's last batches are out. */
+export const FLUSHES_SETTLE_MS = 1_200;
+
 export const chatBody = JSON.stringify({
   model: 'openai/gpt-4o-mini',
   messages: [{ role: 'user', content: 'Say something short about keys.' }],
@@ -562,8 +565,8 @@ export function combined(runs: LoadResult[]): LoadResult {
   };
 }
 
-/** Answers other than 2xx and connection errors, by status, e.g. "429: 3, errors: 1" ("none"). */
-export function faultsOf(...runs: LoadResult[]): string {
+/** Answers other than 2xx, by status, and connection errors (as "errors"), over runs. */
+export function faultCounts(...runs: LoadResult[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const run of runs) {
     for (const [status, count] of Object.entries(run.statuses)) {
@@ -572,5 +575,11 @@ export function faultsOf(...runs: LoadResult[]): string {
     }
     if (run.errors > 0) counts.set('errors', (counts.get('errors') ?? 0) + run.errors);
   }
+  return counts;
+}
+
+/** `faultCounts` for a report, e.g. "429: 3, errors: 1" ("none"). */
+export function faultsOf(...runs: LoadResult[]): string {
+  const counts = faultCounts(...runs);
   return counts.size === 0 ? 'none' : [...counts].map(([what, n]) => `${what}: ${n}`).join(', ');
 }

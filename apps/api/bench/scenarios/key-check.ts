@@ -3,6 +3,7 @@ import {
   alternate,
   combined,
   faultsOf,
+  FLUSHES_SETTLE_MS,
   keysTakingTurns,
   load,
   pairedMedian,
@@ -12,9 +13,6 @@ import {
   type Reference,
   type ScenarioResult,
 } from '../harness.js';
-
-/** Past the usage recorder's flush interval (1 s by default). */
-const FLUSHES_SETTLE_MS = 1_200;
 
 /**
  * 1. What a key check costs: an authenticated `GET /v1/models` (key lookup, rate limit, usage

@@ -2,6 +2,7 @@ import type { ApiProcess } from '../../test/support/api-process.js';
 import { withKey } from '../../test/support/keys.js';
 import {
   benchUser,
+  faultCounts,
   load,
   ratio,
   round,
@@ -67,11 +68,9 @@ export async function rateLimitAccuracy(
   const last = sum(sustained.perSecond.slice(-5));
   const stability = ratio(last, first);
   // Answers past the key's 10,000 a second are 429s, answered too; anything else is a fault.
-  const busyFaults =
-    sustained.errors +
-    Object.entries(sustained.statuses)
-      .filter(([status]) => status !== '200' && status !== '429')
-      .reduce((sum, [, count]) => sum + count, 0);
+  const busyFaults = [...faultCounts(sustained)]
+    .filter(([what]) => what !== '429')
+    .reduce((total, [, count]) => total + count, 0);
   return {
     id: 4,
     title: `Rate-limit accuracy (2 replicas, Redis, L=${LIMIT}, ${total} concurrent requests)`,

@@ -6,6 +6,7 @@ import {
   combined,
   benchUser,
   faultsOf,
+  FLUSHES_SETTLE_MS,
   cpuMeter,
   postgresPids,
   countRows,
@@ -27,8 +28,6 @@ const DURABILITY_RATE = 1_000;
 const DURABILITY_SECONDS = 10;
 /** Into the run: the key is cached by then, and 3 s of requests follow the outage. */
 const OUTAGE_STARTS_MS = 2_000;
-/** Past the usage recorder's flush interval (1 s by default). */
-const FLUSHES_SETTLE_MS = 1_200;
 
 interface CpuUse {
   /** Microseconds of CPU used by the API process. */
