@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { eventually } from './support/gateway.js';
 import { call, signUp, type SignedIn } from './support/http.js';
 import { createKey } from './support/keys.js';
 
@@ -398,15 +399,12 @@ describe('scheduled re-verification', () => {
     });
   /** The credential's status once the job has checked it (or 'unverified' after 30 s). */
   const statusOnceChecked = async (api: ApiProcess, token: string, id: string) => {
-    let status = 'unverified';
-    for (let i = 0; i < 150 && status === 'unverified'; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const current = await call<ProviderKeyResponse>(api.url, 'GET', `/api/provider-keys/${id}`, {
-        token,
-      });
-      status = current.body.status;
-    }
-    return status;
+    const current = await eventually(
+      () => call<ProviderKeyResponse>(api.url, 'GET', `/api/provider-keys/${id}`, { token }),
+      (answer) => answer.body.status !== 'unverified',
+      30_000,
+    );
+    return current.body.status;
   };
 
   it('re-checks due credentials after start, marks one that turned invalid and tells its owner', async () => {
