@@ -50,15 +50,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Levels at which the API logs its "Keyward is listening" line. */
+const ANNOUNCING_LEVELS = new Set(['trace', 'debug', 'info']);
+
 /**
  * Starts the built API (`apps/api/dist/main.js`) as a real child process and waits until
  * `/api/health` answers. The database is the one the test run chose (TEST_DATABASE_URL for
  * PostgreSQL, or the embedded PGlite in the data directory).
+ *
+ * A port found free can be taken by another test worker's process before this one binds it.
+ * That process would then answer the health check in this one's place, so readiness also waits
+ * for this process to announce it is listening, and a process that lost its port is started
+ * again on another (unless the caller chose the port).
  */
 export async function startApi(options: StartApiOptions = {}): Promise<ApiProcess> {
+  const attempts = options.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchApi(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function launchApi(options: StartApiOptions, port: number): Promise<ApiProcess> {
   const createdDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keyward-test-'));
-  const port = options.port ?? (await freePort());
   const env: Record<string, string> = {};
   const inherited = ['PATH', 'HOME', 'NODE_OPTIONS_FOR_API', 'TZ'];
   for (const name of inherited) {
@@ -127,11 +147,13 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   const url = `http://127.0.0.1:${port}`;
   // Generous: the embedded database migrates on start, slowly on a busy machine.
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  const announces = ANNOUNCING_LEVELS.has(childEnv.LOG_LEVEL ?? 'info');
   let ready = false;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const response = await fetch(`${url}/api/health`);
-      if (response.status === 200 || response.status === 503) {
+      const answered = response.status === 200 || response.status === 503;
+      if (answered && (!announces || output.includes('Keyward is listening'))) {
         ready = true;
         break;
       }
@@ -142,6 +164,11 @@ export async function startApi(options: StartApiOptions = {}): Promise<ApiProces
   }
   if (!ready) {
     child.kill('SIGKILL');
+    await exited;
+    if (createdDataDir && options.cleanup !== false) {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    if (output.includes('EADDRINUSE')) throw new PortTaken(`port ${port} was taken`);
     throw new Error(`API did not start on ${url}:\n${output}`);
   }
 
