@@ -23,6 +23,8 @@ describe('sending a webhook', () => {
         if (path === '/redirect') res.writeHead(302, { location: `${base}/ok` }).end();
         else if (path === '/slow') {
           setTimeout(() => res.writeHead(200).end(), 2_000).unref();
+        } else if (path === '/late') {
+          setTimeout(() => res.writeHead(200).end(), 300).unref();
         } else if (path === '/huge') {
           res.writeHead(200);
           // Far more than a receiver's answer is ever read; the sender stops early.
@@ -81,6 +83,43 @@ describe('sending a webhook', () => {
       error: expect.stringContaining('500 ms') as unknown,
     });
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('counts a host name lookup that never answers against the deadline', async () => {
+    const started = Date.now();
+    const hanging = { ...open, resolve: () => new Promise<never>(() => undefined) };
+    await expect(
+      sendWebhook('http://receiver.test/hook', SECRET, '{}', hanging),
+    ).resolves.toMatchObject({
+      delivered: false,
+      httpStatus: null,
+      error: expect.stringContaining('500 ms') as unknown,
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('gives the lookup and the answer one deadline between them', async () => {
+    const port = new URL(base).port;
+    const after = (ms: number) => ({
+      ...open,
+      resolve: () =>
+        new Promise<{ address: string; family: 4 }[]>((resolve) =>
+          setTimeout(() => {
+            resolve([{ address: '127.0.0.1', family: 4 }]);
+          }, ms),
+        ),
+    });
+    // An answer 300 ms after the request is in time on its own...
+    await expect(
+      sendWebhook(`http://receiver.test:${port}/late`, SECRET, '{}', after(0)),
+    ).resolves.toEqual({ delivered: true, httpStatus: 200 });
+    // ...but not after a lookup that took 300 ms of the 500.
+    await expect(
+      sendWebhook(`http://receiver.test:${port}/late`, SECRET, '{}', after(300)),
+    ).resolves.toMatchObject({
+      delivered: false,
+      error: expect.stringContaining('500 ms') as unknown,
+    });
   });
 
   it('does not read a huge answer to its end', async () => {

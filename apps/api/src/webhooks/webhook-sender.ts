@@ -2,12 +2,20 @@ import type { LookupFunction } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { WEBHOOK_SIGNATURE_HEADER } from '@keyward/shared';
-import { resolveWebhookTarget, WebhookUrlRefusedError } from './address-policy.js';
+import type { Resolver } from '../network/address-classification.js';
+import {
+  resolveWebhookTarget,
+  WebhookUrlRefusedError,
+  type WebhookTarget,
+} from './address-policy.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface SendOptions {
+  /** For the whole delivery: the host name's lookup, the connection and the answer. */
   timeoutMs: number;
   allowPrivateNetworks: boolean;
+  /** The system resolver unless given (tests). */
+  resolve?: Resolver;
 }
 
 export type SendOutcome =
@@ -20,8 +28,9 @@ const MAX_RESPONSE_BYTES = 4096;
 /**
  * POSTs one signed body. The host is resolved and checked again now (a name may have been pointed
  * at an internal address since it was saved), and the connection goes to exactly the address that
- * was checked. Redirects are not followed, the whole exchange has a deadline, and the answer is
- * read no further than a few kilobytes. Errors describe what happened without the URL, which may
+ * was checked. Redirects are not followed, the whole exchange has a deadline (a lookup that hangs
+ * counts against it, or one slow DNS server would hold a sending slot for as long as it liked),
+ * and the answer is read no further than a few kilobytes. Errors describe what happened without the URL, which may
  * carry a token of the receiver's.
  */
 export async function sendWebhook(
@@ -30,20 +39,32 @@ export async function sendWebhook(
   body: string,
   options: SendOptions,
 ): Promise<SendOutcome> {
-  let target;
+  const deadline = Date.now() + options.timeoutMs;
+  const timedOut: SendOutcome = {
+    delivered: false,
+    httpStatus: null,
+    error: `No answer within ${options.timeoutMs} ms`,
+  };
+  let target: WebhookTarget | undefined;
   try {
-    target = await resolveWebhookTarget(url, {
-      allowPrivateNetworks: options.allowPrivateNetworks,
-    });
+    target = await beforeDeadline(
+      resolveWebhookTarget(url, {
+        allowPrivateNetworks: options.allowPrivateNetworks,
+        resolve: options.resolve,
+      }),
+      options.timeoutMs,
+    );
   } catch (error) {
     if (error instanceof WebhookUrlRefusedError) {
       return { delivered: false, httpStatus: null, error: error.message };
     }
     throw error;
   }
+  if (!target) return timedOut;
+  const checked = target;
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
-    else callback(null, target.address, target.family);
+    if (lookupOptions.all) callback(null, [{ address: checked.address, family: checked.family }]);
+    else callback(null, checked.address, checked.family);
   };
   const request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const payload = Buffer.from(body, 'utf8');
@@ -68,14 +89,13 @@ export async function sendWebhook(
         [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body),
       },
     });
-    const timer = setTimeout(() => {
-      outgoing.destroy();
-      finish({
-        delivered: false,
-        httpStatus: null,
-        error: `No answer within ${options.timeoutMs} ms`,
-      });
-    }, options.timeoutMs);
+    const timer = setTimeout(
+      () => {
+        outgoing.destroy();
+        finish(timedOut);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       finish({
         delivered: false,
@@ -108,4 +128,19 @@ export async function sendWebhook(
     });
     outgoing.end(payload);
   });
+}
+
+/** The promise's value, or undefined once `ms` have passed without one. */
+async function beforeDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(undefined);
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
