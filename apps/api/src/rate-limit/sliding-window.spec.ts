@@ -12,8 +12,21 @@ describe('sliding-window limiter (in-process store)', () => {
     expect(decisions.map((d) => d.remaining).slice(0, 10)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     const refused = decisions[10]!;
     expect(refused.allowed).toBe(false);
-    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59);
-    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    // The rest of this window, then until a tenth of its 10 requests has slid out of the next.
+    expect(refused.retryAfterSeconds).toBe(66);
+    const at = (seconds: number) => T0 + 10 + seconds * 1000;
+    expect(store.hit('k', 10, WINDOW, at(refused.retryAfterSeconds - 1)).allowed).toBe(false);
+    expect(store.hit('k', 10, WINDOW, at(refused.retryAfterSeconds)).allowed).toBe(true);
+  });
+
+  it('tells a caller of a limit of one to wait two windows, not one', () => {
+    const store = new MemoryRateLimitStore();
+    expect(store.hit('k', 1, WINDOW, T0).allowed).toBe(true);
+    const refused = store.hit('k', 1, WINDOW, T0 + 1);
+    expect(refused.retryAfterSeconds).toBe(120);
+    // A window later the single request still weighs almost whole on the sliding window.
+    expect(store.hit('k', 1, WINDOW, T0 + WINDOW + 1).allowed).toBe(false);
+    expect(store.hit('k', 1, WINDOW, T0 + 1 + refused.retryAfterSeconds * 1000).allowed).toBe(true);
   });
 
   it('does not allow a double burst across a window boundary', () => {

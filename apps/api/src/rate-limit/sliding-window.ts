@@ -79,12 +79,19 @@ export function describeDecision(
     const remaining = Math.max(0, limit - estimate(previous, current, elapsed, windowMs));
     return { allowed, limit, remaining, retryAfterSeconds: 0, resetSeconds };
   }
-  // When does ceil(previous * (windowMs - t) / windowMs) + current drop below the limit? If the
-  // current window alone is full, only the next window helps.
-  let waitMs = untilNextWindow;
-  if (current < limit && previous > 0) {
+  // When does ceil(previous * (windowMs - t) / windowMs) + current drop below the limit? With
+  // room in the current window, once enough of the previous one has slid out, and at the latest
+  // when the next window starts (its previous count, this window's, is then below the limit).
+  // With the current window full, its count weighs on the next one as the previous count, until
+  // ceil(current * (windowMs - t) / windowMs) <= limit - 1.
+  let waitMs: number;
+  if (current >= limit) {
+    waitMs = untilNextWindow + windowMs * (1 - (limit - 1) / current);
+  } else if (previous > 0) {
     const needed = windowMs * (1 - (limit - 1 - current) / previous);
     waitMs = Math.min(untilNextWindow, Math.max(0, needed - elapsed));
+  } else {
+    waitMs = untilNextWindow;
   }
   return {
     allowed,
