@@ -65,6 +65,7 @@ export class QuotaCounters {
   /** Changes waiting for the script call after the one out (see `sendQueued`). */
   private readonly queued: QueuedChange[] = [];
   private sending = false;
+  private readonly storeChangeListeners: (() => void)[] = [];
 
   constructor(
     redis: Redis | null,
@@ -74,6 +75,30 @@ export class QuotaCounters {
       redis.defineCommand('keywardQuotaChange', { lua: CHANGE_SCRIPT });
     }
     this.redis = redis as ScriptedRedis | null;
+    redis?.on('close', () => {
+      this.storeChanged();
+    });
+    redis?.on('ready', () => {
+      // What this process counted while Redis was away is stale by now; a later outage starts
+      // again from what the database holds.
+      this.memory.clear();
+      this.memorySeeds.clear();
+      this.storeChanged();
+    });
+  }
+
+  /**
+   * Calls `listener` whenever the counters in use may no longer hold what was seeded into them:
+   * Redis came back (maybe empty, after a restart: it keeps nothing on disk) or went away
+   * (counting moves into this process, whose counters were never seeded). The listener forgets
+   * its seeds, so the next request seeds again where it counts now.
+   */
+  onStoreChange(listener: () => void): void {
+    this.storeChangeListeners.push(listener);
+  }
+
+  private storeChanged(): void {
+    for (const listener of this.storeChangeListeners) listener();
   }
 
   /** Applies every change at once (atomically in Redis) and returns the totals, in order. */
@@ -306,6 +331,7 @@ export class QuotaCounters {
     if (this.usingFallback) return;
     this.usingFallback = true;
     this.logger.warn(`Quota counters fall back to in-process counting: ${reason}`);
+    this.storeChanged();
   }
 }
 

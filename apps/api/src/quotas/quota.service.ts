@@ -50,6 +50,9 @@ export class QuotaService implements BeforeApplicationShutdown {
     private readonly alerts: QuotaAlerts,
   ) {
     this.counters = new QuotaCounters(redis, config.redisKeyPrefix);
+    this.counters.onStoreChange(() => {
+      this.seeds.clear();
+    });
   }
 
   /**
@@ -266,7 +269,9 @@ export class QuotaService implements BeforeApplicationShutdown {
 
   /**
    * The database is read once per counter and month: by this process, and with Redis only by
-   * the replica that claims the seed. A failed seed is retried by the next request.
+   * the replica that claims the seed. A failed seed is retried by the next request, and every
+   * seed is claimed again when the counters move (see `QuotaCounters.onStoreChange`): Redis
+   * keeps its claims unless it lost its data with the counters.
    */
   private seedOnce(period: BillingPeriod, owner: string, load: () => Promise<void>): Promise<void> {
     const id = `${period.month}|${owner}`;

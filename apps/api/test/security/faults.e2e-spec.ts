@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { HealthResponse } from '@keyward/shared';
+import type { HealthResponse, UsageSummaryResponse } from '@keyward/shared';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from '../support/api-process.js';
@@ -475,5 +475,78 @@ describeRedisOutage('Redis away under load', () => {
       expect(refused.status).toBe(401);
       expect(propagationMs).toBeLessThan(1_000);
     }
+  });
+});
+
+describeRedisOutage('a monthly request limit when Redis restarts empty, then goes away', () => {
+  let upstream: FakeUpstream;
+  let redis: PrivateRedis;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    redis = await startPrivateRedis();
+    api = await startApi({
+      env: {
+        ...upstream.envFor(),
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: `quota${randomBytes(4).toString('hex')}:`,
+        USAGE_FLUSH_INTERVAL_MS: '100',
+      },
+    });
+  });
+  afterAll(async () => {
+    await api.stop();
+    await redis.stop();
+    await upstream.stop();
+  });
+
+  it('is counted on from what the database holds, in the restarted Redis and then in process', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
+    const planId = `six-${randomBytes(4).toString('hex')}`;
+    const plan = await call(api.url, 'PUT', `/api/admin/plans/${planId}`, {
+      token: admin.accessToken,
+      body: { name: `Six ${planId}`, monthlyRequestLimit: 6, monthlyCostLimitMicros: null },
+    });
+    expect(plan.status).toBe(200);
+    await moveToPlan(api, admin.accessToken, user.userId, planId);
+    const ask = async (): Promise<string> => {
+      const answer = await call<{ code?: string }>(api.url, 'POST', '/v1/chat/completions', {
+        headers: withKey(user.key),
+        body: chatBody,
+      });
+      return answer.status === 200 ? 'ok' : `${answer.status} ${answer.body.code ?? answer.text}`;
+    };
+    const usedInDatabase = (count: number) =>
+      eventually(
+        () =>
+          call<UsageSummaryResponse>(api.url, 'GET', '/api/usage/summary', {
+            token: user.accessToken,
+          }),
+        (result) => result.body.month.requests.used === count,
+      );
+    const redisIs = (state: 'up' | 'down') =>
+      eventually(
+        () => call<HealthResponse>(api.url, 'GET', '/api/health'),
+        (result) => result.body.redis === state,
+        10_000,
+      );
+
+    for (let i = 0; i < 4; i++) expect(await ask()).toBe('ok');
+    await usedInDatabase(4);
+
+    // Redis keeps nothing on disk: restarted, its counters are gone, and are seeded again.
+    const port = Number(new URL(redis.url).port);
+    await redis.stop();
+    redis = await startPrivateRedis(port);
+    await redisIs('up');
+    expect([await ask(), await ask(), await ask()]).toEqual(['ok', 'ok', '429 quota_exceeded']);
+    await usedInDatabase(6);
+
+    // Away: this process counts, from what the database holds rather than from zero.
+    await redis.stop();
+    await redisIs('down');
+    expect(await ask()).toBe('429 quota_exceeded');
   });
 });
