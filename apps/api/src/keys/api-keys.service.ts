@@ -158,7 +158,7 @@ export class ApiKeysService {
       set('name', body.name?.trim());
       set(
         'description',
-        body.description === undefined ? undefined : body.description.trim() || null,
+        body.description === undefined ? undefined : body.description?.trim() || null,
       );
       set('scopes', body.scopes);
       set('rateLimit', body.rateLimit?.limit);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { startApi, type ApiProcess } from '../support/api-process.js';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { fakeKey, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { gatewayUser, type GatewayUser } from '../support/gateway.js';
-import { signIn, type SignedIn } from '../support/http.js';
+import { call, signIn, signUp, type SignedIn } from '../support/http.js';
+import { createKey } from '../support/keys.js';
 import { documentedRoutes, routeName, type DocumentedRoute } from './openapi-routes.js';
 
 const SEED = 20261201;
@@ -301,5 +302,67 @@ describe('input fuzzing of every documented route', () => {
     const output = api.output();
     expect(output).not.toMatch(/Unhandled|unhandledRejection|uncaughtException/i);
     expect(output).not.toMatch(/\\n\s+at /);
+  });
+
+  it('answers a null in place of any one field of a real resource with a 4xx or as "none", never a 5xx', async () => {
+    // Real resources of the admin's, so each field reaches the rules behind its route.
+    const key = await createKey(api.url, admin.accessToken, { name: 'nulls' });
+    const credential = await call<{ id: string }>(api.url, 'POST', '/api/provider-keys', {
+      token: admin.accessToken,
+      body: { provider: 'openai', name: 'nulls', apiKey: fakeKey('openai', 'good'), verify: false },
+    });
+    expect(credential.status).toBe(201);
+    const member = await signUp(api.url, 'nulls');
+    const idFor = (path: string): string =>
+      path.startsWith('/api/api-keys/')
+        ? key.id
+        : path.startsWith('/api/provider-keys/')
+          ? credential.body.id
+          : path.startsWith('/api/admin/users/')
+            ? member.userId
+            : path.startsWith('/api/admin/plans/')
+              ? 'nulls-plan'
+              : 'key_01JDUMMY';
+    const skipped = new Set(['POST /api/auth/logout', 'POST /api/auth/password']);
+    const failures: string[] = [];
+    let tried = 0;
+    for (const route of routes) {
+      const properties = Object.keys(
+        (route.bodySchema && schemas[route.bodySchema]?.properties) ?? {},
+      );
+      if (skipped.has(routeName(route))) continue;
+      const path = route.path.replace(/\{[^}]+\}/g, idFor(route.path));
+      for (const property of properties) {
+        const { status, text } = await send(route, {
+          path,
+          query: [],
+          headers: {},
+          auth: 'owner',
+          body: JSON.stringify({ [property]: null }),
+        });
+        tried += 1;
+        if (status >= 500) failures.push(`${routeName(route)} ${property}: ${status} ${text}`);
+      }
+    }
+    process.stdout.write(`nulls: ${tried} requests, ${failures.length} answered 5xx\n`);
+    expect(tried).toBeGreaterThan(40);
+    expect(failures).toEqual([]);
+
+    // Refused where the field has no "none", with the field's own message...
+    const patchKey = (body: Record<string, unknown>) =>
+      call<{ message: string; description: string | null }>(
+        api.url,
+        'PATCH',
+        `/api/api-keys/${key.id}`,
+        { token: admin.accessToken, body },
+      );
+    const noScopes = await patchKey({ scopes: null });
+    expect(noScopes.status).toBe(400);
+    expect(noScopes.body.message).toMatch(/scopes/);
+    // ...and taken as "none" where it has one.
+    expect((await patchKey({ description: 'described' })).body.description).toBe('described');
+    const cleared = await patchKey({ description: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.description).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-import { IsDateString, IsOptional, IsString, Matches } from 'class-validator';
+import { IsDateString, IsString, Matches } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 
 export const AUDIT_ACTIONS = [
@@ -32,16 +33,16 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export class ListAuditQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[a-z_]+(\.[a-z_]+)?$/, { message: 'action must look like key.create or key' })
   action?: string;
 
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   from?: string;
 
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   to?: string;
 }

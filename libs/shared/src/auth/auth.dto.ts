@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import type { UserResponse } from '../users/user.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
@@ -21,7 +22,7 @@ export class RegisterRequest {
   @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -41,7 +42,7 @@ export class LoginRequest {
 }
 
 export class UpdateProfileRequest {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -1,13 +1,5 @@
-import {
-  IsNumber,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  IsInt,
-} from 'class-validator';
+import { IsNumber, IsString, Max, MaxLength, Min, MinLength, IsInt } from 'class-validator';
+import { Optional } from '../common/optional.js';
 
 /** `POST /v1/models/:id/generate`: one prompt in, text out. */
 export class GenerateRequest {
@@ -16,13 +8,13 @@ export class GenerateRequest {
   @MaxLength(200_000)
   prompt!: string;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(100_000)
   maxTokens?: number;
 
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0)
   @Max(2)

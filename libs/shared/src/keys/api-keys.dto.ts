@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 import { API_KEY_PREFIX_PATTERN } from './key-format.js';
 import { SCOPE_PRESET_NAMES, SCOPES, type Scope, type ScopePreset } from './scopes.js';
@@ -45,12 +46,13 @@ const MODEL_ID = /^[a-z0-9-]{1,40}\/([A-Za-z0-9._:@-]{1,120}|\*)$/;
 
 /** What both creating and editing a key may set. */
 abstract class ApiKeySettings {
+  /** Null or empty clears it. */
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  description?: string;
+  description?: string | null;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(50)
@@ -60,19 +62,19 @@ abstract class ApiKeySettings {
   })
   scopes?: Scope[];
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => RateLimitSetting)
   rateLimit?: RateLimitSetting;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(100)
   @Matches(MODEL_ID, { each: true, message: 'each allowed model must look like provider/model' })
   allowedModels?: string[];
 
-  @IsOptional()
+  @Optional()
   @IsIn(LEAK_ACTIONS)
   onLeak?: LeakAction;
 
@@ -91,31 +93,31 @@ export class CreateApiKeyRequest extends ApiKeySettings {
   @MaxLength(100)
   name!: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(SCOPE_PRESET_NAMES)
   preset?: ScopePreset;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(365)
   expiresInDays?: number;
 
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   expiresAt?: string;
 
-  @IsOptional()
+  @Optional()
   @Matches(API_KEY_PREFIX_PATTERN, { message: 'prefix must be 1-12 lowercase letters or digits' })
   prefix?: string;
 
-  @IsOptional()
+  @Optional()
   @IsObject()
   metadata?: Record<string, string | number | boolean | null>;
 }
 
 export class UpdateApiKeyRequest extends ApiKeySettings {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -128,7 +130,7 @@ export class UpdateApiKeyRequest extends ApiKeySettings {
 }
 
 export class RegenerateApiKeyRequest {
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(604_800)
@@ -136,11 +138,11 @@ export class RegenerateApiKeyRequest {
 }
 
 export class ListApiKeysQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   name?: string;

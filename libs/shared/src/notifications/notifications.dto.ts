@@ -1,4 +1,5 @@
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 
 /**
@@ -20,7 +21,7 @@ export type NotificationKind = keyof typeof NOTIFICATION_KINDS;
 export const NOTIFICATION_KIND_NAMES = Object.keys(NOTIFICATION_KINDS) as NotificationKind[];
 
 export class ListNotificationsQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsIn(['true', 'false'])
   unread?: 'true' | 'false';
 }

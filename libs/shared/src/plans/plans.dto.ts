@@ -2,7 +2,6 @@ import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -11,6 +10,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { Optional } from '../common/optional.js';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -43,7 +43,7 @@ export class UpsertPlanRequest {
   @Max(1e15) // a billion dollars
   monthlyCostLimitMicros!: number | null;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(1000)
@@ -63,7 +63,7 @@ export class CreateUpgradeRequest {
   @Matches(PLAN_ID_PATTERN, { message: 'planId must be 1-32 lowercase letters, digits or dashes' })
   planId!: string;
 
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @MaxLength(1000)
@@ -90,7 +90,7 @@ export interface UpgradeRequestResponse {
 }
 
 export class ListUpgradeRequestsQuery {
-  @IsOptional()
+  @Optional()
   @IsIn(['pending', 'approved', 'declined'])
   status?: 'pending' | 'approved' | 'declined';
 }

@@ -5,11 +5,11 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { Optional } from '../common/optional.js';
 
 /** Pasted keys and names often carry stray spaces; length rules apply to what is left. */
 const trim = ({ value }: { value: unknown }): unknown =>
@@ -77,20 +77,20 @@ export class CreateProviderKeyRequest {
   @MaxLength(512)
   apiKey!: string;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   verify?: boolean;
 }
 
 export class UpdateProviderKeyRequest {
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name?: string;
 
-  @IsOptional()
+  @Optional()
   @Transform(trim)
   @IsString()
   @MinLength(8, { message: 'apiKey looks too short to be a provider key' })

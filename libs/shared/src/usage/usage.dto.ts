@@ -1,21 +1,13 @@
 import { Type } from 'class-transformer';
-import {
-  IsDateString,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsDateString, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 
 /** Money in Keyward is integer micro-dollars (1 USD = 1,000,000) on the wire and in the database. */
 export const MICROS_PER_USD = 1_000_000;
 
 export class UsageDaysQuery {
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -25,21 +17,21 @@ export class UsageDaysQuery {
 
 /** A period, optionally narrowed to one of the caller's keys. */
 export class UsageScopeQuery extends UsageDaysQuery {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   keyId?: string;
 }
 
 export class UsageDailyQuery {
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(7, { message: 'days must be between 7 and 90' })
   @Max(90, { message: 'days must be between 7 and 90' })
   days?: number;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   keyId?: string;
@@ -49,44 +41,44 @@ export const USAGE_EVENT_SORTS = ['time', 'latency', 'cost', 'tokens'] as const;
 export type UsageEventSort = (typeof USAGE_EVENT_SORTS)[number];
 
 export class UsageEventsQuery extends PageQuery {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   keyId?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   route?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   model?: string;
 
   /** An exact status (`429`) or a class (`4xx`, `5xx`). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(3)
   status?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(['true', 'false'])
   success?: 'true' | 'false';
 
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   from?: string;
 
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   to?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(USAGE_EVENT_SORTS)
   sort?: UsageEventSort;
 
-  @IsOptional()
+  @Optional()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
 }
@@ -98,7 +90,7 @@ export class UsageExportQuery {
   @IsDateString({ strict: true })
   to!: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   keyId?: string;

@@ -1,17 +1,18 @@
-import { IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Matches } from 'class-validator';
+import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 import { ROLES, type Role } from './user.js';
 
 export class UpdateUserRequest {
-  @IsOptional()
+  @Optional()
   @IsIn(ROLES)
   role?: Role;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   disabled?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[a-z0-9-]{1,32}$/, {
     message: 'planId must be 1-32 lowercase letters, digits or dashes',
