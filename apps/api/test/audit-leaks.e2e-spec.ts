@@ -302,6 +302,57 @@ describe('leaked key reports', () => {
     ).toBe(200);
   });
 
+  it('tells the owner once, however often a report repeats a key or a key is reported again', async () => {
+    const owner = await signUp(api.url, 'reported-often');
+    const revoked = await createKey(api.url, owner.accessToken, { name: 'revoked on leak' });
+    const flagged = await createKey(api.url, owner.accessToken, {
+      name: 'flagged',
+      onLeak: 'flag',
+    });
+    const entry = (token: string, url: string) => ({
+      token,
+      type: 'keyward_api_key',
+      url,
+      source: 'content',
+    });
+    const first = await report([
+      ...Array.from({ length: 5 }, () => entry(revoked.key, 'https://x/env')),
+      ...Array.from({ length: 5 }, () => entry(flagged.key, 'https://x/env')),
+    ]);
+    expect(first.status).toBe(200);
+    // Every entry is answered...
+    expect(first.body.map((result) => result.label)).toEqual(Array(10).fill('true_positive'));
+    // ...and a report that changes nothing, or repeats a place already reported, writes nothing.
+    await report([entry(revoked.key, 'https://x/elsewhere'), entry(flagged.key, 'https://x/env')]);
+    // A flagged key found somewhere new is news.
+    await report([entry(flagged.key, 'https://x/new-place')]);
+
+    const notifications = await call<Page<NotificationResponse>>(
+      api.url,
+      'GET',
+      '/api/notifications?pageSize=50',
+      { token: owner.accessToken },
+    );
+    const told = notifications.body.items
+      .filter((item) => item.kind === 'key_leaked')
+      .map((item) => `${String(item.data.keyId)} ${String(item.data.url)}`)
+      .sort();
+    expect(told).toEqual(
+      [
+        `${revoked.id} https://x/env`,
+        `${flagged.id} https://x/env`,
+        `${flagged.id} https://x/new-place`,
+      ].sort(),
+    );
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      '/api/audit?action=key.leaked&pageSize=50',
+      { token: owner.accessToken },
+    );
+    expect(audit.body.items).toHaveLength(3);
+  });
+
   it('refuses malformed reports with a clear 400', async () => {
     for (const body of [
       { token: 'x' },

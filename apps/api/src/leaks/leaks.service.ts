@@ -42,6 +42,8 @@ export class LeaksService {
   async handleReport(body: unknown, ip: string): Promise<LeakReportResult[]> {
     const entries = parseReport(body);
     const results: LeakReportResult[] = [];
+    /** Secrets dealt with by this report: a token quoted many times is acted on once. */
+    const handled = new Set<string>();
     for (const entry of entries) {
       // The checksum answers for strings that are not Keyward keys, without a query.
       const row = isWellFormedApiKey(entry.token) ? await this.findKey(entry.token) : undefined;
@@ -50,7 +52,8 @@ export class LeaksService {
         token_type: entry.type,
         label: row ? 'true_positive' : 'false_positive',
       });
-      if (!row) continue;
+      if (!row || handled.has(row.secret_id)) continue;
+      handled.add(row.secret_id);
       const outcome = await this.act(row, entry, ip);
       // Evicted as soon as the change commits, so a later failing entry cannot skip it.
       if (outcome === 'revoked' || outcome === 'superseded_secret_ended') {
@@ -65,8 +68,17 @@ export class LeaksService {
    * that a regeneration already replaced must not take the new one down: its grace period, if
    * still running, ends now, and the key stays.
    */
-  private async act(row: LeakedKeyRow, entry: LeakReportEntry, ip: string): Promise<LeakOutcome> {
+  private async act(
+    row: LeakedKeyRow,
+    entry: LeakReportEntry,
+    ip: string,
+  ): Promise<LeakOutcome | undefined> {
     const outcome = leakOutcome(row, new Date());
+    // Reports are unauthenticated unless signing keys are configured, and a leaked token stays
+    // public: a report that changes nothing, or repeats what the owner was told, is not written
+    // again, so it cannot flood the owner's notifications, webhook and audit log.
+    if (outcome === 'already_revoked' || outcome === 'superseded_secret') return undefined;
+    if (outcome === 'flagged' && (await this.alreadyTold(row, entry.url))) return undefined;
     await this.dataSource.transaction(async (manager) => {
       if (outcome === 'revoked') {
         await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
@@ -93,6 +105,17 @@ export class LeaksService {
       });
     });
     return outcome;
+  }
+
+  /** Whether the owner was already told that this key was found at this address. */
+  private async alreadyTold(row: LeakedKeyRow, url: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM notifications
+        WHERE user_id = $1 AND kind = 'key_leaked' AND data->>'keyId' = $2 AND data->>'url' = $3
+        LIMIT 1`,
+      [row.user_id, row.key_id, url],
+    );
+    return rows.length > 0;
   }
 
   private async findKey(token: string): Promise<LeakedKeyRow | undefined> {
@@ -140,17 +163,16 @@ function leakOutcome(row: LeakedKeyRow, now: Date): LeakOutcome {
   return row.on_leak === 'revoke' ? 'revoked' : 'flagged';
 }
 
-function describeOutcome(outcome: LeakOutcome, url: string): string {
+function describeOutcome(
+  outcome: Exclude<LeakOutcome, 'already_revoked' | 'superseded_secret'>,
+  url: string,
+): string {
   switch (outcome) {
     case 'revoked':
       return `It was revoked automatically. Found at ${url}.`;
     case 'flagged':
       return `Found at ${url}. Regenerate or revoke it now.`;
-    case 'already_revoked':
-      return `Found at ${url}; it was already revoked.`;
     case 'superseded_secret_ended':
       return `A previous secret of this key was found at ${url}; its grace period was ended. The current secret still works.`;
-    case 'superseded_secret':
-      return `A previous, already replaced secret of this key was found at ${url}. Nothing works with it any more.`;
   }
 }
