@@ -227,7 +227,53 @@ describe('guarded chat API', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/Tool results cannot be sent to Anthropic/);
+    // Tool calling and JSON mode would be dropped, and the answer would look like a success.
+    const weather = {
+      type: 'function',
+      function: { name: 'weather', parameters: { type: 'object', properties: {} } },
+    };
+    const hi = [{ role: 'user', content: 'hi' }];
+    const untranslated: [Record<string, unknown>, RegExp][] = [
+      [{ messages: hi, tools: [weather] }, /tools cannot be sent/],
+      [{ messages: hi, tool_choice: 'auto' }, /tool_choice cannot be sent/],
+      [{ messages: hi, response_format: { type: 'json_object' } }, /response_format/],
+      [
+        {
+          messages: [
+            ...hi,
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'c1', type: 'function', function: weather.function }],
+            },
+          ],
+        },
+        /Assistant tool calls cannot be sent/,
+      ],
+    ];
+    for (const [body, message] of untranslated) {
+      const answer = await chat(user, { model: 'anthropic/claude-3-5-haiku-latest', ...body });
+      expect([answer.status, answer.body.message]).toEqual([400, expect.stringMatching(message)]);
+    }
     expect(sentBy(user)).toHaveLength(0);
+    // Plain text, said explicitly, is what Anthropic answers anyway.
+    const plain = await chat(user, {
+      model: 'anthropic/claude-3-5-haiku-latest',
+      messages: hi,
+      response_format: { type: 'text' },
+    });
+    expect(plain.status).toBe(200);
+
+    // As a fallback, such a request skips Anthropic rather than being answered without its tools.
+    const failing = await gatewayUser(api, { openai: 'error', anthropic: 'good' });
+    const skipped = await chat(failing, {
+      model: 'openai/gpt-4o-mini',
+      fallbacks: ['anthropic/claude-3-5-haiku-latest'],
+      messages: hi,
+      tools: [weather],
+    });
+    expect(skipped.status).not.toBe(200);
+    expect(sentBy(failing).filter((request) => request.provider === 'anthropic')).toHaveLength(0);
   });
 
   it('falls back past 429, 5xx and timeouts, in the order the request names', async () => {

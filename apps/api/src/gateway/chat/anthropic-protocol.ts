@@ -29,6 +29,9 @@ const FINISH_REASONS: Record<string, string> = {
 const unsupported = (what: string): AppException =>
   new AppException(400, 'validation_failed', `${what} cannot be sent to Anthropic through Keyward`);
 
+/** OpenAI's tool calling, which this translation does not carry. */
+const UNTRANSLATED_FIELDS = ['tools', 'tool_choice', 'functions', 'function_call'] as const;
+
 type AnthropicContent =
   | { type: 'text'; text: string }
   | {
@@ -43,6 +46,14 @@ type AnthropicContent =
 export const anthropicProtocol: ChatProtocol = {
   buildRequest(request: ChatRequest, upstreamModel: string, stream: boolean): unknown {
     if ((request.n ?? 1) > 1) throw unsupported('n greater than 1');
+    // Refused rather than dropped: without them the answer is to another question (plain text
+    // where the caller waits for a tool call or a JSON object), and it would look like success.
+    for (const field of UNTRANSLATED_FIELDS) {
+      if (request[field] !== undefined && request[field] !== null) throw unsupported(field);
+    }
+    if (isRecord(request.response_format) && request.response_format.type !== 'text') {
+      throw unsupported('response_format other than text');
+    }
     const system = request.messages
       .filter((message) => message.role === 'system' || message.role === 'developer')
       .map((message) => textOf(message.content))
@@ -52,6 +63,9 @@ export const anthropicProtocol: ChatProtocol = {
       .filter((message) => message.role !== 'system' && message.role !== 'developer')
       .map((message) => {
         if (message.role === 'tool') throw unsupported('Tool results');
+        if (message.tool_calls !== undefined || message.function_call !== undefined) {
+          throw unsupported('Assistant tool calls');
+        }
         return { role: message.role, content: contentFor(message) };
       });
     if (messages.length === 0) {
