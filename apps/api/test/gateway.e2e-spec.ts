@@ -306,6 +306,38 @@ describe('guarded chat API', () => {
     expect(Date.now() - started).toBeLessThan(UPSTREAM_TIMEOUT_MS + 2_500);
   });
 
+  it('takes an answer whose choices are not chat messages for a failure, and falls back', async () => {
+    const user = await gatewayUser(api, { openai: 'nomessage', mistral: 'good' });
+    const body = {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      fallbacks: ['mistral/mistral-small-latest'],
+    };
+    const answer = await chat(user, body);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get(SERVED_BY_HEADER)).toBe('mistral');
+    const generated = await call<{ text: string } & ErrorBody>(
+      api.url,
+      'POST',
+      '/v1/models/openai/gpt-4o-mini/generate',
+      { headers: withKey(user.key), body: { prompt: 'hi' } },
+    );
+    // Alone, the answer is a failure of the provider's, not a 500 of Keyward's.
+    expect([generated.status, generated.body.code]).toEqual([502, 'upstream_unavailable']);
+    const events = await eventually(
+      () =>
+        call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+          token: user.accessToken,
+        }),
+      (result) => result.body.items.length >= 2,
+      5_000,
+    );
+    const attempts = events.body.items.map((event) =>
+      event.attempts.map((attempt) => `${attempt.provider} ${attempt.errorCode ?? 'ok'}`),
+    );
+    expect(attempts).toContainEqual(['openai upstream_malformed', 'mistral ok']);
+  });
+
   it("falls back in the owner's provider order when the request names no fallbacks", async () => {
     const user = await gatewayUser(api, { openai: 'error', perplexity: 'good', mistral: 'good' });
     const order = await call(api.url, 'PUT', '/api/provider-preferences', {

@@ -55,6 +55,8 @@ export const MARKERS = [
   'absurd',
   // The provider's refusal, its message carrying control characters (CONTROL_MESSAGE).
   'control',
+  // Chat answers 200 in the legacy completions shape: choices with `text` and no `message`.
+  'nomessage',
 ] as const;
 export type Marker = (typeof MARKERS)[number];
 
@@ -541,11 +543,14 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const { chat } = protocol;
     const marker = markerOf(key);
     const reported = marker === 'absurd' ? ABSURD_USAGE : undefined;
-    const reply = answerFor(protocol, key, () =>
-      route === 'chat' && chat
-        ? chatAnswer(protocol, chat.flavour, body, reported)
-        : protocol.ok(body),
-    );
+    const reply: Reply =
+      marker === 'nomessage' && route === 'chat'
+        ? { status: 200, body: { id: 'cmpl-1', choices: [{ index: 0, text: 'hi' }] } }
+        : answerFor(protocol, key, () =>
+            route === 'chat' && chat
+              ? chatAnswer(protocol, chat.flavour, body, reported)
+              : protocol.ok(body),
+          );
     const later = pacer(res);
     const deliver = (): void => {
       if ('frames' in reply) {

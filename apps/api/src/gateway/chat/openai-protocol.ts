@@ -30,6 +30,10 @@ export const openAiProtocol: ChatProtocol = {
     if (!isRecord(answer) || !Array.isArray(answer.choices)) {
       throw new MalformedAnswer('no choices');
     }
+    // Every choice is read as a chat message (to count tokens and to answer generate).
+    if (!answer.choices.every((choice) => isRecord(choice) && isRecord(choice.message))) {
+      throw new MalformedAnswer('a choice without a message');
+    }
     const completion = { ...answer, model: modelId } as ChatCompletion;
     return { completion, usage: usageOf(answer.usage) };
   },
