@@ -9,14 +9,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { purgeInBatches } from '../database/batched-purge.js';
 
 const DAY_MS = 86_400_000;
-/** Rows per delete: short transactions that never hold many locks or stall the writers. */
-const PURGE_BATCH = 5_000;
-/** A breather between batches, so a large first purge leaves room for the request path. */
-const BATCH_PAUSE_MS = 50;
 const START_DELAY_MS = 2_000;
-/** One replica purges at a time; the others find the lock taken and leave it to that one. */
 const JOB_LOCK_ID = 0x75737072; // "uspr"
 
 /**
@@ -60,33 +56,17 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
 
   private async purge(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.usageRecording.retentionDays * DAY_MS);
-    let purged = 0;
-    while (!this.isStopping()) {
-      // The lock is taken per batch transaction and released with it, so a replica that dies
-      // mid-purge never leaves it held.
-      const deleted = await this.dataSource.transaction(async (manager) => {
-        const [lock] = await manager.query<{ locked: boolean }[]>(
-          'SELECT pg_try_advisory_xact_lock($1) AS locked',
-          [JOB_LOCK_ID],
-        );
-        if (!lock?.locked) return null;
-        const [row] = await manager.query<{ deleted: string }[]>(
-          `WITH gone AS (
-             DELETE FROM usage_events WHERE id IN (
-               SELECT id FROM usage_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT ${PURGE_BATCH})
-             RETURNING 1)
-           SELECT count(*) AS deleted FROM gone`,
-          [cutoff],
-        );
-        return Number(row?.deleted ?? 0);
-      });
-      if (deleted === null) {
-        this.logger.debug('Another replica is purging usage events');
-        break;
-      }
-      purged += deleted;
-      if (deleted < PURGE_BATCH) break;
-      await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
+    const purged = await purgeInBatches(this.dataSource, {
+      lockId: JOB_LOCK_ID,
+      deleteSql: `DELETE FROM usage_events WHERE id IN (
+          SELECT id FROM usage_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)
+        RETURNING 1`,
+      parameters: [cutoff],
+      isStopping: () => this.isStopping(),
+    });
+    if (purged === null) {
+      this.logger.debug('Another replica is purging usage events');
+      return 0;
     }
     if (purged > 0) {
       this.logger.log(`Purged ${purged} usage events from before ${cutoff.toISOString()}`);
