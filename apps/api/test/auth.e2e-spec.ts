@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ErrorBody, LoginResponse, MeResponse, Page, UserResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
+import { createScratchDatabase, queryDatabase } from './support/database.js';
+import { eventually } from './support/gateway.js';
 import { call, refreshCookie, signIn, signUp, uniqueEmail } from './support/http.js';
 import { decodeJwtPayload, forgeJwt } from './support/jwt.js';
 
@@ -438,5 +441,75 @@ describe('refresh replay within the grace period', () => {
     expect(
       (await call(api.url, 'GET', '/api/auth/me', { token: thief.body.accessToken })).status,
     ).toBe(401);
+  });
+});
+
+describe('ended sessions', () => {
+  it('are purged with their refresh tokens a week after they end; live ones stay', async () => {
+    // A database of its own on PostgreSQL: any API another test starts meanwhile runs the purge.
+    const scratch = process.env.TEST_DATABASE_URL
+      ? await createScratchDatabase(process.env.TEST_DATABASE_URL)
+      : undefined;
+    const env = scratch ? { DATABASE_URL: scratch.url } : {};
+    const first = await startApi({ cleanup: false, env });
+    let restarted: ApiProcess | undefined;
+    try {
+      const user = await signUp(first.url, 'sessions');
+      const signInAgain = () => signIn(first.url, user.email, user.password);
+      const [signedOutLongAgo, expiredLongAgo, signedOutToday] = [
+        await signInAgain(),
+        await signInAgain(),
+        await signInAgain(),
+      ];
+      for (const ended of [signedOutLongAgo, signedOutToday]) {
+        expect(
+          (await call(first.url, 'POST', '/api/auth/logout', { cookie: ended.cookie })).status,
+        ).toBe(204);
+      }
+      const sessionOf = (signedIn: { accessToken: string }) =>
+        String(decodeJwtPayload(signedIn.accessToken).sid);
+      expect(await first.stop()).toBe(0);
+      await queryDatabase(
+        first,
+        `UPDATE sessions SET
+           revoked_at = CASE WHEN id = $1 THEN now() - interval '8 days' ELSE revoked_at END,
+           expires_at = CASE WHEN id = $2 THEN now() - interval '8 days' ELSE expires_at END`,
+        [sessionOf(signedOutLongAgo), sessionOf(expiredLongAgo)],
+      );
+
+      restarted = await startApi({ dataDir: first.dataDir, env });
+      const api = restarted;
+      // The job runs shortly after start; its log line says when it is done (or why it failed).
+      const log = await eventually(
+        () => Promise.resolve(api.output()),
+        (output) => /Purged \d+ sessions|Session purge failed/.test(output),
+        30_000,
+      );
+      expect(log).toMatch(/Purged 2 sessions that ended over 7 days ago/);
+      expect(
+        (await call(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie })).status,
+      ).toBe(200);
+      await api.stop();
+      const left = await queryDatabase<{ id: string; tokens: string }>(
+        api,
+        `SELECT s.id, (SELECT count(*) FROM refresh_tokens t WHERE t.session_id = s.id) AS tokens
+           FROM sessions s WHERE s.user_id = $1 ORDER BY s.id`,
+        [user.userId],
+      );
+      expect(left.map((row) => row.id)).toEqual(
+        [sessionOf(user), sessionOf(signedOutToday)].sort(),
+      );
+      const orphans = await queryDatabase<{ count: string }>(
+        api,
+        `SELECT count(*) FROM refresh_tokens WHERE session_id = ANY($1)`,
+        [[sessionOf(signedOutLongAgo), sessionOf(expiredLongAgo)]],
+      );
+      expect(Number(orphans[0]?.count)).toBe(0);
+    } finally {
+      await restarted?.stop();
+      await first.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+      await scratch?.drop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottlerGuard } from './login-throttler.guard.js';
+import { SessionPurgeJob } from './session-purge.job.js';
 
 @Module({
   imports: [
@@ -22,6 +23,6 @@ import { LoginThrottlerGuard } from './login-throttler.guard.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy, LoginThrottlerGuard],
+  providers: [AuthService, JwtStrategy, LoginThrottlerGuard, SessionPurgeJob],
 })
 export class AuthModule {}

@@ -1,0 +1,71 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PeriodicJob } from '../common/periodic-job.js';
+import { purgeInBatches } from '../database/batched-purge.js';
+
+const DAY_MS = 86_400_000;
+const START_DELAY_MS = 3_000;
+const JOB_LOCK_ID = 0x73657373; // "sess"
+/**
+ * How long an ended session is kept: its refresh tokens then still answer "revoked" rather than
+ * "unknown", and an operator looking into a sign-out finds the row for a while.
+ */
+const ENDED_SESSION_KEEP_DAYS = 7;
+
+/**
+ * Every sign-in adds a session, and every refresh a token row kept until the session ends (a used
+ * token presented again revokes its session). Once a day, and shortly after start, sessions
+ * that expired or were revoked more than ENDED_SESSION_KEEP_DAYS ago go, their tokens with them;
+ * the audit log keeps the history of sign-ins and sign-outs.
+ */
+@Injectable()
+export class SessionPurgeJob implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionPurgeJob.name);
+  private readonly job: PeriodicJob;
+  private stopping = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.job = new PeriodicJob({
+      intervalMs: DAY_MS,
+      startDelayMs: START_DELAY_MS,
+      run: () => this.purge(),
+      logger: this.logger,
+      failureMessage: 'Session purge failed',
+    });
+  }
+
+  onModuleInit(): void {
+    this.job.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.job.stop();
+  }
+
+  private async purge(): Promise<number> {
+    const purged = await purgeInBatches(this.dataSource, {
+      lockId: JOB_LOCK_ID,
+      deleteSql: `DELETE FROM sessions WHERE id IN (
+          SELECT id FROM sessions
+           WHERE expires_at < now() - make_interval(days => $1)
+              OR revoked_at < now() - make_interval(days => $1)
+           LIMIT $2)
+        RETURNING 1`,
+      parameters: [ENDED_SESSION_KEEP_DAYS],
+      isStopping: () => this.isStopping(),
+    });
+    if (purged) {
+      this.logger.log(
+        `Purged ${purged} sessions that ended over ${ENDED_SESSION_KEEP_DAYS} days ago`,
+      );
+    }
+    return purged ?? 0;
+  }
+
+  /** A method, not a field read, so each batch sees a shutdown that began meanwhile. */
+  private isStopping(): boolean {
+    return this.stopping;
+  }
+}
