@@ -442,6 +442,24 @@ describe('refresh replay within the grace period', () => {
       (await call(api.url, 'GET', '/api/auth/me', { token: thief.body.accessToken })).status,
     ).toBe(401);
   });
+  it('lets only one of two tokens of a session presented at once mint the next live token', async () => {
+    const refresh = (cookie: string | undefined) =>
+      call<LoginResponse>(api.url, 'POST', '/api/auth/refresh', { cookie });
+    const forks: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const user = await signUp(api.url, 'concurrent');
+      // The original token, exchanged once, is still in its grace period beside the new one.
+      const next = refreshCookie(await refresh(user.cookie));
+      const both = await Promise.all([refresh(user.cookie), refresh(next)]);
+      const minted = both.filter((answer) => answer.status === 200).map(refreshCookie);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      // Two live tokens would both refresh now; one session has one.
+      const used: number[] = [];
+      for (const cookie of minted) used.push((await refresh(cookie)).status);
+      if (used.filter((status) => status === 200).length > 1) forks.push(`round ${round}`);
+    }
+    expect(forks).toEqual([]);
+  });
 });
 
 describe('ended sessions', () => {

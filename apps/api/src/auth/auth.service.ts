@@ -184,13 +184,21 @@ export class AuthService {
   ): Promise<RefreshOutcome> {
     const tokens = manager.getRepository(RefreshToken);
     const sessions = manager.getRepository(Session);
-    const current = await tokens
-      .createQueryBuilder('token')
-      .where('token.tokenHash = :hash', { hash: hashToken(presented) })
-      .setLock('pessimistic_write')
-      .getOne();
+    const hash = hashToken(presented);
+    const found = await tokens.findOne({ where: { tokenHash: hash } });
+    if (!found) return { kind: 'invalid' };
+    // The session's row first, then the token's: every rotation of a session queues here, so two
+    // tokens of one session (one still in its grace period) cannot both mint a live token, and
+    // the order never crosses with the spending of the session's other tokens below.
+    const session = await sessions.findOne({
+      where: { id: found.sessionId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const current = await tokens.findOne({
+      where: { tokenHash: hash },
+      lock: { mode: 'pessimistic_write' },
+    });
     if (!current) return { kind: 'invalid' };
-    const session = await sessions.findOne({ where: { id: current.sessionId } });
     const now = new Date();
     if (!session || session.revokedAt || session.expiresAt <= now) return { kind: 'revoked' };
     if (current.usedAt) {
