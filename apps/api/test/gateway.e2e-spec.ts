@@ -18,6 +18,7 @@ import {
   type RecordedRequest,
 } from './support/fake-upstream.js';
 import { eventually, gatewayUser, type GatewayUser } from './support/gateway.js';
+import { queryDatabase } from './support/database.js';
 import { call } from './support/http.js';
 import { withKey } from './support/keys.js';
 
@@ -337,6 +338,41 @@ describe('guarded chat API', () => {
     );
     expect(attempts).toContainEqual(['openai upstream_malformed', 'mistral ok']);
   });
+
+  // Damaged in place, which takes a second connection to the database: PostgreSQL only.
+  (process.env.TEST_DATABASE_URL ? it : it.skip)(
+    'falls back past a credential it cannot decrypt',
+    async () => {
+      const user = await gatewayUser(api, { openai: 'good', mistral: 'good' });
+      await queryDatabase(
+        api,
+        `UPDATE provider_credentials SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1)
+          WHERE user_id = $1 AND provider = 'openai'`,
+        [user.userId],
+      );
+      const answer = await chat(user, {
+        model: 'openai/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        fallbacks: ['mistral/mistral-small-latest'],
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get(SERVED_BY_HEADER)).toBe('mistral');
+      expect(sentBy(user).map((request) => request.provider)).toEqual(['mistral']);
+      const events = await eventually(
+        () =>
+          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+            token: user.accessToken,
+          }),
+        (result) => result.body.items.length >= 1,
+        5_000,
+      );
+      expect(
+        events.body.items[0]?.attempts.map(
+          (attempt) => `${attempt.provider} ${attempt.errorCode ?? 'ok'}`,
+        ),
+      ).toEqual(['openai credential_unreadable', 'mistral ok']);
+    },
+  );
 
   it("falls back in the owner's provider order when the request names no fallbacks", async () => {
     const user = await gatewayUser(api, { openai: 'error', perplexity: 'good', mistral: 'good' });

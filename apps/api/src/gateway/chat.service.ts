@@ -5,7 +5,7 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import { errorText } from '../providers/adapters/provider-adapter.js';
-import { CredentialLookup } from '../providers/credential-lookup.js';
+import { CredentialLookup, type UsableCredential } from '../providers/credential-lookup.js';
 import { baseUrlFor } from '../providers/provider-catalogue.js';
 import { joinUrl } from '../providers/verification/provider-verifier.js';
 import { redactSecret } from '../providers/verification/redact-secret.js';
@@ -166,7 +166,16 @@ export class ChatService {
       record(null, 'unsupported_request');
       return RETRY;
     }
-    const credential = await this.credentials.usable(call.key.userId, model.provider);
+    let credential: UsableCredential | null;
+    try {
+      credential = await this.credentials.usable(call.key.userId, model.provider);
+    } catch (error) {
+      // Sealed under a master key this process does not hold (a rotation rolling out across
+      // replicas) or damaged: the next candidate can still serve.
+      if (!(error instanceof AppException && error.code === 'decryption_failed')) throw error;
+      record(null, 'credential_unreadable');
+      return RETRY;
+    }
     if (!credential) {
       record(null, 'no_credential');
       return RETRY;
