@@ -429,5 +429,45 @@ describe('usage, plans and quotas', () => {
       },
     );
     expect(twice.status).toBe(409);
+    expect((twice.body as ErrorBody).code).toBe('upgrade_decided');
+  });
+
+  it('does not let an old request undo a plan an admin set since', async () => {
+    const user = await gatewayUser(api, {});
+    const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'pro' },
+    });
+    expect(asked.status).toBe(201);
+    await moveToPlan(api, admin.accessToken, user.userId, 'enterprise');
+    const decide = (status: 'approved' | 'declined') =>
+      call<ErrorBody & { status: string }>(
+        api.url,
+        'POST',
+        `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+        { token: admin.accessToken, body: { status } },
+      );
+    const approved = await decide('approved');
+    expect([approved.status, approved.body.code]).toEqual([409, 'plan_changed']);
+    expect(approved.body.message).toMatch(/moved from free to enterprise/);
+    const own = await call<KeyUsageResponse>(api.url, 'GET', '/v1/usage', {
+      headers: withKey(user.key),
+    });
+    expect(own.body.plan.planId).toBe('enterprise');
+    expect((await decide('declined')).body.status).toBe('declined');
+  });
+
+  it('answers two plan requests sent at once with one 201 and one 409', async () => {
+    const user = await gatewayUser(api, {});
+    const ask = () =>
+      call<ErrorBody>(api.url, 'POST', '/api/plans/upgrade-requests', {
+        token: user.accessToken,
+        body: { planId: 'pro' },
+      });
+    const answers = await Promise.all([ask(), ask(), ask(), ask()]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409]);
+    expect(
+      answers.filter((a) => a.status === 409).every((a) => a.body.code === 'upgrade_pending'),
+    ).toBe(true);
   });
 });

@@ -50,8 +50,10 @@ export class UpgradeRequestsService {
     });
     const id = newId('upg');
     await this.dataSource.transaction(async (manager) => {
+      // Locked, so two requests sent at once queue here and the second finds the first pending
+      // (rather than meeting it in the unique index).
       const [user] = await manager.query<{ plan_id: string }[]>(
-        'SELECT plan_id FROM users WHERE id = $1',
+        'SELECT plan_id FROM users WHERE id = $1 FOR UPDATE',
         [actor.userId],
       );
       if (user?.plan_id === body.planId) {
@@ -113,13 +115,30 @@ export class UpgradeRequestsService {
     body: DecideUpgradeRequest,
   ): Promise<UpgradeRequestResponse> {
     const userId = await this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query<{ user_id: string; to_plan_id: string; status: string }[]>(
-        'SELECT user_id, to_plan_id, status FROM plan_upgrade_requests WHERE id = $1 FOR UPDATE',
+      const [row] = await manager.query<
+        { user_id: string; from_plan_id: string; to_plan_id: string; status: string }[]
+      >(
+        `SELECT user_id, from_plan_id, to_plan_id, status FROM plan_upgrade_requests
+          WHERE id = $1 FOR UPDATE`,
         [id],
       );
       if (!row) throw notFound('Upgrade request');
       if (row.status !== 'pending') {
-        throw new AppException(409, 'validation_failed', `This request was already ${row.status}`);
+        throw new AppException(409, 'upgrade_decided', `This request was already ${row.status}`);
+      }
+      if (body.status === 'approved') {
+        // An admin may have moved the user since they asked: approving would undo that move.
+        const [user] = await manager.query<{ plan_id: string }[]>(
+          'SELECT plan_id FROM users WHERE id = $1 FOR UPDATE',
+          [row.user_id],
+        );
+        if (user && user.plan_id !== row.from_plan_id) {
+          throw new AppException(
+            409,
+            'plan_changed',
+            `The user moved from ${row.from_plan_id} to ${user.plan_id} since asking; decline this request, or change their plan on the Users page`,
+          );
+        }
       }
       await manager.query(
         `UPDATE plan_upgrade_requests SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1`,

@@ -82,6 +82,10 @@ export const ERROR_CODES = [
   'budget_exceeded',
   // plans and webhooks
   'upgrade_pending',
+  /** An upgrade request already approved or declined. */
+  'upgrade_decided',
+  /** The user's plan changed after the request was made: approving it would undo that. */
+  'plan_changed',
   'webhook_url_refused',
 ] as const;
 
