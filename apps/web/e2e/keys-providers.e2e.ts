@@ -173,7 +173,11 @@ describe('API keys and providers (real API, headless Chromium)', () => {
       await reveal.getByText('The previous key has stopped working.').waitFor();
       const second = await reveal.getByLabel('API key').inputValue();
       expect(second).not.toBe(first);
+      // A reflex Escape does not throw away a key shown once: only the explicit choice closes it.
       await page.keyboard.press('Escape');
+      await page.waitForTimeout(300);
+      await expect(reveal.getByLabel('API key').inputValue()).resolves.toBe(second);
+      await reveal.getByRole('button', { name: 'I have saved it' }).click();
       await reveal.waitFor({ state: 'detached' });
       const seen = await visibleToScript(page);
       expect(seen).not.toContain(second);

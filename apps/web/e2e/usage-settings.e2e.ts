@@ -270,6 +270,9 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
         const second = await rotated.getByLabel('Signing secret').inputValue();
         expect(second).not.toBe(secret);
         await page.keyboard.press('Escape');
+        await page.waitForTimeout(300);
+        await expect(rotated.getByLabel('Signing secret').inputValue()).resolves.toBe(second);
+        await rotated.getByRole('button', { name: 'I have saved it' }).click();
         await rotated.waitFor({ state: 'detached' });
         expect(await page.content()).not.toContain(second);
         await screenshot(page, '43-settings');

@@ -140,6 +140,10 @@ async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // A proxy error page or an empty body: fall through to a generic error.
   }
+  return apiErrorFrom(response, parsed);
+}
+
+function apiErrorFrom(response: Response, parsed: unknown): ApiError {
   const retryAfter = Number(response.headers.get('Retry-After'));
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
   if (isErrorBody(parsed)) {
@@ -152,6 +156,15 @@ async function toApiError(response: Response): Promise<ApiError> {
       message: `The server answered ${response.status} ${response.statusText}`.trim(),
     },
     retryAfterSeconds,
+  );
+}
+
+function isHealthReport(value: unknown): value is HealthResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'database' in value &&
+    typeof value.database === 'string'
   );
 }
 
@@ -320,7 +333,14 @@ const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}
 const providerKeyPath = (id: string): string => `/api/provider-keys/${encodeURIComponent(id)}`;
 
 export const api = {
-  health: (): Promise<HealthResponse> => request('GET', '/api/health', { auth: false }),
+  health: async (): Promise<HealthResponse> => {
+    const response = await send('GET', '/api/health', { auth: false });
+    const parsed: unknown = await response.json().catch(() => null);
+    // A 503 carries the same report, saying what is down: shown as "Degraded", not as a failure
+    // beside the last good report.
+    if ((response.ok || response.status === 503) && isHealthReport(parsed)) return parsed;
+    throw apiErrorFrom(response, parsed);
+  },
 
   auth: {
     register: (input: RegisterInput): Promise<RegisterResponse> =>

@@ -19,7 +19,9 @@ export function errorMessage(error: unknown): string {
     case 'email_taken':
       return 'An account with this email already exists.';
     case 'validation_failed':
-      return 'Some fields need attention.';
+      // The server's sentence names each field and what is wrong with it: not every form has a
+      // place beside each field for it (a plan's limits, a user's plan), and a 409 has none.
+      return error.message || 'Some fields need attention.';
     case 'forbidden':
       return 'You do not have permission to do that.';
     case 'last_admin':

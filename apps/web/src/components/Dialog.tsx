@@ -15,11 +15,14 @@ const FOCUSABLE =
 interface DialogProps {
   title: string;
   description?: ReactNode;
-  /** Escape, the close button and Cancel all call this; the parent unmounts the dialog. */
+  /** Escape (unless hideCloseButton), the close button and Cancel call this; the parent unmounts the dialog. */
   onClose: () => void;
   children: ReactNode;
   size?: 'small' | 'medium' | 'large';
-  /** Hide the × button (a dialog whose only way out is an explicit choice). */
+  /**
+   * A dialog whose only way out is an explicit choice: no × button, and Escape does not close it
+   * (a reflex press would throw away what it shows only once).
+   */
   hideCloseButton?: boolean;
 }
 
@@ -57,7 +60,7 @@ export function Dialog({
     if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
-      onClose();
+      if (!hideCloseButton) onClose();
       return;
     }
     if (event.key !== 'Tab' || !ref.current) return;
@@ -86,7 +89,7 @@ export function Dialog({
       onCancel={(event) => {
         // Escape handled above; this catches any other close request the browser makes.
         event.preventDefault();
-        onClose();
+        if (!hideCloseButton) onClose();
       }}
     >
       <header className="dialog__header">

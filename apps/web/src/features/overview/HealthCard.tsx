@@ -21,48 +21,46 @@ function formatUptime(seconds: number): string {
 
 export function HealthCard(): ReactElement {
   const health = useHealth();
+  // After a failed check the last good report is stale: "Operational" beside "failed" misleads.
+  const report = health.isError ? undefined : health.data;
   return (
     <section className="card" aria-labelledby="health-heading">
       <div className="card__header">
         <h2 id="health-heading" className="card__title">
           API health
         </h2>
-        {health.data && (
+        {report && (
           <span
-            className={`badge ${health.data.status === 'ok' ? 'badge--success' : 'badge--warning'}`}
+            className={`badge ${report.status === 'ok' ? 'badge--success' : 'badge--warning'}`}
             data-testid="health-status"
           >
-            {health.data.status === 'ok' ? 'Operational' : 'Degraded'}
+            {report.status === 'ok' ? 'Operational' : 'Degraded'}
           </span>
         )}
       </div>
       {health.isPending && <Spinner label="Checking the API…" />}
       {health.isError && <Alert title="Health check failed">{errorMessage(health.error)}</Alert>}
-      {health.data && (
+      {report && (
         <dl className="stats">
           <div className="stats__item">
             <dt>Database</dt>
             <dd>
-              <span className={`badge ${DEPENDENCY_TONE[health.data.database]}`}>
-                {health.data.database}
-              </span>
+              <span className={`badge ${DEPENDENCY_TONE[report.database]}`}>{report.database}</span>
             </dd>
           </div>
           <div className="stats__item">
             <dt>Redis</dt>
             <dd>
-              <span className={`badge ${DEPENDENCY_TONE[health.data.redis]}`}>
-                {health.data.redis}
-              </span>
+              <span className={`badge ${DEPENDENCY_TONE[report.redis]}`}>{report.redis}</span>
             </dd>
           </div>
           <div className="stats__item">
             <dt>Version</dt>
-            <dd className="mono">{health.data.version}</dd>
+            <dd className="mono">{report.version}</dd>
           </div>
           <div className="stats__item">
             <dt>Uptime</dt>
-            <dd>{formatUptime(health.data.uptimeSeconds)}</dd>
+            <dd>{formatUptime(report.uptimeSeconds)}</dd>
           </div>
         </dl>
       )}
