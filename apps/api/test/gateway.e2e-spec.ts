@@ -59,6 +59,21 @@ describe('guarded chat API', () => {
       headers: withKey(user.key),
       body,
     });
+  /** The user's usage events, once at least `count` are written. */
+  const eventsOf = async (user: GatewayUser, count: number): Promise<UsageEventResponse[]> =>
+    (
+      await eventually(
+        () =>
+          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
+            token: user.accessToken,
+          }),
+        (result) => result.body.items.length >= count,
+        5_000,
+      )
+    ).body.items;
+  /** An event's attempts as "provider errorCode", "ok" for the one that served. */
+  const attemptsOf = (event: UsageEventResponse | undefined): string[] =>
+    (event?.attempts ?? []).map((attempt) => `${attempt.provider} ${attempt.errorCode ?? 'ok'}`);
 
   it('works with the official openai client, plain and streamed', async () => {
     const user = await gatewayUser(api, { openai: 'good' });
@@ -325,17 +340,7 @@ describe('guarded chat API', () => {
     );
     // Alone, the answer is a failure of the provider's, not a 500 of Keyward's.
     expect([generated.status, generated.body.code]).toEqual([502, 'upstream_unavailable']);
-    const events = await eventually(
-      () =>
-        call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
-          token: user.accessToken,
-        }),
-      (result) => result.body.items.length >= 2,
-      5_000,
-    );
-    const attempts = events.body.items.map((event) =>
-      event.attempts.map((attempt) => `${attempt.provider} ${attempt.errorCode ?? 'ok'}`),
-    );
+    const attempts = (await eventsOf(user, 2)).map(attemptsOf);
     expect(attempts).toContainEqual(['openai upstream_malformed', 'mistral ok']);
   });
 
@@ -358,19 +363,8 @@ describe('guarded chat API', () => {
       expect(answer.status).toBe(200);
       expect(answer.headers.get(SERVED_BY_HEADER)).toBe('mistral');
       expect(sentBy(user).map((request) => request.provider)).toEqual(['mistral']);
-      const events = await eventually(
-        () =>
-          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
-            token: user.accessToken,
-          }),
-        (result) => result.body.items.length >= 1,
-        5_000,
-      );
-      expect(
-        events.body.items[0]?.attempts.map(
-          (attempt) => `${attempt.provider} ${attempt.errorCode ?? 'ok'}`,
-        ),
-      ).toEqual(['openai credential_unreadable', 'mistral ok']);
+      const [event] = await eventsOf(user, 1);
+      expect(attemptsOf(event)).toEqual(['openai credential_unreadable', 'mistral ok']);
     },
   );
 
@@ -541,16 +535,9 @@ describe('guarded chat API', () => {
       });
       expect(answer.status).toBe(200);
       if (path.endsWith('/generate')) expect(answer.body.usage).toEqual(reportedAs);
-      const events = await eventually(
-        () =>
-          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
-            token: user.accessToken,
-          }),
-        (result) => result.body.items.length > 0,
-        5_000,
-      );
-      expect(events.body.items).toHaveLength(1);
-      const [event] = events.body.items;
+      const events = await eventsOf(user, 1);
+      expect(events).toHaveLength(1);
+      const [event] = events;
       expect(event).toMatchObject({ status: 200, success: true, ...reportedAs });
       expect(Number.isSafeInteger(event?.costMicros)).toBe(true);
       expect(event?.costMicros).toBeGreaterThan(1_000_000_000);
@@ -599,21 +586,12 @@ describe('guarded chat API', () => {
     );
     await hangUpAfter(slow, '/v1/models/openai/gpt-4o-mini/generate', { prompt: 'hi' }, false);
     await hangUpAfter(stalled, '/v1/chat/completions', { ...chatBody, stream: true }, true);
-    const eventsOf = (user: GatewayUser, count: number) =>
-      eventually(
-        () =>
-          call<Page<UsageEventResponse>>(api.url, 'GET', '/api/usage/events', {
-            token: user.accessToken,
-          }),
-        (result) => result.body.items.length >= count,
-        5_000,
-      );
-    const slowEvents = (await eventsOf(slow, 2)).body.items;
+    const slowEvents = await eventsOf(slow, 2);
     expect(slowEvents.map((event) => event.route).sort()).toEqual([
       'POST /v1/chat/completions',
       'POST /v1/models/:id/generate',
     ]);
-    const streamed = (await eventsOf(stalled, 1)).body.items;
+    const streamed = await eventsOf(stalled, 1);
     expect(streamed).toHaveLength(1);
     for (const event of [...slowEvents, ...streamed]) {
       expect(event).toMatchObject({ success: false, errorCode: 'client_closed' });

@@ -81,8 +81,7 @@ export class QuotaCounters {
     redis?.on('ready', () => {
       // What this process counted while Redis was away is stale by now; a later outage starts
       // again from what the database holds.
-      this.memory.clear();
-      this.memorySeeds.clear();
+      this.forgetLocal();
       this.storeChanged();
     });
   }
@@ -316,11 +315,16 @@ export class QuotaCounters {
 
   private local(month: string): Map<string, number> {
     if (month !== this.memoryMonth) {
-      this.memory.clear();
-      this.memorySeeds.clear();
+      this.forgetLocal();
       this.memoryMonth = month;
     }
     return this.memory;
+  }
+
+  /** Drops this process's counters and their seeds. */
+  private forgetLocal(): void {
+    this.memory.clear();
+    this.memorySeeds.clear();
   }
 
   private redisKey(month: string, key: string): string {

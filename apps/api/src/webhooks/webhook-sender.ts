@@ -30,8 +30,8 @@ const MAX_RESPONSE_BYTES = 4096;
  * at an internal address since it was saved), and the connection goes to exactly the address that
  * was checked. Redirects are not followed, the whole exchange has a deadline (a lookup that hangs
  * counts against it, or one slow DNS server would hold a sending slot for as long as it liked),
- * and the answer is read no further than a few kilobytes. Errors describe what happened without the URL, which may
- * carry a token of the receiver's.
+ * and the answer is read no further than a few kilobytes. Errors describe what happened without
+ * the URL, which may carry a token of the receiver's.
  */
 export async function sendWebhook(
   url: string,

@@ -15,7 +15,10 @@ const FOCUSABLE =
 interface DialogProps {
   title: string;
   description?: ReactNode;
-  /** Escape (unless hideCloseButton), the close button and Cancel call this; the parent unmounts the dialog. */
+  /**
+   * Escape (unless hideCloseButton), the close button and Cancel call this; the parent unmounts
+   * the dialog.
+   */
   onClose: () => void;
   children: ReactNode;
   size?: 'small' | 'medium' | 'large';
