@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { errorMessage } from '../common/error-message.js';
 import { withAdvisoryLock } from '../database/advisory-lock.js';
 import {
   ERROR_RATE_MIN_REQUESTS,
@@ -47,6 +48,7 @@ interface ErrorRateRow {
 @Injectable()
 export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
   private readonly job: PeriodicJob;
+  private readonly logger = new Logger(AlertsJob.name);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -60,10 +62,12 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
         withAdvisoryLock(
           this.dataSource,
           JOB_LOCK_ID,
-          async () => (await this.expiringKeys()) + (await this.errorRates()),
+          async () =>
+            (await this.rule('expiring keys', () => this.expiringKeys())) +
+            (await this.rule('error rates', () => this.errorRates())),
           0,
         ),
-      logger: new Logger(AlertsJob.name),
+      logger: this.logger,
       failureMessage: 'Alert checks failed',
     });
   }
@@ -81,6 +85,37 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
     return this.job.runOnce();
   }
 
+  /** One rule's run: its failure (a query that failed) is logged and leaves the others to run. */
+  private async rule(name: string, run: () => Promise<number>): Promise<number> {
+    try {
+      return await run();
+    } catch (error) {
+      this.logger.error(`Alert rule "${name}" failed: ${errorMessage(error)}`);
+      return 0;
+    }
+  }
+
+  /**
+   * Fires the alert of each row; a failure is logged and the rest of the run goes on, so one user's alert
+   * that cannot be written never holds back everyone else's. Not fired, it is tried again on
+   * the next run (`fireOnce` makes repeats harmless).
+   */
+  private async fireEach<Row>(
+    rows: Row[],
+    describe: (row: Row) => string,
+    fire: (row: Row) => Promise<boolean>,
+  ): Promise<number> {
+    let fired = 0;
+    for (const row of rows) {
+      try {
+        if (await fire(row)) fired += 1;
+      } catch (error) {
+        this.logger.error(`Could not fire ${describe(row)}: ${errorMessage(error)}`);
+      }
+    }
+    return fired;
+  }
+
   /** Once per key and expiry: a key whose expiry is moved later is announced again. */
   private async expiringKeys(): Promise<number> {
     const rows: ExpiringKeyRow[] = await this.dataSource.query(
@@ -89,27 +124,28 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
          AND expires_at <= now() + make_interval(days => $1)`,
       [KEY_EXPIRY_WARNING_DAYS],
     );
-    let fired = 0;
-    for (const row of rows) {
-      const expiresAt = new Date(row.expires_at).toISOString();
-      const days = Math.max(1, Math.ceil((Date.parse(expiresAt) - Date.now()) / 86_400_000));
-      const sent = await this.alerts.fireOnce(
-        {
-          userId: row.user_id,
-          subject: `key.expiring:${row.id}`,
-          period: expiresAt,
-          threshold: KEY_EXPIRY_WARNING_DAYS,
-        },
-        {
-          kind: 'key_expiring',
-          title: `API key "${row.name}" expires in ${days} day${days === 1 ? '' : 's'}`,
-          body: `It stops working on ${expiresAt.slice(0, 10)}. Create a replacement and move your applications to it, or extend its expiry.`,
-          data: { keyId: row.id, expiresAt },
-        },
-      );
-      if (sent) fired += 1;
-    }
-    return fired;
+    return this.fireEach(
+      rows,
+      (row) => `the expiry warning of key ${row.id}`,
+      (row) => {
+        const expiresAt = new Date(row.expires_at).toISOString();
+        const days = Math.max(1, Math.ceil((Date.parse(expiresAt) - Date.now()) / 86_400_000));
+        return this.alerts.fireOnce(
+          {
+            userId: row.user_id,
+            subject: `key.expiring:${row.id}`,
+            period: expiresAt,
+            threshold: KEY_EXPIRY_WARNING_DAYS,
+          },
+          {
+            kind: 'key_expiring',
+            title: `API key "${row.name}" expires in ${days} day${days === 1 ? '' : 's'}`,
+            body: `It stops working on ${expiresAt.slice(0, 10)}. Create a replacement and move your applications to it, or extend its expiry.`,
+            data: { keyId: row.id, expiresAt },
+          },
+        );
+      },
+    );
   }
 
   /**
@@ -128,40 +164,48 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       [ERROR_RATE_MIN_REQUESTS, ERROR_RATE_PERCENT],
     );
     const period = errorRatePeriod(new Date());
-    let fired = 0;
-    for (const row of rows) {
-      const requests = Number(row.requests);
-      const failures = Number(row.failures);
-      if (!errorRateExceeded(requests, failures)) continue;
-      const percent = Math.round((failures / requests) * 1000) / 10;
-      // Said apart, since each calls for something else: a provider or Keyward failing, the
-      // caller going past its limits, or requests that were wrong (bad body, key, scope, model).
-      const serverErrors = Number(row.server_errors);
-      const refusedByLimits = Number(row.refused_by_limits);
-      const rejected = failures - serverErrors - refusedByLimits;
-      const sent = await this.alerts.fireOnce(
-        { userId: row.user_id, subject: 'usage.error_rate', period, threshold: ERROR_RATE_PERCENT },
-        {
-          kind: 'error_rate',
-          title: `${percent}% of your requests failed in the last hour`,
-          body:
-            `${failures} of ${requests} guarded requests failed: ${serverErrors} with a provider or server error (5xx), ` +
-            `${refusedByLimits} refused by a rate limit or quota (429), ${rejected} rejected as invalid or not allowed (other 4xx). ` +
-            'The usage events show which keys, routes and providers.',
-          data: {
-            requests,
-            failures,
-            serverErrors,
-            refusedByLimits,
-            rejected,
-            percent,
-            thresholdPercent: ERROR_RATE_PERCENT,
-            day: period,
+    const exceeded = rows.filter((row) =>
+      errorRateExceeded(Number(row.requests), Number(row.failures)),
+    );
+    return this.fireEach(
+      exceeded,
+      (row) => `the error-rate alert of user ${row.user_id}`,
+      (row) => {
+        const requests = Number(row.requests);
+        const failures = Number(row.failures);
+        const percent = Math.round((failures / requests) * 1000) / 10;
+        // Said apart, since each calls for something else: a provider or Keyward failing, the
+        // caller going past its limits, or requests that were wrong (bad body, key, scope, model).
+        const serverErrors = Number(row.server_errors);
+        const refusedByLimits = Number(row.refused_by_limits);
+        const rejected = failures - serverErrors - refusedByLimits;
+        return this.alerts.fireOnce(
+          {
+            userId: row.user_id,
+            subject: 'usage.error_rate',
+            period,
+            threshold: ERROR_RATE_PERCENT,
           },
-        },
-      );
-      if (sent) fired += 1;
-    }
-    return fired;
+          {
+            kind: 'error_rate',
+            title: `${percent}% of your requests failed in the last hour`,
+            body:
+              `${failures} of ${requests} guarded requests failed: ${serverErrors} with a provider or server error (5xx), ` +
+              `${refusedByLimits} refused by a rate limit or quota (429), ${rejected} rejected as invalid or not allowed (other 4xx). ` +
+              'The usage events show which keys, routes and providers.',
+            data: {
+              requests,
+              failures,
+              serverErrors,
+              refusedByLimits,
+              rejected,
+              percent,
+              thresholdPercent: ERROR_RATE_PERCENT,
+              day: period,
+            },
+          },
+        );
+      },
+    );
   }
 }

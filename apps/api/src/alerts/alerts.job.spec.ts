@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { AlertsJob } from './alerts.job.js';
+import type { AlertsService } from './alerts.service.js';
+
+type Fired = Parameters<AlertsService['fireOnce']>[0];
+
+/**
+ * The job over a database that answers its two rule queries with `rows`, and alerts whose
+ * `fireOnce` fails for the users in `failingUsers` (a failure `failingRule` names fails that
+ * whole rule's query instead).
+ */
+function jobWith(options: {
+  expiring: { id: string; user_id: string }[];
+  errorRates: { user_id: string }[];
+  failingUsers?: string[];
+  failingRule?: 'expiring' | 'errorRates';
+}) {
+  const fired: Fired[] = [];
+  const logged: string[] = [];
+  const query = (sql: string): Promise<unknown[]> => {
+    const rule = sql.includes('FROM api_keys') ? 'expiring' : 'errorRates';
+    if (options.failingRule === rule) return Promise.reject(new Error('statement timeout'));
+    if (rule === 'expiring') {
+      return Promise.resolve(
+        options.expiring.map((row) => ({
+          ...row,
+          name: `key ${row.id}`,
+          expires_at: new Date(Date.now() + 3 * 86_400_000),
+        })),
+      );
+    }
+    return Promise.resolve(
+      options.errorRates.map((row) => ({
+        ...row,
+        requests: '100',
+        failures: '50',
+        server_errors: '50',
+        refused_by_limits: '0',
+      })),
+    );
+  };
+  const dataSource = {
+    query,
+    createQueryRunner: () => ({
+      connect: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+      query: (sql: string) =>
+        Promise.resolve(sql.includes('pg_try_advisory_lock') ? [{ locked: true }] : []),
+    }),
+  } as unknown as DataSource;
+  const alerts = {
+    fireOnce: (mark: Fired) => {
+      fired.push(mark);
+      if (options.failingUsers?.includes(mark.userId)) {
+        return Promise.reject(new Error('could not write the notification'));
+      }
+      return Promise.resolve(true);
+    },
+  } as unknown as AlertsService;
+  const job = new AlertsJob(
+    { alerts: { checkIntervalSeconds: 0 } } as AppConfig,
+    dataSource,
+    alerts,
+  );
+  const logger = (job as unknown as { logger: Logger }).logger;
+  logger.error = (message: unknown) => {
+    logged.push(String(message));
+  };
+  return { job, fired, logged };
+}
+
+describe('AlertsJob', () => {
+  it("goes on to everyone else's alerts when one user's cannot be fired", async () => {
+    const { job, fired, logged } = jobWith({
+      expiring: [
+        { id: 'key_a', user_id: 'usr_broken' },
+        { id: 'key_b', user_id: 'usr_fine' },
+      ],
+      errorRates: [{ user_id: 'usr_broken' }, { user_id: 'usr_fine' }],
+      failingUsers: ['usr_broken'],
+    });
+
+    // The two alerts of the user whose notifications cannot be written are not counted.
+    await expect(job.runOnce()).resolves.toBe(2);
+    expect(fired.map((mark) => `${mark.subject} ${mark.userId}`)).toEqual([
+      'key.expiring:key_a usr_broken',
+      'key.expiring:key_b usr_fine',
+      'usage.error_rate usr_broken',
+      'usage.error_rate usr_fine',
+    ]);
+    expect(logged).toEqual([
+      'Could not fire the expiry warning of key key_a: could not write the notification',
+      'Could not fire the error-rate alert of user usr_broken: could not write the notification',
+    ]);
+  });
+
+  it('runs the error-rate rule when the expiring-keys rule fails', async () => {
+    const { job, fired, logged } = jobWith({
+      expiring: [{ id: 'key_a', user_id: 'usr_a' }],
+      errorRates: [{ user_id: 'usr_a' }],
+      failingRule: 'expiring',
+    });
+
+    await expect(job.runOnce()).resolves.toBe(1);
+    expect(fired.map((mark) => mark.subject)).toEqual(['usage.error_rate']);
+    expect(logged).toEqual(['Alert rule "expiring keys" failed: statement timeout']);
+  });
+});
