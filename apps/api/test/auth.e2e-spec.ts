@@ -3,7 +3,8 @@ import type { ErrorBody, LoginResponse, MeResponse, Page, UserResponse } from '@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { createScratchDatabase, queryDatabase } from './support/database.js';
+import { SESSIONS_ENDED_BEFORE } from '../src/auth/session-purge.job.js';
+import { createScratchDatabase, planOf, queryDatabase } from './support/database.js';
 import { eventually } from './support/gateway.js';
 import { call, refreshCookie, signIn, signUp, uniqueEmail } from './support/http.js';
 import { decodeJwtPayload, forgeJwt } from './support/jwt.js';
@@ -523,6 +524,10 @@ describe('ended sessions', () => {
         [[sessionOf(signedOutLongAgo), sessionOf(expiredLongAgo)]],
       );
       expect(Number(orphans[0]?.count)).toBe(0);
+      // Each batch finds its sessions through the index of when they ended.
+      expect(await planOf(api, SESSIONS_ENDED_BEFORE, [7, 1000])).toMatch(
+        /Index Scan (using|on) sessions_ended_at_idx/,
+      );
     } finally {
       await restarted?.stop();
       await first.stop();

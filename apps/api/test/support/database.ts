@@ -34,6 +34,41 @@ export async function queryDatabase<T = Record<string, unknown>>(
   }
 }
 
+/**
+ * The plan PostgreSQL would choose for `sql` if the table were large: with sequential scans
+ * priced out, a query an index can serve shows that index, and one it cannot still scans.
+ */
+export async function planOf(
+  api: ApiProcess,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<string> {
+  const explain = `EXPLAIN ${sql}`;
+  const url = api.env.DATABASE_URL;
+  if (url) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const rows = (await client.query<{ 'QUERY PLAN': string }>(explain, parameters)).rows;
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    } finally {
+      await client.end();
+    }
+  }
+  if (api.child.exitCode === null && api.child.signalCode === null) {
+    throw new Error('stop the API before reading its embedded database');
+  }
+  const db = new PGlite(join(api.dataDir, 'pglite'));
+  try {
+    await db.exec('SET enable_seqscan = off');
+    const rows = (await db.query<{ 'QUERY PLAN': string }>(explain, parameters)).rows;
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await db.close();
+  }
+}
+
 export const usesEmbeddedDatabase = (api: ApiProcess): boolean => !api.env.DATABASE_URL;
 
 /**

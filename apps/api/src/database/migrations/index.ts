@@ -4,6 +4,7 @@ import { ProviderVault1795322849000 } from './1795322849000-provider-vault.js';
 import { UsagePlansAlerts1795400000000 } from './1795400000000-usage-plans-alerts.js';
 import { AlertsWebhooks1795500000000 } from './1795500000000-alerts-webhooks.js';
 import { KeyActivityFlushes1795600000000 } from './1795600000000-key-activity-flushes.js';
+import { SessionsEndedIndex1795700000000 } from './1795700000000-sessions-ended-index.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   UsagePlansAlerts1795400000000,
   AlertsWebhooks1795500000000,
   KeyActivityFlushes1795600000000,
+  SessionsEndedIndex1795700000000,
 ];
