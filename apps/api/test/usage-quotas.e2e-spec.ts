@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  type AuditEventResponse,
   type ErrorBody,
   type KeyUsageResponse,
   type NotificationResponse,
   type Page,
   type UsageEventResponse,
+  type UpgradeRequestResponse,
   type UsageSummaryResponse,
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
@@ -432,7 +434,7 @@ describe('usage, plans and quotas', () => {
     expect((twice.body as ErrorBody).code).toBe('upgrade_decided');
   });
 
-  it('does not let an old request undo a plan an admin set since', async () => {
+  it('closes a pending request when an admin sets another plan first, so it cannot undo it', async () => {
     const user = await gatewayUser(api, {});
     const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
       token: user.accessToken,
@@ -440,21 +442,67 @@ describe('usage, plans and quotas', () => {
     });
     expect(asked.status).toBe(201);
     await moveToPlan(api, admin.accessToken, user.userId, 'enterprise');
-    const decide = (status: 'approved' | 'declined') =>
-      call<ErrorBody & { status: string }>(
-        api.url,
-        'POST',
-        `/api/admin/upgrade-requests/${asked.body.id}/decision`,
-        { token: admin.accessToken, body: { status } },
-      );
-    const approved = await decide('approved');
-    expect([approved.status, approved.body.code]).toEqual([409, 'plan_changed']);
-    expect(approved.body.message).toMatch(/moved from free to enterprise/);
+    const settled = await call<UpgradeRequestResponse[]>(
+      api.url,
+      'GET',
+      '/api/admin/upgrade-requests?status=superseded',
+      { token: admin.accessToken },
+    );
+    expect(settled.body.find((r) => r.id === asked.body.id)).toMatchObject({
+      status: 'superseded',
+      toPlanId: 'pro',
+    });
+    const approved = await call<ErrorBody>(
+      api.url,
+      'POST',
+      `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+      { token: admin.accessToken, body: { status: 'approved' } },
+    );
+    expect([approved.status, approved.body.code]).toEqual([409, 'upgrade_decided']);
+    expect(approved.body.message).toBe('This request was already superseded');
     const own = await call<KeyUsageResponse>(api.url, 'GET', '/v1/usage', {
       headers: withKey(user.key),
     });
     expect(own.body.plan.planId).toBe('enterprise');
-    expect((await decide('declined')).body.status).toBe('declined');
+    const told = await call<Page<NotificationResponse>>(api.url, 'GET', '/api/notifications', {
+      token: user.accessToken,
+    });
+    expect(told.body.items.filter((n) => n.kind === 'plan_upgrade_decided')).toMatchObject([
+      {
+        title: 'Your request for the pro plan was closed',
+        body: 'An admin moved you to the enterprise plan instead; ask again if you still need the pro plan.',
+        data: { requestId: asked.body.id, status: 'superseded' },
+      },
+    ]);
+    // The user may ask again at once: nothing is left pending.
+    const again = await call(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'pro' },
+    });
+    expect(again.status).toBe(201);
+  });
+
+  it('approves a pending request when an admin sets the plan it asked for', async () => {
+    const user = await gatewayUser(api, {});
+    const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'pro' },
+    });
+    await moveToPlan(api, admin.accessToken, user.userId, 'pro');
+    const own = await call<UpgradeRequestResponse[]>(
+      api.url,
+      'GET',
+      '/api/plans/upgrade-requests',
+      { token: user.accessToken },
+    );
+    expect(own.body.map((r) => [r.id, r.status])).toEqual([[asked.body.id, 'approved']]);
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      `/api/audit?action=plan.upgrade_approved`,
+      { token: user.accessToken },
+    );
+    expect(audit.body.items.map((event) => event.targetId)).toContain(asked.body.id);
   });
 
   it('answers two plan requests sent at once with one 201 and one 409', async () => {

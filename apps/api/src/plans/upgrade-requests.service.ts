@@ -4,6 +4,7 @@ import type {
   CreateUpgradeRequest,
   DecideUpgradeRequest,
   UpgradeRequestResponse,
+  UpgradeStatus,
 } from '@keyward/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -21,7 +22,7 @@ interface UpgradeRow {
   from_plan_id: string;
   to_plan_id: string;
   message: string | null;
-  status: UpgradeRequestResponse['status'];
+  status: UpgradeStatus;
   decided_at: Date | null;
   created_at: Date;
 }
@@ -150,27 +151,18 @@ export class UpgradeRequestsService {
           row.to_plan_id,
         ]);
       }
-      await this.audit.record(manager, {
-        ...auditFieldsOf(actor),
-        action: `plan.upgrade_${body.status}`,
-        ownerUserId: row.user_id,
-        targetType: 'upgrade_request',
-        targetId: id,
-        details: { to: row.to_plan_id },
-      });
-      await this.notifications.record(manager, {
-        userId: row.user_id,
-        kind: 'plan_upgrade_decided',
-        title:
-          body.status === 'approved'
-            ? `You are now on the ${row.to_plan_id} plan`
-            : `Your request for the ${row.to_plan_id} plan was declined`,
-        body:
-          body.status === 'approved'
-            ? 'Its limits apply from now on.'
-            : 'Your plan stays as it was.',
-        data: { requestId: id, planId: row.to_plan_id, status: body.status },
-      });
+      await this.announce(
+        manager,
+        actor,
+        { id, userId: row.user_id, toPlanId: row.to_plan_id },
+        {
+          status: body.status,
+          body:
+            body.status === 'approved'
+              ? 'Its limits apply from now on.'
+              : 'Your plan stays as it was.',
+        },
+      );
       return row.user_id;
     });
     // Keys carry their owner's plan in the verification cache.
@@ -180,6 +172,76 @@ export class UpgradeRequestsService {
     );
     await this.keyCache.invalidate(keys.map((key) => key.id));
     return this.findOne(this.dataSource.manager, id);
+  }
+
+  /**
+   * An admin set the user's plan directly (the Users page), in that change's transaction: the
+   * user's pending request is settled by it, approved if the plan set is the one asked for and
+   * superseded otherwise, so no request waits on a question the admin has already answered.
+   */
+  async settleByPlanChange(
+    manager: EntityManager,
+    actor: Actor,
+    userId: string,
+    planId: string,
+  ): Promise<void> {
+    const settled = await manager.query<
+      { id: string; to_plan_id: string; status: 'approved' | 'superseded' }[]
+    >(
+      // Through a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH settled AS (
+         UPDATE plan_upgrade_requests
+            SET status = CASE WHEN to_plan_id = $2 THEN 'approved' ELSE 'superseded' END,
+                decided_by = $3, decided_at = now()
+          WHERE user_id = $1 AND status = 'pending'
+          RETURNING id, to_plan_id, status)
+       SELECT * FROM settled`,
+      [userId, planId, actor.userId],
+    );
+    for (const row of settled) {
+      await this.announce(
+        manager,
+        actor,
+        { id: row.id, userId, toPlanId: row.to_plan_id },
+        {
+          status: row.status,
+          body:
+            row.status === 'approved'
+              ? 'Its limits apply from now on.'
+              : `An admin moved you to the ${planId} plan instead; ask again if you still need the ${row.to_plan_id} plan.`,
+        },
+      );
+    }
+  }
+
+  /** The audit entry and the user's notification of a decided request. */
+  private async announce(
+    manager: EntityManager,
+    actor: Actor,
+    request: { id: string; userId: string; toPlanId: string },
+    decided: { status: Exclude<UpgradeStatus, 'pending'>; body: string },
+  ): Promise<void> {
+    const { id, userId, toPlanId } = request;
+    await this.audit.record(manager, {
+      ...auditFieldsOf(actor),
+      action: `plan.upgrade_${decided.status}`,
+      ownerUserId: userId,
+      targetType: 'upgrade_request',
+      targetId: id,
+      details: { to: toPlanId },
+    });
+    const titles: Record<typeof decided.status, string> = {
+      approved: `You are now on the ${toPlanId} plan`,
+      declined: `Your request for the ${toPlanId} plan was declined`,
+      superseded: `Your request for the ${toPlanId} plan was closed`,
+    };
+    await this.notifications.record(manager, {
+      userId,
+      kind: 'plan_upgrade_decided',
+      title: titles[decided.status],
+      body: decided.body,
+      data: { requestId: id, planId: toPlanId, status: decided.status },
+    });
   }
 
   private async findOne(manager: EntityManager, id: string): Promise<UpgradeRequestResponse> {

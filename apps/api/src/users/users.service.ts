@@ -7,6 +7,7 @@ import { newId } from '../database/ids.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/principal.js';
 import { KeyCache } from '../keys/key-cache.js';
+import { UpgradeRequestsService } from '../plans/upgrade-requests.service.js';
 import { Session } from '../auth/session.entity.js';
 import { hashPassword } from '../auth/password.js';
 import { User } from './user.entity.js';
@@ -25,6 +26,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly keyCache: KeyCache,
+    private readonly upgrades: UpgradeRequestsService,
   ) {}
 
   private get users() {
@@ -121,6 +123,7 @@ export class UsersService {
           throw new AppException(400, 'validation_failed', `There is no plan "${changes.planId}"`);
         }
         user.planId = changes.planId;
+        await this.upgrades.settleByPlanChange(manager, actor, id, changes.planId);
       }
       const saved = await repository.save(user);
       if (changes.disabled === true) {

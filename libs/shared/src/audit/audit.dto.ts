@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'plan.upgrade_request',
   'plan.upgrade_approved',
   'plan.upgrade_declined',
+  'plan.upgrade_superseded',
   'webhook.set',
   'webhook.remove',
   'webhook.secret_rotate',

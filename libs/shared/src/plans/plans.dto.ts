@@ -72,6 +72,13 @@ export class CreateUpgradeRequest {
 
 export const UPGRADE_DECISIONS = ['approved', 'declined'] as const;
 
+/**
+ * Where a plan request stands: `pending` until an admin decides, or `superseded` when an admin
+ * set the user's plan directly to another plan first (one set to the plan asked for approves it).
+ */
+export const UPGRADE_STATUSES = ['pending', 'approved', 'declined', 'superseded'] as const;
+export type UpgradeStatus = (typeof UPGRADE_STATUSES)[number];
+
 export class DecideUpgradeRequest {
   @IsIn(UPGRADE_DECISIONS)
   status!: (typeof UPGRADE_DECISIONS)[number];
@@ -84,13 +91,13 @@ export interface UpgradeRequestResponse {
   fromPlanId: string;
   toPlanId: string;
   message: string | null;
-  status: 'pending' | 'approved' | 'declined';
+  status: UpgradeStatus;
   decidedAt: string | null;
   createdAt: string;
 }
 
 export class ListUpgradeRequestsQuery {
   @Optional()
-  @IsIn(['pending', 'approved', 'declined'])
-  status?: 'pending' | 'approved' | 'declined';
+  @IsIn(UPGRADE_STATUSES)
+  status?: UpgradeStatus;
 }

@@ -5,6 +5,7 @@ import { UsagePlansAlerts1795400000000 } from './1795400000000-usage-plans-alert
 import { AlertsWebhooks1795500000000 } from './1795500000000-alerts-webhooks.js';
 import { KeyActivityFlushes1795600000000 } from './1795600000000-key-activity-flushes.js';
 import { SessionsEndedIndex1795700000000 } from './1795700000000-sessions-ended-index.js';
+import { UpgradeRequestsSuperseded1795800000000 } from './1795800000000-upgrade-requests-superseded.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AlertsWebhooks1795500000000,
   KeyActivityFlushes1795600000000,
   SessionsEndedIndex1795700000000,
+  UpgradeRequestsSuperseded1795800000000,
 ];

@@ -10,6 +10,8 @@ const FILTERS: { value: UpgradeStatus | ''; label: string }[] = [
   { value: 'pending', label: 'Pending' },
   { value: 'approved', label: 'Approved' },
   { value: 'declined', label: 'Declined' },
+  // Closed by an admin setting the user's plan on the Users page before deciding.
+  { value: 'superseded', label: 'Superseded' },
   { value: '', label: 'All' },
 ];
 
@@ -17,6 +19,7 @@ const TONE: Record<UpgradeStatus, string> = {
   pending: 'badge--info',
   approved: 'badge--success',
   declined: 'badge--neutral',
+  superseded: 'badge--neutral',
 };
 
 export function AdminUpgradeRequests(): ReactElement {

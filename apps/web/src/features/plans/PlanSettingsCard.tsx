@@ -1,3 +1,4 @@
+import type { UpgradeStatus } from '@keyward/shared';
 import type { ReactElement } from 'react';
 import { formatDate } from '../../app/format';
 import { errorMessage } from '../../api/messages';
@@ -7,6 +8,13 @@ import { useMe } from '../auth/hooks';
 import { useOwnUpgradeRequests, usePlans } from './hooks';
 import { planLimitsText, planName } from './plan-format';
 import { UpgradeRequestForm } from './UpgradeRequestForm';
+
+/** How the last request that is no longer pending ended, as the plan card says it. */
+const OUTCOME: Record<Exclude<UpgradeStatus, 'pending'>, string> = {
+  approved: 'was approved',
+  declined: 'was declined',
+  superseded: 'was closed when an admin set your plan',
+};
 
 /** The plan whose limits apply now, and the way to ask for another. */
 export function PlanSettingsCard(): ReactElement {
@@ -19,6 +27,8 @@ export function PlanSettingsCard(): ReactElement {
   const current = plans.data?.find((plan) => plan.id === user.planId);
   const pending = requests.data?.find((request) => request.status === 'pending');
   const lastDecided = requests.data?.find((request) => request.status !== 'pending');
+  const outcome =
+    lastDecided && lastDecided.status !== 'pending' ? OUTCOME[lastDecided.status] : '';
 
   return (
     <section className="card settings-card" aria-labelledby="plan-heading" id="plan">
@@ -42,7 +52,7 @@ export function PlanSettingsCard(): ReactElement {
           </div>
           {lastDecided && !pending && lastDecided.toPlanId !== user.planId && (
             <Alert tone="info">
-              Your request for {planName(plans.data, lastDecided.toPlanId)} was {lastDecided.status}
+              Your request for {planName(plans.data, lastDecided.toPlanId)} {outcome}
               {lastDecided.decidedAt ? ` on ${formatDate(lastDecided.decidedAt)}` : ''}.
             </Alert>
           )}
