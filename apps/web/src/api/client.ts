@@ -80,7 +80,12 @@ export type Session =
   | { status: 'unknown' }
   /** `signedOut`: the user ended the session here (not an expiry), for the sign-in page to say. */
   | { status: 'anonymous'; signedOut?: boolean }
-  | { status: 'authenticated'; user: UserResponse };
+  | { status: 'authenticated'; user: UserResponse }
+  /**
+   * On load, the server could not say whether the session is still valid (it was unreachable,
+   * restarting or overloaded): the cookie may well be good, so this is not a sign-out.
+   */
+  | { status: 'unreachable'; message: string };
 
 let accessToken: string | null = null;
 let session: Session = { status: 'unknown' };
@@ -223,6 +228,22 @@ function signedIn(body: LoginResponse): LoginResponse {
 }
 
 /**
+ * A refresh the server refused (401: no valid cookie, the session revoked or expired; another
+ * 4xx) ends the session; a network failure, a 5xx or a 429 says nothing about it.
+ */
+function sessionIsOver(error: ApiError): boolean {
+  return error.status >= 400 && error.status < 500 && error.status !== 429;
+}
+
+/** From the "unreachable" page: asks the server again. */
+export function retrySessionRestore(): void {
+  setSession({ status: 'unknown' }, null);
+  refreshSession().catch(() => {
+    // The session shows the outcome (unreachable again, signed in, or signed out).
+  });
+}
+
+/**
  * Exchanges the refresh cookie for a new access token. Concurrent callers share one request:
  * refresh tokens rotate, so two parallel refreshes would look like token reuse to the server.
  */
@@ -232,10 +253,18 @@ export function refreshSession(): Promise<Session> {
       const body = await request<RefreshResponse>('POST', '/api/auth/refresh', { auth: false });
       signedIn(body);
     } catch (error) {
-      // 401 means "no valid cookie": signed out. Anything else (server down) also leaves us
-      // without a usable token, so the user gets the sign-in page with its own error handling.
       if (!(error instanceof ApiError)) throw error;
-      setSession({ status: 'anonymous' }, null);
+      if (sessionIsOver(error)) {
+        setSession({ status: 'anonymous' }, null);
+      } else {
+        // The server could not answer (down, restarting in a deploy, overloaded): the session
+        // stays as it was, so a signed-in page keeps its state and the call that needed the
+        // refresh fails with this error; a page load says the server is unreachable.
+        if (session.status !== 'authenticated') {
+          setSession({ status: 'unreachable', message: error.message }, null);
+        }
+        throw error;
+      }
     } finally {
       refreshInFlight = null;
     }

@@ -3,12 +3,14 @@ import { Navigate, useLocation } from 'react-router';
 import { FullPageLoader, PageHeader } from '../components/Feedback';
 import { useCurrentUser, useSession } from '../features/auth/auth-context';
 import type { AuthLocationState } from '../features/auth/location-state';
+import { ServerUnreachable } from '../features/auth/ServerUnreachable';
 
 /** Signed-out visitors go to /login, and come back here after signing in. */
 export function RequireAuth({ children }: { children: ReactNode }): ReactElement {
   const session = useSession();
   const location = useLocation();
   if (session.status === 'unknown') return <FullPageLoader />;
+  if (session.status === 'unreachable') return <ServerUnreachable message={session.message} />;
   if (session.status === 'anonymous') {
     // Signing out unmounts the signed-in pages at once, so this redirect (not the sign-out
     // handler) is what carries the "signed out" notice to /login.

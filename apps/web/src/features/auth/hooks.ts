@@ -23,7 +23,10 @@ export const authQueryKeys = {
 /** POST /api/auth/refresh once on load, so a reload keeps the user signed in via the cookie. */
 export function useRestoreSession(): void {
   useEffect(() => {
-    if (getSession().status === 'unknown') void api.auth.refresh();
+    if (getSession().status !== 'unknown') return;
+    api.auth.refresh().catch(() => {
+      // A server that cannot answer leaves the session "unreachable", which the pages show.
+    });
   }, []);
 }
 
