@@ -103,3 +103,73 @@ describeWithRedis('quota counters in Redis', () => {
     expect(answers.map((answer) => answer.totals[0])).toEqual([1, 1e15, 2]);
   });
 });
+
+describeWithRedis('quota counter seeds across a Redis outage', () => {
+  const key = (prefix: string, counter: string) => `${prefix}quota:${MONTH}:${counter}`;
+
+  it('adds a seed claimed in Redis whose write failed once in this process, however often it is claimed again', async () => {
+    const redis = new Redis(redisUrl ?? '');
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      await redis.ping();
+      const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      // The seed's write times out, as when Redis stops answering.
+      scripted.keywardQuotaChange = () =>
+        new Promise((_, reject) =>
+          setTimeout(() => {
+            reject(new Error('Command timed out'));
+          }, 20),
+        );
+      const claim = await counters.claimSeed(MONTH, 'user:s');
+      expect(claim).toMatchObject({ inRedis: true });
+      if (!claim) return;
+      await counters.applySeed(claim, [{ key: 'user:s:requests', amount: 500 }]);
+
+      // Redis goes away: counting moves into this process, and every request claims its seed
+      // again there. The database's 500 is already in.
+      redis.disconnect();
+      expect(await counters.claimSeed(MONTH, 'user:s')).toBeNull();
+      expect(await counters.read(MONTH, ['user:s:requests'])).toEqual([500]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('drops a seed claimed while Redis was away once Redis is back, so the database is not added twice', async () => {
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const seeded = new Redis(redisUrl ?? '');
+    // What Redis held before the outage: the seed done and its counter.
+    await seeded.set(key(prefix, 'user:t:seeded'), '1');
+    await seeded.set(key(prefix, 'user:t:requests'), '500');
+    const redis = new Redis(redisUrl ?? '', { lazyConnect: true });
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      const claim = await counters.claimSeed(MONTH, 'user:t');
+      expect(claim).toMatchObject({ inRedis: false });
+      if (!claim) return;
+      await redis.connect();
+      await counters.applySeed(claim, [{ key: 'user:t:requests', amount: 500 }]);
+
+      expect(await seeded.get(key(prefix, 'user:t:requests'))).toBe('500');
+      expect(await counters.read(MONTH, ['user:t:requests'])).toEqual([500]);
+      // Claimed again where counting goes now: Redis says it was done.
+      expect(await counters.claimSeed(MONTH, 'user:t')).toBeNull();
+
+      // Nor is the stale seed waiting in this process for the next outage, whose seed adds the
+      // database's 500 once, however many requests claim it.
+      const closed = new Promise((resolve) => redis.once('end', resolve));
+      redis.disconnect();
+      await closed;
+      const next = await counters.claimSeed(MONTH, 'user:t');
+      expect(next).toMatchObject({ inRedis: false });
+      if (!next) return;
+      await counters.applySeed(next, [{ key: 'user:t:requests', amount: 500 }]);
+      expect(await counters.claimSeed(MONTH, 'user:t')).toBeNull();
+      expect(await counters.read(MONTH, ['user:t:requests'])).toEqual([500]);
+    } finally {
+      redis.disconnect();
+      seeded.disconnect();
+    }
+  });
+});

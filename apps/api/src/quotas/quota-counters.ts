@@ -41,7 +41,20 @@ const MAX_STEP = 1e15;
 interface QueuedChange {
   month: string;
   changes: CounterChange[];
+  /** A seed claimed in Redis: counted in this process only if no seed was claimed here. */
+  seedOf?: string;
   settle: (result: { totals: number[]; inRedis: boolean }) => void;
+}
+
+/**
+ * The right to add what the database holds for a counter owner (`QuotaCounters.claimSeed`):
+ * where it was claimed, and for a claim in this process, which life of its counters it was for.
+ */
+export interface SeedClaim {
+  month: string;
+  owner: string;
+  inRedis: boolean;
+  memoryEpoch: number;
 }
 
 export interface CounterChange {
@@ -59,6 +72,8 @@ export class QuotaCounters {
   private readonly logger = new Logger(QuotaCounters.name);
   private readonly memory = new Map<string, number>();
   private readonly memorySeeds = new Set<string>();
+  /** Goes up each time this process's counters are dropped (see `forgetLocal`). */
+  private memoryEpoch = 0;
   private memoryMonth = '';
   private usingFallback = false;
   private readonly redis: ScriptedRedis | null;
@@ -113,15 +128,19 @@ export class QuotaCounters {
   changeReporting(
     month: string,
     changes: CounterChange[],
+    seedOf?: string,
   ): Promise<{ totals: number[]; inRedis: boolean }> {
     if (!this.redis || this.redis.status !== 'ready') {
       if (this.redis) this.noteFallback('Redis not connected');
-      return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
+      return Promise.resolve({
+        totals: this.changeLocallyUnlessSeeded(month, changes, seedOf),
+        inRedis: false,
+      });
     }
     const redis = this.redis;
     const bounded = changes.map(({ key, amount }) => ({ key, amount: boundedStep(amount) }));
     return new Promise((settle) => {
-      this.queued.push({ month, changes: bounded, settle });
+      this.queued.push({ month, changes: bounded, seedOf, settle });
       if (!this.sending) void this.sendQueued(redis);
     });
   }
@@ -172,8 +191,8 @@ export class QuotaCounters {
       this.usingFallback = false;
     } catch (error) {
       this.noteFallback(errorMessage(error));
-      for (const { month, changes, settle } of [...batch, ...this.queued.splice(0)]) {
-        settle({ totals: this.changeLocally(month, changes), inRedis: false });
+      for (const { month, changes, seedOf, settle } of [...batch, ...this.queued.splice(0)]) {
+        settle({ totals: this.changeLocallyUnlessSeeded(month, changes, seedOf), inRedis: false });
       }
       return;
     }
@@ -231,45 +250,64 @@ export class QuotaCounters {
     );
   }
 
-  /** Adds `amount` and returns the new total. */
-  async add(month: string, key: string, amount: number): Promise<number> {
-    const [total = 0] = await this.change(month, [{ key, amount }]);
-    return total;
-  }
-
   /**
-   * True for exactly one caller (per Redis, or per process) the first time a counter is used in
-   * a month: that caller adds what the database already holds.
+   * Claims the right to add what the database already holds for `owner`'s counters, the first
+   * time they are used in a month: null when another caller (of this Redis, or of this process
+   * while Redis is away) has it.
    */
-  async claimSeed(month: string, key: string): Promise<boolean> {
-    return this.shared(
+  async claimSeed(month: string, owner: string): Promise<SeedClaim | null> {
+    let inRedis = true;
+    const claimed = await this.shared(
       async (redis) =>
         (await redis.set(
-          this.redisKey(month, `${key}:seeded`),
+          this.redisKey(month, `${owner}:seeded`),
           '1',
           'EX',
           COUNTER_TTL_SECONDS,
           'NX',
         )) === 'OK',
       () => {
-        this.local(month);
-        if (this.memorySeeds.has(key)) return false;
-        this.memorySeeds.add(key);
-        return true;
+        inRedis = false;
+        return this.claimLocalSeed(month, owner);
       },
     );
+    return claimed ? { month, owner, inRedis, memoryEpoch: this.memoryEpoch } : null;
+  }
+
+  /**
+   * Adds what the database holds for a claimed owner, as one change. A claim made in Redis goes
+   * there, or, if Redis went away meanwhile, into this process unless a seed was claimed here
+   * already. A claim made in this process is dropped if this process's counters were dropped
+   * since (Redis came back): its mark went with them, so the next outage seeds afresh, and
+   * adding this one as well would count the database twice.
+   */
+  async applySeed(claim: SeedClaim, changes: CounterChange[]): Promise<void> {
+    if (claim.inRedis) {
+      await this.changeReporting(claim.month, changes, claim.owner);
+    } else if (claim.memoryEpoch === this.memoryEpoch) {
+      this.changeLocally(claim.month, changes);
+    }
   }
 
   /** Gives a claimed seed back, when loading what the database holds failed. */
-  async releaseSeed(month: string, key: string): Promise<void> {
+  async releaseSeed(claim: SeedClaim): Promise<void> {
+    if (!claim.inRedis) {
+      if (claim.memoryEpoch === this.memoryEpoch) this.memorySeeds.delete(claim.owner);
+      return;
+    }
     await this.shared(
       async (redis) => {
-        await redis.del(this.redisKey(month, `${key}:seeded`));
+        await redis.del(this.redisKey(claim.month, `${claim.owner}:seeded`));
       },
-      () => {
-        this.memorySeeds.delete(key);
-      },
+      () => undefined,
     );
+  }
+
+  private claimLocalSeed(month: string, owner: string): boolean {
+    this.local(month);
+    if (this.memorySeeds.has(owner)) return false;
+    this.memorySeeds.add(owner);
+    return true;
   }
 
   private async shared<T>(
@@ -304,6 +342,24 @@ export class QuotaCounters {
     return totals.map(Number);
   }
 
+  /**
+   * `changeLocally`, except for the seed of an owner already seeded in this process, which only
+   * reads: a seed claimed in Redis whose call failed, after a seed here.
+   */
+  private changeLocallyUnlessSeeded(
+    month: string,
+    changes: CounterChange[],
+    seedOf: string | undefined,
+  ): number[] {
+    if (seedOf !== undefined && !this.claimLocalSeed(month, seedOf)) {
+      return this.changeLocally(
+        month,
+        changes.map(({ key }) => ({ key, amount: 0 })),
+      );
+    }
+    return this.changeLocally(month, changes);
+  }
+
   private changeLocally(month: string, changes: CounterChange[]): number[] {
     const counters = this.local(month);
     return changes.map(({ key, amount }) => {
@@ -325,6 +381,7 @@ export class QuotaCounters {
   private forgetLocal(): void {
     this.memory.clear();
     this.memorySeeds.clear();
+    this.memoryEpoch += 1;
   }
 
   private redisKey(month: string, key: string): string {

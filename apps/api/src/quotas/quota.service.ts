@@ -11,7 +11,7 @@ import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
-import { QuotaCounters, type CounterChange } from './quota-counters.js';
+import { QuotaCounters, type CounterChange, type SeedClaim } from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
 import { errorMessage } from '../common/error-message.js';
 
@@ -244,25 +244,25 @@ export class QuotaService implements BeforeApplicationShutdown {
 
   private async seed(key: VerifiedKey, period: BillingPeriod): Promise<void> {
     await Promise.all([
-      this.seedOnce(period, `user:${key.userId}`, async () => {
+      this.seedOnce(period, `user:${key.userId}`, async (claim) => {
         const [row] = await this.dataSource.query<{ requests: string; cost: string }[]>(
           `SELECT COALESCE(sum(billable_requests), 0) AS requests, COALESCE(sum(cost_micros), 0) AS cost
              FROM usage_daily WHERE user_id = $1 AND day >= $2`,
           [key.userId, period.start.toISOString().slice(0, 10)],
         );
-        await this.counters.add(
-          period.month,
-          userRequestsCounter(key.userId),
-          Number(row?.requests ?? 0),
-        );
-        await this.counters.add(period.month, userCostCounter(key.userId), Number(row?.cost ?? 0));
+        await this.counters.applySeed(claim, [
+          { key: userRequestsCounter(key.userId), amount: Number(row?.requests ?? 0) },
+          { key: userCostCounter(key.userId), amount: Number(row?.cost ?? 0) },
+        ]);
       }),
-      this.seedOnce(period, `key:${key.keyId}`, async () => {
+      this.seedOnce(period, `key:${key.keyId}`, async (claim) => {
         const [row] = await this.dataSource.query<{ cost: string }[]>(
           `SELECT COALESCE(sum(cost_micros), 0) AS cost FROM usage_daily WHERE key_id = $1 AND day >= $2`,
           [key.keyId, period.start.toISOString().slice(0, 10)],
         );
-        await this.counters.add(period.month, keyCostCounter(key.keyId), Number(row?.cost ?? 0));
+        await this.counters.applySeed(claim, [
+          { key: keyCostCounter(key.keyId), amount: Number(row?.cost ?? 0) },
+        ]);
       }),
     ]);
   }
@@ -273,16 +273,21 @@ export class QuotaService implements BeforeApplicationShutdown {
    * seed is claimed again when the counters move (see `QuotaCounters.onStoreChange`): Redis
    * keeps its claims unless it lost its data with the counters.
    */
-  private seedOnce(period: BillingPeriod, owner: string, load: () => Promise<void>): Promise<void> {
+  private seedOnce(
+    period: BillingPeriod,
+    owner: string,
+    load: (claim: SeedClaim) => Promise<void>,
+  ): Promise<void> {
     const id = `${period.month}|${owner}`;
     let seeding = this.seeds.get(id);
     if (!seeding) {
       seeding = (async () => {
-        if (!(await this.counters.claimSeed(period.month, owner))) return;
+        const claim = await this.counters.claimSeed(period.month, owner);
+        if (!claim) return;
         try {
-          await load();
+          await load(claim);
         } catch (error) {
-          await this.counters.releaseSeed(period.month, owner);
+          await this.counters.releaseSeed(claim);
           throw error;
         }
       })();
