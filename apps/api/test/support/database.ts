@@ -4,21 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApiProcess } from './api-process.js';
 
+/** Runs one query after another on a single connection. */
+type Querier = <T>(sql: string, parameters?: unknown[]) => Promise<T[]>;
+
 /**
- * Runs SQL against the database behind an API process, to check what it stored. On PostgreSQL
- * this works while the API runs; the embedded PGlite admits one process, so stop the API first.
+ * Opens one connection to the database behind an API process for `work`. On PostgreSQL this
+ * works while the API runs; the embedded PGlite admits one process, so stop the API first.
  */
-export async function queryDatabase<T = Record<string, unknown>>(
-  api: ApiProcess,
-  sql: string,
-  parameters: unknown[] = [],
-): Promise<T[]> {
+async function onConnection<R>(api: ApiProcess, work: (query: Querier) => Promise<R>): Promise<R> {
   const url = api.env.DATABASE_URL;
   if (url) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      return (await client.query(sql, parameters)).rows as T[];
+      return await work(
+        async <T>(sql: string, parameters: unknown[] = []) =>
+          (await client.query(sql, parameters)).rows as T[],
+      );
     } finally {
       await client.end();
     }
@@ -28,45 +30,34 @@ export async function queryDatabase<T = Record<string, unknown>>(
   }
   const db = new PGlite(join(api.dataDir, 'pglite'));
   try {
-    return (await db.query<T>(sql, parameters)).rows;
+    return await work(
+      async <T>(sql: string, parameters: unknown[] = []) =>
+        (await db.query<T>(sql, parameters)).rows,
+    );
   } finally {
     await db.close();
   }
+}
+
+/** Runs SQL against the database behind an API process, to check what it stored. */
+export function queryDatabase<T = Record<string, unknown>>(
+  api: ApiProcess,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<T[]> {
+  return onConnection(api, (query) => query<T>(sql, parameters));
 }
 
 /**
  * The plan PostgreSQL would choose for `sql` if the table were large: with sequential scans
  * priced out, a query an index can serve shows that index, and one it cannot still scans.
  */
-export async function planOf(
-  api: ApiProcess,
-  sql: string,
-  parameters: unknown[] = [],
-): Promise<string> {
-  const explain = `EXPLAIN ${sql}`;
-  const url = api.env.DATABASE_URL;
-  if (url) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('SET enable_seqscan = off');
-      const rows = (await client.query<{ 'QUERY PLAN': string }>(explain, parameters)).rows;
-      return rows.map((row) => row['QUERY PLAN']).join('\n');
-    } finally {
-      await client.end();
-    }
-  }
-  if (api.child.exitCode === null && api.child.signalCode === null) {
-    throw new Error('stop the API before reading its embedded database');
-  }
-  const db = new PGlite(join(api.dataDir, 'pglite'));
-  try {
-    await db.exec('SET enable_seqscan = off');
-    const rows = (await db.query<{ 'QUERY PLAN': string }>(explain, parameters)).rows;
+export function planOf(api: ApiProcess, sql: string, parameters: unknown[] = []): Promise<string> {
+  return onConnection(api, async (query) => {
+    await query('SET enable_seqscan = off');
+    const rows = await query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, parameters);
     return rows.map((row) => row['QUERY PLAN']).join('\n');
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 export const usesEmbeddedDatabase = (api: ApiProcess): boolean => !api.env.DATABASE_URL;
