@@ -35,7 +35,14 @@ describe('usage, plans and quotas', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    api = await startApi({ env: { ...upstream.envFor(), USAGE_FLUSH_INTERVAL_MS: '100' } });
+    api = await startApi({
+      env: {
+        ...upstream.envFor(),
+        USAGE_FLUSH_INTERVAL_MS: '100',
+        // Every test signs up users of its own, well past the default 20 a minute.
+        LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+      },
+    });
     admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
   });
   afterAll(async () => {
@@ -503,6 +510,48 @@ describe('usage, plans and quotas', () => {
       { token: user.accessToken },
     );
     expect(audit.body.items.map((event) => event.targetId)).toContain(asked.body.id);
+  });
+
+  it('settles an approval and an admin plan change sent at once, one after the other', async () => {
+    // Both lock the user's row and the request's; taken in opposite orders, PostgreSQL broke the
+    // deadlock by failing one of them, which answered 500.
+    const user = await gatewayUser(api, {});
+    for (let round = 0; round < 6; round++) {
+      // From free or enterprise, alternately, the user asks for pro and is moved to the other.
+      const movedTo = round % 2 === 0 ? 'enterprise' : 'free';
+      const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+        token: user.accessToken,
+        body: { planId: 'pro' },
+      });
+      const [approved, moved] = await Promise.all([
+        call<ErrorBody>(api.url, 'POST', `/api/admin/upgrade-requests/${asked.body.id}/decision`, {
+          token: admin.accessToken,
+          body: { status: 'approved' },
+        }),
+        call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+          token: admin.accessToken,
+          body: { planId: movedTo },
+        }),
+      ]);
+      expect(asked.status).toBe(201);
+      expect(moved.status).toBe(200);
+      // Approved first, then moved on; or moved first, and the approval finds it settled.
+      expect([201, 409]).toContain(approved.status);
+      if (approved.status === 409) expect(approved.body.code).toBe('upgrade_decided');
+      const own = await call<KeyUsageResponse>(api.url, 'GET', '/v1/usage', {
+        headers: withKey(user.key),
+      });
+      expect(own.body.plan.planId).toBe(movedTo);
+      const requests = await call<UpgradeRequestResponse[]>(
+        api.url,
+        'GET',
+        '/api/plans/upgrade-requests',
+        { token: user.accessToken },
+      );
+      expect(requests.body.find((r) => r.id === asked.body.id)?.status).toBe(
+        approved.status === 409 ? 'superseded' : 'approved',
+      );
+    }
   });
 
   it('answers two plan requests sent at once with one 201 and one 409', async () => {

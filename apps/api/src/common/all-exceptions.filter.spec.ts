@@ -33,7 +33,10 @@ function answer(
     },
   };
   const host = {
-    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url }) }),
+    switchToHttp: () => ({
+      getResponse: () => reply,
+      getRequest: () => ({ url, method: 'PATCH' }),
+    }),
   } as unknown as ArgumentsHost;
   const filter = new AllExceptionsFilter();
   const logged: { level: 'error' | 'warn'; args: unknown[] }[] = [];
@@ -79,6 +82,24 @@ describe('AllExceptionsFilter', () => {
       });
       expect(headers['retry-after']).toBe('5');
       expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|10\.0\.0\.5|SELECT|terminated/);
+    }
+  });
+
+  it('answers a deadlock or serialization failure with 409 concurrent_change, naming the route', () => {
+    for (const sqlState of ['40P01', '40001']) {
+      const collided = new QueryFailedError(
+        'UPDATE users SET plan_id = $2 WHERE id = $1',
+        ['usr_1', 'pro'],
+        Object.assign(new Error('deadlock detected'), { code: sqlState }),
+      );
+      const { status, body, logged } = answer(collided, '/api/admin/users/usr_1');
+      expect(status).toBe(409);
+      expect(body.code).toBe('concurrent_change');
+      expect(body.message).toMatch(/send it again/);
+      expect(JSON.stringify(body)).not.toMatch(/UPDATE|usr_1|deadlock/);
+      expect(logged).toEqual([
+        { level: 'warn', args: ['Two transactions collided on PATCH /api/admin/users/usr_1'] },
+      ]);
     }
   });
 

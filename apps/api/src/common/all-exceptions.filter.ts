@@ -31,6 +31,13 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  */
 const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '22007', '22008']);
 
+/**
+ * PostgreSQL ending a transaction because another one touched the same rows (a deadlock, 40P01,
+ * or a serialization failure, 40001). Lock order keeps these away; should one still happen, the
+ * transaction was rolled back whole, so the client is told to send it again.
+ */
+const COLLISION_CODES = new Set(['40P01', '40001']);
+
 /** How long a client should wait before retrying while the database is away. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** An outage refuses every request that needs the database: one log line per interval says so. */
@@ -66,6 +73,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.reportDatabaseRefusal(exception);
     } else if (body.code === 'database_timeout') {
       this.reportCancelledStatement(request);
+    } else if (body.code === 'concurrent_change') {
+      // Answered and safe to retry, but a lock order somewhere let two writers cross.
+      this.logger.warn(`Two transactions collided on ${request.method} ${redactUrl(request.url)}`);
     } else if (exception instanceof AppException && body.statusCode >= 500) {
       // A deliberate answer (every provider failed, a dependency is away): the news is the
       // outcome, which the body already states without secrets; a stack would add nothing.
@@ -120,6 +130,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
           code: 'bad_request',
           message:
             'The request holds a value that cannot be stored (a NUL character or an out-of-range number)',
+        },
+        headers: {},
+      };
+    }
+    if (typeof databaseCode === 'string' && COLLISION_CODES.has(databaseCode)) {
+      return {
+        body: {
+          statusCode: 409,
+          code: 'concurrent_change',
+          message:
+            'Another change to the same records was made at the same moment; nothing of this one was saved, so send it again',
         },
         headers: {},
       };

@@ -54,7 +54,7 @@ export class UpgradeRequestsService {
       // Locked, so two requests sent at once queue here and the second finds the first pending
       // (rather than meeting it in the unique index).
       const [user] = await manager.query<{ plan_id: string }[]>(
-        'SELECT plan_id FROM users WHERE id = $1 FOR UPDATE',
+        'SELECT plan_id FROM users WHERE id = $1 FOR NO KEY UPDATE',
         [actor.userId],
       );
       if (user?.plan_id === body.planId) {
@@ -116,6 +116,18 @@ export class UpgradeRequestsService {
     body: DecideUpgradeRequest,
   ): Promise<UpgradeRequestResponse> {
     const userId = await this.dataSource.transaction(async (manager) => {
+      // The user's row first, then the request's: the order create() and an admin's plan change
+      // (UsersService.update) lock them in, so an approval racing a plan change waits instead of
+      // deadlocking. A request never changes hands, so its owner can be read before any lock.
+      const [owner] = await manager.query<{ user_id: string }[]>(
+        'SELECT user_id FROM plan_upgrade_requests WHERE id = $1',
+        [id],
+      );
+      if (!owner) throw notFound('Upgrade request');
+      const [user] = await manager.query<{ plan_id: string }[]>(
+        'SELECT plan_id FROM users WHERE id = $1 FOR NO KEY UPDATE',
+        [owner.user_id],
+      );
       const [row] = await manager.query<
         { user_id: string; from_plan_id: string; to_plan_id: string; status: string }[]
       >(
@@ -127,19 +139,13 @@ export class UpgradeRequestsService {
       if (row.status !== 'pending') {
         throw new AppException(409, 'upgrade_decided', `This request was already ${row.status}`);
       }
-      if (body.status === 'approved') {
-        // An admin may have moved the user since they asked: approving would undo that move.
-        const [user] = await manager.query<{ plan_id: string }[]>(
-          'SELECT plan_id FROM users WHERE id = $1 FOR UPDATE',
-          [row.user_id],
+      // An admin may have moved the user since they asked: approving would undo that move.
+      if (body.status === 'approved' && user && user.plan_id !== row.from_plan_id) {
+        throw new AppException(
+          409,
+          'plan_changed',
+          `The user moved from ${row.from_plan_id} to ${user.plan_id} since asking; decline this request, or change their plan on the Users page`,
         );
-        if (user && user.plan_id !== row.from_plan_id) {
-          throw new AppException(
-            409,
-            'plan_changed',
-            `The user moved from ${row.from_plan_id} to ${user.plan_id} since asking; decline this request, or change their plan on the Users page`,
-          );
-        }
       }
       await manager.query(
         `UPDATE plan_upgrade_requests SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1`,

@@ -100,7 +100,7 @@ export class UsersService {
       const repository = manager.getRepository(User);
       // Admin rows first, in id order, then the target: concurrent admin changes lock in one order.
       const enabledAdmins = await this.lockEnabledAdmins(manager);
-      const user = await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      const user = await repository.findOne({ where: { id }, lock: { mode: 'for_no_key_update' } });
       if (!user) throw notFound('User');
       const losesAdmin =
         user.role === 'admin' &&
@@ -169,9 +169,12 @@ export class UsersService {
   }
 
   private async lockEnabledAdmins(manager: EntityManager): Promise<number> {
-    // Locked so two concurrent demotions cannot both see "two admins left".
+    // Locked so two concurrent demotions cannot both see "two admins left". NO KEY UPDATE, as
+    // everywhere users are locked: a row written meanwhile that names an admin (an audit entry, a
+    // request they decide) takes a key-share lock on them, which FOR UPDATE would block, and
+    // which deadlocked an approval against a plan change.
     const rows: unknown[] = await manager.query(
-      `SELECT id FROM users WHERE role = 'admin' AND disabled = false ORDER BY id FOR UPDATE`,
+      `SELECT id FROM users WHERE role = 'admin' AND disabled = false ORDER BY id FOR NO KEY UPDATE`,
     );
     return rows.length;
   }

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'database_unavailable',
   /** A statement ran past DATABASE_QUERY_TIMEOUT_MS and the database cancelled it. */
   'database_timeout',
+  /** Another change to the same records collided with this one and won; sending it again is safe. */
+  'concurrent_change',
   // console auth
   'unauthenticated',
   'token_expired',
