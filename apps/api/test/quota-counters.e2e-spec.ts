@@ -107,20 +107,30 @@ describeWithRedis('quota counters in Redis', () => {
 describeWithRedis('quota counter seeds across a Redis outage', () => {
   const key = (prefix: string, counter: string) => `${prefix}quota:${MONTH}:${counter}`;
 
-  it('adds a seed claimed in Redis whose write failed once in this process, however often it is claimed again', async () => {
+  /** A seed call that times out, as when Redis stops answering for a moment. */
+  const failSeedCalls = (redis: Redis, times: number) => {
+    const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const seed = scripted.keywardQuotaSeed?.bind(redis);
+    if (!seed) throw new Error('the seed script was not defined');
+    let failing = times;
+    scripted.keywardQuotaSeed = (...args: unknown[]) => {
+      if (failing <= 0) return seed(...args);
+      failing -= 1;
+      return new Promise((_, reject) =>
+        setTimeout(() => {
+          reject(new Error('Command timed out'));
+        }, 20),
+      );
+    };
+  };
+
+  it('adds a seed whose Redis call failed in this process once, however many requests claim it there', async () => {
     const redis = new Redis(redisUrl ?? '');
     const prefix = `qs${randomBytes(4).toString('hex')}:`;
     const counters = new QuotaCounters(redis, prefix);
     try {
       await redis.ping();
-      const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      // The seed's write times out, as when Redis stops answering.
-      scripted.keywardQuotaChange = () =>
-        new Promise((_, reject) =>
-          setTimeout(() => {
-            reject(new Error('Command timed out'));
-          }, 20),
-        );
+      failSeedCalls(redis, 1);
       const claim = await counters.claimSeed(MONTH, 'user:s');
       expect(claim).toMatchObject({ inRedis: true });
       if (!claim) return;
@@ -129,10 +139,69 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       // Redis goes away: counting moves into this process, and every request claims its seed
       // again there. The database's 500 is already in.
       redis.disconnect();
-      expect(await counters.claimSeed(MONTH, 'user:s')).toBeNull();
+      for (let request = 0; request < 3; request++) {
+        expect(await counters.claimSeed(MONTH, 'user:s')).toBeNull();
+      }
       expect(await counters.read(MONTH, ['user:s:requests'])).toEqual([500]);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('seeds Redis again when its seed call failed and Redis answers again with its data kept', async () => {
+    const redis = new Redis(redisUrl ?? '');
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    let storeChanges = 0;
+    counters.onStoreChange(() => {
+      storeChanges += 1;
+    });
+    try {
+      await redis.ping();
+      failSeedCalls(redis, 1);
+      const claim = await counters.claimSeed(MONTH, 'user:u');
+      if (!claim) throw new Error('the first claim was refused');
+      await counters.applySeed(claim, [{ key: 'user:u:requests', amount: 500 }]);
+      const changesAfterTimeout = storeChanges;
+      expect(changesAfterTimeout).toBeGreaterThan(0);
+
+      // The next call is answered, with no reconnect: the counters moved back to Redis, which
+      // never got the seed. Claimed again, it goes there now.
+      expect(await counters.read(MONTH, ['user:u:requests'])).toEqual([0]);
+      expect(storeChanges).toBe(changesAfterTimeout + 1);
+      const again = await counters.claimSeed(MONTH, 'user:u');
+      expect(again).toMatchObject({ inRedis: true });
+      if (!again) return;
+      await counters.applySeed(again, [{ key: 'user:u:requests', amount: 500 }]);
+      expect(await redis.get(key(prefix, 'user:u:requests'))).toBe('500');
+      expect(await counters.claimSeed(MONTH, 'user:u')).toBeNull();
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('adds the database once when two replicas seed the same owner at the same moment', async () => {
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const replicas = [new Redis(redisUrl ?? ''), new Redis(redisUrl ?? '')];
+    const counters = replicas.map((redis) => new QuotaCounters(redis, prefix));
+    try {
+      await Promise.all(replicas.map((redis) => redis.ping()));
+      // Both find the seed missing and load the database before either adds it.
+      const claims = await Promise.all(counters.map((one) => one.claimSeed(MONTH, 'user:v')));
+      expect(claims.map((claim) => claim?.inRedis)).toEqual([true, true]);
+      await Promise.all(
+        counters.map(async (one, i) => {
+          const claim = claims[i];
+          if (claim) await one.applySeed(claim, [{ key: 'user:v:requests', amount: 500 }]);
+        }),
+      );
+      expect(await replicas[0]?.get(key(prefix, 'user:v:requests'))).toBe('500');
+      expect(await Promise.all(counters.map((one) => one.claimSeed(MONTH, 'user:v')))).toEqual([
+        null,
+        null,
+      ]);
+    } finally {
+      for (const redis of replicas) redis.disconnect();
     }
   });
 

@@ -25,8 +25,24 @@ for i, key in ipairs(KEYS) do
 end
 return totals`;
 
+/**
+ * Sets an owner's seed mark (KEYS[1]) and adds the database's totals to its counters (KEYS[2..],
+ * amounts in ARGV[2..]) in one step, or does nothing when the mark is there already (another
+ * replica seeded first). The mark never stands without its seed: a call that failed, or a Redis
+ * that lost its data, leaves neither, and the next request seeds again.
+ */
+const SEED_SCRIPT = `
+if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return 0 end
+for i = 2, #KEYS do
+  local amount = tonumber(ARGV[i])
+  local total = redis.call('INCRBY', KEYS[i], amount)
+  if total == amount then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+end
+return 1`;
+
 type ScriptedRedis = Redis & {
   keywardQuotaChange(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
+  keywardQuotaSeed(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 };
 
 /** Bounds one script call's arguments; more waits for the next call. */
@@ -41,14 +57,13 @@ const MAX_STEP = 1e15;
 interface QueuedChange {
   month: string;
   changes: CounterChange[];
-  /** A seed claimed in Redis: counted in this process only if no seed was claimed here. */
-  seedOf?: string;
   settle: (result: { totals: number[]; inRedis: boolean }) => void;
 }
 
 /**
- * The right to add what the database holds for a counter owner (`QuotaCounters.claimSeed`):
- * where it was claimed, and for a claim in this process, which life of its counters it was for.
+ * An owner's counters still need what the database holds (`QuotaCounters.claimSeed`): in Redis
+ * (where the seed is settled when it is added, see SEED_SCRIPT) or in this process (claimed
+ * here, for one life of its counters).
  */
 export interface SeedClaim {
   month: string;
@@ -88,16 +103,14 @@ export class QuotaCounters {
   ) {
     if (redis && !('keywardQuotaChange' in redis)) {
       redis.defineCommand('keywardQuotaChange', { lua: CHANGE_SCRIPT });
+      redis.defineCommand('keywardQuotaSeed', { lua: SEED_SCRIPT });
     }
     this.redis = redis as ScriptedRedis | null;
     redis?.on('close', () => {
       this.storeChanged();
     });
     redis?.on('ready', () => {
-      // What this process counted while Redis was away is stale by now; a later outage starts
-      // again from what the database holds.
-      this.forgetLocal();
-      this.storeChanged();
+      this.backInRedis();
     });
   }
 
@@ -128,19 +141,15 @@ export class QuotaCounters {
   changeReporting(
     month: string,
     changes: CounterChange[],
-    seedOf?: string,
   ): Promise<{ totals: number[]; inRedis: boolean }> {
     if (!this.redis || this.redis.status !== 'ready') {
       if (this.redis) this.noteFallback('Redis not connected');
-      return Promise.resolve({
-        totals: this.changeLocallyUnlessSeeded(month, changes, seedOf),
-        inRedis: false,
-      });
+      return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
     }
     const redis = this.redis;
     const bounded = changes.map(({ key, amount }) => ({ key, amount: boundedStep(amount) }));
     return new Promise((settle) => {
-      this.queued.push({ month, changes: bounded, seedOf, settle });
+      this.queued.push({ month, changes: bounded, settle });
       if (!this.sending) void this.sendQueued(redis);
     });
   }
@@ -188,11 +197,11 @@ export class QuotaCounters {
       totals = (
         await redis.keywardQuotaChange(keys.length, ...keys, COUNTER_TTL_SECONDS, ...amounts)
       ).map(Number);
-      this.usingFallback = false;
+      this.noteAnswered();
     } catch (error) {
       this.noteFallback(errorMessage(error));
-      for (const { month, changes, seedOf, settle } of [...batch, ...this.queued.splice(0)]) {
-        settle({ totals: this.changeLocallyUnlessSeeded(month, changes, seedOf), inRedis: false });
+      for (const { month, changes, settle } of [...batch, ...this.queued.splice(0)]) {
+        settle({ totals: this.changeLocally(month, changes), inRedis: false });
       }
       return;
     }
@@ -251,56 +260,59 @@ export class QuotaCounters {
   }
 
   /**
-   * Claims the right to add what the database already holds for `owner`'s counters, the first
-   * time they are used in a month: null when another caller (of this Redis, or of this process
-   * while Redis is away) has it.
+   * Whether `owner`'s counters still need what the database holds, the first time they are used
+   * in a month: null when they have it (Redis holds its seed mark, or, while Redis is away, a
+   * caller in this process claimed it). Redis is only asked here; the seed is settled there when
+   * it is added (`applySeed`), so two replicas may both load the database, and one adds it.
    */
   async claimSeed(month: string, owner: string): Promise<SeedClaim | null> {
     let inRedis = true;
-    const claimed = await this.shared(
-      async (redis) =>
-        (await redis.set(
-          this.redisKey(month, `${owner}:seeded`),
-          '1',
-          'EX',
-          COUNTER_TTL_SECONDS,
-          'NX',
-        )) === 'OK',
+    const needed = await this.shared(
+      async (redis) => (await redis.exists(this.seedMark(month, owner))) === 0,
       () => {
         inRedis = false;
         return this.claimLocalSeed(month, owner);
       },
     );
-    return claimed ? { month, owner, inRedis, memoryEpoch: this.memoryEpoch } : null;
+    return needed ? { month, owner, inRedis, memoryEpoch: this.memoryEpoch } : null;
   }
 
   /**
-   * Adds what the database holds for a claimed owner, as one change. A claim made in Redis goes
-   * there, or, if Redis went away meanwhile, into this process unless a seed was claimed here
-   * already. A claim made in this process is dropped if this process's counters were dropped
-   * since (Redis came back): its mark went with them, so the next outage seeds afresh, and
-   * adding this one as well would count the database twice.
+   * Adds what the database holds for a claimed owner, as one change. In Redis, with the seed
+   * mark, unless another replica set it first; if Redis cannot take it, into this process unless
+   * a seed was claimed here already. A claim made in this process is dropped if this process's
+   * counters were dropped since (Redis came back): its mark went with them, so the next outage
+   * seeds afresh, and adding this one as well would count the database twice.
    */
   async applySeed(claim: SeedClaim, changes: CounterChange[]): Promise<void> {
-    if (claim.inRedis) {
-      await this.changeReporting(claim.month, changes, claim.owner);
-    } else if (claim.memoryEpoch === this.memoryEpoch) {
-      this.changeLocally(claim.month, changes);
-    }
-  }
-
-  /** Gives a claimed seed back, when loading what the database holds failed. */
-  async releaseSeed(claim: SeedClaim): Promise<void> {
     if (!claim.inRedis) {
-      if (claim.memoryEpoch === this.memoryEpoch) this.memorySeeds.delete(claim.owner);
+      if (claim.memoryEpoch === this.memoryEpoch) this.changeLocally(claim.month, changes);
       return;
     }
     await this.shared(
       async (redis) => {
-        await redis.del(this.redisKey(claim.month, `${claim.owner}:seeded`));
+        await redis.keywardQuotaSeed(
+          1 + changes.length,
+          this.seedMark(claim.month, claim.owner),
+          ...changes.map(({ key }) => this.redisKey(claim.month, key)),
+          COUNTER_TTL_SECONDS,
+          ...changes.map(({ amount }) => boundedStep(amount)),
+        );
       },
-      () => undefined,
+      () => {
+        // Counted here instead, once. Should the call have run in Redis after all (its answer
+        // timed out), these counters are dropped when Redis answers again.
+        if (this.claimLocalSeed(claim.month, claim.owner)) this.changeLocally(claim.month, changes);
+      },
     );
+  }
+
+  /** Gives a claimed seed back, when loading what the database holds failed. */
+  releaseSeed(claim: SeedClaim): void {
+    // A claim in Redis set nothing yet.
+    if (!claim.inRedis && claim.memoryEpoch === this.memoryEpoch) {
+      this.memorySeeds.delete(claim.owner);
+    }
   }
 
   private claimLocalSeed(month: string, owner: string): boolean {
@@ -320,7 +332,7 @@ export class QuotaCounters {
     }
     try {
       const result = await viaRedis(this.redis);
-      this.usingFallback = false;
+      this.noteAnswered();
       return result;
     } catch (error) {
       this.noteFallback(errorMessage(error));
@@ -340,24 +352,6 @@ export class QuotaCounters {
       ...changes.map((change) => change.amount),
     );
     return totals.map(Number);
-  }
-
-  /**
-   * `changeLocally`, except for the seed of an owner already seeded in this process, which only
-   * reads: a seed claimed in Redis whose call failed, after a seed here.
-   */
-  private changeLocallyUnlessSeeded(
-    month: string,
-    changes: CounterChange[],
-    seedOf: string | undefined,
-  ): number[] {
-    if (seedOf !== undefined && !this.claimLocalSeed(month, seedOf)) {
-      return this.changeLocally(
-        month,
-        changes.map(({ key }) => ({ key, amount: 0 })),
-      );
-    }
-    return this.changeLocally(month, changes);
   }
 
   private changeLocally(month: string, changes: CounterChange[]): number[] {
@@ -384,8 +378,29 @@ export class QuotaCounters {
     this.memoryEpoch += 1;
   }
 
+  private seedMark(month: string, owner: string): string {
+    return this.redisKey(month, `${owner}:seeded`);
+  }
+
   private redisKey(month: string, key: string): string {
     return `${this.prefix}quota:${month}:${key}`;
+  }
+
+  /**
+   * Counting is in Redis again, after a reconnect or, without one, after calls that timed out.
+   * What this process counted meanwhile is stale by now (Redis went on counting where it could);
+   * a later outage starts again from what the database holds.
+   */
+  private backInRedis(): void {
+    if (this.usingFallback) this.logger.log('Quota counters are counted in Redis again');
+    this.usingFallback = false;
+    this.forgetLocal();
+    this.storeChanged();
+  }
+
+  /** A Redis call succeeded: ends a fallback that no reconnect ended. */
+  private noteAnswered(): void {
+    if (this.usingFallback) this.backInRedis();
   }
 
   private noteFallback(reason: string): void {

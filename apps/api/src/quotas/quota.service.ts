@@ -268,10 +268,11 @@ export class QuotaService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The database is read once per counter and month: by this process, and with Redis only by
-   * the replica that claims the seed. A failed seed is retried by the next request, and every
-   * seed is claimed again when the counters move (see `QuotaCounters.onStoreChange`): Redis
-   * keeps its claims unless it lost its data with the counters.
+   * The database is read once per counter and month: by this process, and with Redis by each
+   * replica that finds the seed missing there, the first to add it settling it for all (see
+   * `QuotaCounters.claimSeed`). A failed seed is retried by the next request, and every seed is
+   * claimed again when the counters move (see `QuotaCounters.onStoreChange`): Redis keeps its
+   * seeds unless it lost its data with the counters.
    */
   private seedOnce(
     period: BillingPeriod,
@@ -287,7 +288,7 @@ export class QuotaService implements BeforeApplicationShutdown {
         try {
           await load(claim);
         } catch (error) {
-          await this.counters.releaseSeed(claim);
+          this.counters.releaseSeed(claim);
           throw error;
         }
       })();
