@@ -161,6 +161,8 @@ describe('console auth', () => {
     });
     expect(unknown.status).toBe(401);
     expect(unknown.body.code).toBe('refresh_token_invalid');
+    // A refused cookie is cleared, so the browser stops sending it.
+    expect(unknown.headers.getSetCookie().join()).toMatch(/kw_refresh=;/);
   });
 
   it('logout ends the session: its refresh token and access tokens stop working', async () => {

@@ -12,6 +12,7 @@ import {
   type RegisterResponse,
 } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppException } from '../common/app.exception.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-user.js';
 import { AuthService, type ClientInfo, type IssuedTokens } from './auth.service.js';
@@ -65,7 +66,8 @@ export class AuthController {
         await this.auth.refresh(request.cookies[REFRESH_COOKIE]),
       );
     } catch (error) {
-      clearRefreshCookie(reply);
+      // Only a refused cookie is dropped: one that met a database outage still holds a session.
+      if (endsSession(error)) clearRefreshCookie(reply);
       throw error;
     }
   }
@@ -130,6 +132,16 @@ function setRefreshCookie(
 
 function clientOf(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
+}
+
+/**
+ * A refresh refused for the cookie itself (401: missing, invalid, reused, its session ended) or
+ * for its account (disabled): the same rule the console signs out by.
+ */
+function endsSession(error: unknown): boolean {
+  return (
+    error instanceof AppException && (error.statusCode === 401 || error.code === 'account_disabled')
+  );
 }
 
 function clearRefreshCookie(reply: FastifyReply): void {

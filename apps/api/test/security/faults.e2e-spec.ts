@@ -161,6 +161,7 @@ describeDatabaseOutage.each(OUTAGES)(
           call(api.url, 'POST', '/api/auth/login', {
             body: { email: user.email, password: user.password },
           }),
+        refresh: () => call(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie }),
         auditList: () => call(api.url, 'GET', '/api/audit', { token: user.accessToken }),
       };
       // All at once: against a silent database each call waits for its timeout.
@@ -222,6 +223,8 @@ describeDatabaseOutage.each(OUTAGES)(
         expect(answer.headers.get('retry-after')).toBe('5');
         expect(answer.ms).toBeLessThan(promptMs);
       }
+      // The console's refresh cookie is kept through the outage (it still holds a session)...
+      for (const round of during) expect(round.refresh?.headers.getSetCookie()).toEqual([]);
 
       // Back without a restart, within a few seconds.
       expect(recovered.status).toBe(200);
@@ -239,6 +242,8 @@ describeDatabaseOutage.each(OUTAGES)(
         });
       }
       expect(refreshCookie(after.login!)).toBeDefined();
+      // ...and works once the database is back.
+      expect(refreshCookie(after.refresh!)).toBeDefined();
 
       // Guarded traffic with a cached key went on; anything refused was refused cleanly.
       const results = load.results;

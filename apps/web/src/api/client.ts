@@ -228,11 +228,12 @@ function signedIn(body: LoginResponse): LoginResponse {
 }
 
 /**
- * A refresh the server refused (401: no valid cookie, the session revoked or expired; another
- * 4xx) ends the session; a network failure, a 5xx or a 429 says nothing about it.
+ * A refresh the server refused ends the session: 401 (no valid cookie, the session revoked or
+ * expired) or a disabled account. Anything else says nothing about it: a network failure, a 5xx,
+ * a 429, or a 404 or 403 from a proxy or gateway in front of the server during a deploy.
  */
 function sessionIsOver(error: ApiError): boolean {
-  return error.status >= 400 && error.status < 500 && error.status !== 429;
+  return error.status === 401 || error.code === 'account_disabled';
 }
 
 /** From the "unreachable" page: asks the server again. */

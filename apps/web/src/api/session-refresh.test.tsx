@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { LoginResponse } from '@keyward/shared';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -39,11 +39,13 @@ async function settledStatus(): Promise<string> {
   return getSession().status;
 }
 
-// One module-wide session, as in the console: the steps run in order.
 describe('a session whose access token expires', () => {
-  it('stays signed in when the refresh meets a server error, and the call fails with it', async () => {
+  beforeEach(async () => {
     mockFetch({ 'POST /api/auth/login': { status: 200, body: SIGNED_IN } });
     await api.auth.login({ email: SIGNED_IN.user.email, password: 'password' });
+  });
+
+  it('stays signed in when the refresh meets a server error, and the call fails with it', async () => {
     mockFetch({ 'GET /api/auth/me': expired, 'POST /api/auth/refresh': unavailable });
 
     const failed = await api.auth.me().catch((error: unknown) => error);
@@ -53,16 +55,56 @@ describe('a session whose access token expires', () => {
     expect(getSession()).toMatchObject({ status: 'authenticated', user: { id: 'usr_1' } });
   });
 
-  it('stays signed in when the server cannot be reached at all', async () => {
-    globalThis.fetch = () => Promise.reject(new TypeError('fetch failed'));
+  it('stays signed in when the refresh cannot reach the server at all', async () => {
+    const calls = mockFetch({ 'GET /api/auth/me': expired });
+    const answering = globalThis.fetch;
+    globalThis.fetch = ((input: string, init?: RequestInit) =>
+      input === '/api/auth/refresh'
+        ? (calls.push({ method: init?.method ?? 'GET', url: input, body: undefined }),
+          Promise.reject(new TypeError('fetch failed')))
+        : answering(input, init)) as typeof fetch;
 
     await expect(api.auth.me()).rejects.toMatchObject({ status: 0 });
+    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual([
+      'GET /api/auth/me',
+      'POST /api/auth/refresh',
+    ]);
     expect(getSession().status).toBe('authenticated');
   });
 
-  it('ends when the server refuses the refresh', async () => {
-    mockFetch({ 'GET /api/auth/me': expired, 'POST /api/auth/refresh': refused });
+  it('stays signed in when something in front of the server answers the refresh with a 404 or 403', async () => {
+    for (const status of [404, 403]) {
+      mockFetch({
+        'GET /api/auth/me': expired,
+        'POST /api/auth/refresh': {
+          status,
+          body: {
+            statusCode: status,
+            code: status === 404 ? 'not_found' : 'forbidden',
+            message: 'x',
+          },
+        },
+      });
+      await expect(api.auth.me()).rejects.toMatchObject({ status });
+      expect(getSession().status).toBe('authenticated');
+    }
+  });
 
+  it('ends when the server refuses the refresh, or the account is disabled', async () => {
+    mockFetch({ 'GET /api/auth/me': expired, 'POST /api/auth/refresh': refused });
+    await expect(api.auth.me()).rejects.toMatchObject({ status: 401 });
+    expect(getSession().status).toBe('anonymous');
+
+    mockFetch({ 'POST /api/auth/login': { status: 200, body: SIGNED_IN } });
+    await api.auth.login({ email: SIGNED_IN.user.email, password: 'password' });
+    mockFetch({
+      'GET /api/auth/me': expired,
+      'POST /api/auth/refresh': {
+        status: 403,
+        body: { statusCode: 403, code: 'account_disabled', message: 'This account is disabled' },
+      },
+    });
+    // The call fails with its own 401, as after any refresh that ends the session.
     await expect(api.auth.me()).rejects.toMatchObject({ status: 401 });
     expect(getSession().status).toBe('anonymous');
   });
