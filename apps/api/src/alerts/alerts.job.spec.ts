@@ -17,6 +17,8 @@ function jobWith(options: {
   errorRates: { user_id: string }[];
   failingUsers?: string[];
   failingRule?: 'expiring' | 'errorRates';
+  /** Every alert fired after this many fails as a lost database connection does. */
+  databaseGoneAfter?: number;
 }) {
   const fired: Fired[] = [];
   const logged: string[] = [];
@@ -54,6 +56,11 @@ function jobWith(options: {
   const alerts = {
     fireOnce: (mark: Fired) => {
       fired.push(mark);
+      if (options.databaseGoneAfter !== undefined && fired.length > options.databaseGoneAfter) {
+        return Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+        );
+      }
       if (options.failingUsers?.includes(mark.userId)) {
         return Promise.reject(new Error('could not write the notification'));
       }
@@ -66,8 +73,9 @@ function jobWith(options: {
     alerts,
   );
   const logger = (job as unknown as { logger: Logger }).logger;
-  logger.error = (message: unknown) => {
-    logged.push(String(message));
+  logger.error = (fields: unknown, message?: unknown) => {
+    const { err } = fields as { err?: Error };
+    logged.push(`${String(message)}: ${err?.message ?? 'no error given'}`);
   };
   return { job, fired, logged };
 }
@@ -107,5 +115,42 @@ describe('AlertsJob', () => {
     await expect(job.runOnce()).resolves.toBe(1);
     expect(fired.map((mark) => mark.subject)).toEqual(['usage.error_rate']);
     expect(logged).toEqual(['Alert rule "expiring keys" failed: statement timeout']);
+  });
+
+  it('runs the expiring-keys rule when the error-rate rule fails', async () => {
+    const { job, fired, logged } = jobWith({
+      expiring: [{ id: 'key_a', user_id: 'usr_a' }],
+      errorRates: [{ user_id: 'usr_a' }],
+      failingRule: 'errorRates',
+    });
+
+    await expect(job.runOnce()).resolves.toBe(1);
+    expect(fired.map((mark) => mark.subject)).toEqual(['key.expiring:key_a']);
+    expect(logged).toEqual(['Alert rule "error rates" failed: statement timeout']);
+  });
+
+  it('ends a rule at the first alert that finds the database gone, with one line', async () => {
+    const { job, fired, logged } = jobWith({
+      expiring: [
+        { id: 'key_a', user_id: 'usr_a' },
+        { id: 'key_b', user_id: 'usr_b' },
+        { id: 'key_c', user_id: 'usr_c' },
+      ],
+      errorRates: [{ user_id: 'usr_a' }, { user_id: 'usr_b' }],
+      databaseGoneAfter: 1,
+    });
+
+    await expect(job.runOnce()).resolves.toBe(1);
+    // The first key's warning went out; the second met the outage and the third was not tried.
+    // The error-rate rule's query is answered here, and its first alert meets the outage too.
+    expect(fired.map((mark) => mark.subject)).toEqual([
+      'key.expiring:key_a',
+      'key.expiring:key_b',
+      'usage.error_rate',
+    ]);
+    expect(logged).toEqual([
+      'Stopped at the expiry warning of key key_b: the database went away: connect ECONNREFUSED 127.0.0.1:5432',
+      'Stopped at the error-rate alert of user usr_a: the database went away: connect ECONNREFUSED 127.0.0.1:5432',
+    ]);
   });
 });

@@ -9,8 +9,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { errorMessage } from '../common/error-message.js';
 import { withAdvisoryLock } from '../database/advisory-lock.js';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import {
   ERROR_RATE_MIN_REQUESTS,
   ERROR_RATE_PERCENT,
@@ -90,15 +90,16 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
     try {
       return await run();
     } catch (error) {
-      this.logger.error(`Alert rule "${name}" failed: ${errorMessage(error)}`);
+      this.logger.error({ err: error }, `Alert rule "${name}" failed`);
       return 0;
     }
   }
 
   /**
-   * Fires the alert of each row; a failure is logged and the rest of the run goes on, so one user's alert
-   * that cannot be written never holds back everyone else's. Not fired, it is tried again on
-   * the next run (`fireOnce` makes repeats harmless).
+   * Fires the alert of each row; a failure is logged and the rest of the run goes on, so one
+   * user's alert that cannot be written never holds back everyone else's. Not fired, it is tried
+   * again on the next run (`fireOnce` makes repeats harmless). A database that went away ends the
+   * rule with one line instead: every row after would fail the same way, each with its own.
    */
   private async fireEach<Row>(
     rows: Row[],
@@ -110,7 +111,11 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       try {
         if (await fire(row)) fired += 1;
       } catch (error) {
-        this.logger.error(`Could not fire ${describe(row)}: ${errorMessage(error)}`);
+        if (isDatabaseUnavailable(error)) {
+          this.logger.error({ err: error }, `Stopped at ${describe(row)}: the database went away`);
+          break;
+        }
+        this.logger.error({ err: error }, `Could not fire ${describe(row)}`);
       }
     }
     return fired;
