@@ -8,11 +8,7 @@ import {
   type UseQueryResult,
 } from '@tanstack/react-query';
 import { api, type ApiError, type PageParams, type UpdateUserInput } from '../../api/client';
-
-export const adminUsersQueryKeys = {
-  all: ['admin', 'users'] as const,
-  page: (params: PageParams) => ['admin', 'users', params] as const,
-};
+import { adminUpgradeQueryKeys, adminUsersQueryKeys } from './query-keys';
 
 /** GET /api/admin/users?page=&pageSize= */
 export function useAdminUsers(params: PageParams): UseQueryResult<Page<UserResponse>, ApiError> {
@@ -34,7 +30,7 @@ export function useUpdateUser(): UseMutationResult<UserResponse, ApiError, Updat
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, input }) => api.admin.updateUser(id, input),
-    onSuccess: (updated) => {
+    onSuccess: (updated, variables) => {
       // Show the change at once, then let the server's list settle any ordering.
       queryClient.setQueriesData<Page<UserResponse>>(
         { queryKey: adminUsersQueryKeys.all },
@@ -47,6 +43,10 @@ export function useUpdateUser(): UseMutationResult<UserResponse, ApiError, Updat
             : page,
       );
       void queryClient.invalidateQueries({ queryKey: adminUsersQueryKeys.all });
+      // A plan change settles the user's pending request (approved or superseded on the server).
+      if (variables.input.planId !== undefined) {
+        void queryClient.invalidateQueries({ queryKey: adminUpgradeQueryKeys.all });
+      }
     },
   });
 }

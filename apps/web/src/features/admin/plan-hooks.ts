@@ -8,14 +8,9 @@ import {
 } from '@tanstack/react-query';
 import { api, type ApiError } from '../../api/client';
 import { plansQueryKeys } from '../plans/hooks';
-import { adminUsersQueryKeys } from './hooks';
+import { adminUpgradeQueryKeys, adminUsersQueryKeys } from './query-keys';
 
 export type UpgradeStatus = UpgradeRequestResponse['status'];
-
-export const adminUpgradeQueryKeys = {
-  all: ['admin', 'upgrade-requests'] as const,
-  list: (status: UpgradeStatus | undefined) => ['admin', 'upgrade-requests', status] as const,
-};
 
 /** PUT /api/admin/plans/:id */
 export function useSavePlan(): UseMutationResult<
