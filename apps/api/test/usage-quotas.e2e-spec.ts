@@ -554,6 +554,66 @@ describe('usage, plans and quotas', () => {
     }
   });
 
+  it('settles, on upgrade, the requests an earlier plan change left pending', async () => {
+    const env = { ...upstream.envFor(), LOGIN_MAX_PER_IP_PER_MINUTE: '1000' };
+    const before = await startApi({ env, cleanup: false });
+    let after: ApiProcess | undefined;
+    try {
+      const ask = async (planId: string) => {
+        const user = await gatewayUser(before, {});
+        const asked = await call<{ id: string }>(
+          before.url,
+          'POST',
+          '/api/plans/upgrade-requests',
+          {
+            token: user.accessToken,
+            body: { planId },
+          },
+        );
+        expect(asked.status).toBe(201);
+        return { userId: user.userId, requestId: asked.body.id };
+      };
+      const [movedAway, movedThere, untouched] = [
+        await ask('pro'),
+        await ask('pro'),
+        await ask('pro'),
+      ];
+      await before.stop();
+      // As an older version left them: plans changed under pending requests, and the migration
+      // that settles them not yet run.
+      for (const [{ userId }, planId] of [
+        [movedAway, 'enterprise'],
+        [movedThere, 'pro'],
+      ] as const) {
+        await queryDatabase(before, 'UPDATE users SET plan_id = $2 WHERE id = $1', [
+          userId,
+          planId,
+        ]);
+      }
+      await queryDatabase(before, 'DELETE FROM schema_migrations WHERE name = $1', [
+        'SettleMootUpgradeRequests1795900000000',
+      ]);
+
+      after = await startApi({ env, dataDir: before.dataDir });
+      const adminAfter = await signIn(after.url, 'admin@keyward.test', 'admin-password-for-tests');
+      const requests = await call<UpgradeRequestResponse[]>(
+        after.url,
+        'GET',
+        '/api/admin/upgrade-requests',
+        { token: adminAfter.accessToken },
+      );
+      const statusOf = (requestId: string) =>
+        requests.body.find((request) => request.id === requestId)?.status;
+      expect(
+        [movedAway, movedThere, untouched].map(({ requestId }) => statusOf(requestId)),
+      ).toEqual(['superseded', 'approved', 'pending']);
+    } finally {
+      await after?.stop();
+      await before.stop();
+      rmSync(before.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('answers two plan requests sent at once with one 201 and one 409', async () => {
     const user = await gatewayUser(api, {});
     const ask = () =>

@@ -6,6 +6,7 @@ import { AlertsWebhooks1795500000000 } from './1795500000000-alerts-webhooks.js'
 import { KeyActivityFlushes1795600000000 } from './1795600000000-key-activity-flushes.js';
 import { SessionsEndedIndex1795700000000 } from './1795700000000-sessions-ended-index.js';
 import { UpgradeRequestsSuperseded1795800000000 } from './1795800000000-upgrade-requests-superseded.js';
+import { SettleMootUpgradeRequests1795900000000 } from './1795900000000-settle-moot-upgrade-requests.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   KeyActivityFlushes1795600000000,
   SessionsEndedIndex1795700000000,
   UpgradeRequestsSuperseded1795800000000,
+  SettleMootUpgradeRequests1795900000000,
 ];
