@@ -205,6 +205,27 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     }
   });
 
+  it('starts an outage from the seed alone, not from requests the rate limiter counted here before', async () => {
+    const redis = new Redis(redisUrl ?? '');
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      await redis.ping();
+      // Three admissions whose rate-limit call to Redis failed were counted in this process.
+      const counted = counters.alongside(MONTH, [{ key: 'user:w:requests', amount: 1 }]);
+      for (let request = 0; request < 3; request++) counted.locally();
+
+      redis.disconnect();
+      const claim = await counters.claimSeed(MONTH, 'user:w');
+      expect(claim).toMatchObject({ inRedis: false });
+      if (!claim) return;
+      await counters.applySeed(claim, [{ key: 'user:w:requests', amount: 500 }]);
+      expect(await counters.read(MONTH, ['user:w:requests'])).toEqual([500]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('drops a seed claimed while Redis was away once Redis is back, so the database is not added twice', async () => {
     const prefix = `qs${randomBytes(4).toString('hex')}:`;
     const seeded = new Redis(redisUrl ?? '');

@@ -403,9 +403,15 @@ export class QuotaCounters {
     if (this.usingFallback) this.backInRedis();
   }
 
+  /**
+   * Counting moves into this process. Whatever it holds is dropped first: the rate limiter adds
+   * a request here when its own Redis call failed (`alongside`), and such strays would otherwise
+   * sit on top of the seed this outage starts from.
+   */
   private noteFallback(reason: string): void {
     if (this.usingFallback) return;
     this.usingFallback = true;
+    this.forgetLocal();
     this.logger.warn(`Quota counters fall back to in-process counting: ${reason}`);
     this.storeChanged();
   }
