@@ -24,7 +24,8 @@ import { generateRefreshToken, hashToken } from './refresh-tokens.js';
 import { Session } from './session.entity.js';
 
 type RefreshOutcome =
-  { kind: 'rotated'; session: Session } | { kind: 'reused' | 'revoked' | 'invalid' };
+  | { kind: 'rotated'; session: Session; user: User }
+  | { kind: 'reused' | 'revoked' | 'invalid' | 'disabled' };
 
 export interface ClientInfo {
   ip: string | null;
@@ -163,15 +164,13 @@ export class AuthService {
           'refresh_token_invalid',
           'Refresh token is invalid or expired; sign in again',
         );
+      case 'disabled':
+        throw new AppException(403, 'account_disabled', 'This account is disabled');
       case 'rotated':
         break;
     }
-    const user = await this.users.findById(outcome.session.userId);
-    if (!user || user.disabled) {
-      throw new AppException(403, 'account_disabled', 'This account is disabled');
-    }
     return {
-      response: await this.accessFor(user, outcome.session.id),
+      response: await this.accessFor(outcome.user, outcome.session.id),
       refreshToken,
       refreshExpiresAt: outcome.session.expiresAt,
     };
@@ -219,6 +218,10 @@ export class AuthService {
       }
     }
     if (current.expiresAt <= now) return { kind: 'invalid' };
+    // Read in the same transaction, so nothing after the rotation commits can fail and leave the
+    // browser holding a spent token (its next refresh would look like theft).
+    const user = await manager.getRepository(User).findOne({ where: { id: session.userId } });
+    if (!user || user.disabled) return { kind: 'disabled' };
     // One live token per session: whatever was issued before is spent now, so a stolen token
     // replayed within the grace period cannot fork the session into two undetected branches.
     await manager.query(
@@ -233,7 +236,7 @@ export class AuthService {
       usedAt: null,
     });
     await sessions.update({ id: session.id }, { lastRefreshedAt: now });
-    return { kind: 'rotated', session };
+    return { kind: 'rotated', session, user };
   }
 
   async updateProfile(
