@@ -226,6 +226,34 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     }
   });
 
+  it('gives a request back only to the counters it was counted in', async () => {
+    const redis = new Redis(redisUrl ?? '');
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      await redis.ping();
+      // Admitted in process after the rate limiter's Redis call failed, and to be given back.
+      counters.alongside(MONTH, [{ key: 'user:x:requests', amount: 1 }]).locally();
+      const countedIn = counters.countedIn(false);
+
+      // Redis goes away before the give-back: counting here starts again from the seed.
+      redis.disconnect();
+      const claim = await counters.claimSeed(MONTH, 'user:x');
+      if (!claim) throw new Error('the seed was not claimed');
+      await counters.applySeed(claim, [{ key: 'user:x:requests', amount: 500 }]);
+      await counters.undo(MONTH, 'user:x:requests', 1, countedIn);
+      expect(await counters.read(MONTH, ['user:x:requests'])).toEqual([500]);
+
+      // A request counted in these counters is given back from them.
+      const [total] = await counters.change(MONTH, [{ key: 'user:x:requests', amount: 1 }]);
+      expect(total).toBe(501);
+      await counters.undo(MONTH, 'user:x:requests', 1, counters.countedIn(false));
+      expect(await counters.read(MONTH, ['user:x:requests'])).toEqual([500]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('drops a seed claimed while Redis was away once Redis is back, so the database is not added twice', async () => {
     const prefix = `qs${randomBytes(4).toString('hex')}:`;
     const seeded = new Redis(redisUrl ?? '');

@@ -72,6 +72,12 @@ export interface SeedClaim {
   memoryEpoch: number;
 }
 
+/**
+ * Where a change was counted, so it is taken back there (`undo`): Redis, or this process's
+ * counters as they were then (they are dropped whenever counting moves, see `forgetLocal`).
+ */
+export type CountedIn = { inRedis: true } | { inRedis: false; memoryEpoch: number };
+
 export interface CounterChange {
   key: string;
   /** Added to the counter; 0 only reads it. */
@@ -221,13 +227,24 @@ export class QuotaCounters {
   }
 
   /**
+   * Where a change that just settled was counted: call it in the same step as the change's
+   * answer, before anything can drop this process's counters.
+   */
+  countedIn(inRedis: boolean): CountedIn {
+    return inRedis ? { inRedis } : { inRedis, memoryEpoch: this.memoryEpoch };
+  }
+
+  /**
    * Takes `amount` back from the store that counted it. If that was Redis and Redis cannot
    * answer now, the amount is not taken from this process's counters instead (which never held
-   * it): the request stays counted, and that is logged.
+   * it): the request stays counted, and that is logged. Nor is it taken from this process's
+   * counters once they were dropped since: the new ones (seeded afresh) never held it either.
    */
-  async undo(month: string, key: string, amount: number, inRedis: boolean): Promise<void> {
-    if (!inRedis) {
-      this.changeLocally(month, [{ key, amount: -amount }]);
+  async undo(month: string, key: string, amount: number, countedIn: CountedIn): Promise<void> {
+    if (!countedIn.inRedis) {
+      if (countedIn.memoryEpoch === this.memoryEpoch) {
+        this.changeLocally(month, [{ key, amount: -amount }]);
+      }
       return;
     }
     try {
@@ -266,15 +283,20 @@ export class QuotaCounters {
    * it is added (`applySeed`), so two replicas may both load the database, and one adds it.
    */
   async claimSeed(month: string, owner: string): Promise<SeedClaim | null> {
-    let inRedis = true;
+    let claimedHere: number | undefined;
     const needed = await this.shared(
       async (redis) => (await redis.exists(this.seedMark(month, owner))) === 0,
       () => {
-        inRedis = false;
-        return this.claimLocalSeed(month, owner);
+        const claimed = this.claimLocalSeed(month, owner);
+        // The life of the counters the claim was made in, not of those there by the answer.
+        claimedHere = this.memoryEpoch;
+        return claimed;
       },
     );
-    return needed ? { month, owner, inRedis, memoryEpoch: this.memoryEpoch } : null;
+    if (!needed) return null;
+    return claimedHere === undefined
+      ? { month, owner, inRedis: true, memoryEpoch: this.memoryEpoch }
+      : { month, owner, inRedis: false, memoryEpoch: claimedHere };
   }
 
   /**
@@ -388,8 +410,9 @@ export class QuotaCounters {
 
   /**
    * Counting is in Redis again, after a reconnect or, without one, after calls that timed out.
-   * What this process counted meanwhile is stale by now (Redis went on counting where it could);
-   * a later outage starts again from what the database holds.
+   * What this process counted meanwhile is dropped: a later outage starts again from what the
+   * database holds. Requests admitted while Redis hung without closing were counted only here,
+   * so Redis's counters lack them until the next seed (after a restart) reads the rollups.
    */
   private backInRedis(): void {
     if (this.usingFallback) this.logger.log('Quota counters are counted in Redis again');

@@ -11,7 +11,12 @@ import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
-import { QuotaCounters, type CounterChange, type SeedClaim } from './quota-counters.js';
+import {
+  QuotaCounters,
+  type CountedIn,
+  type CounterChange,
+  type SeedClaim,
+} from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
 import { errorMessage } from '../common/error-message.js';
 
@@ -92,7 +97,7 @@ export class QuotaService implements BeforeApplicationShutdown {
       requests,
       cost,
       budgetUsed,
-      counted: Promise.resolve(inRedis),
+      counted: Promise.resolve(this.counters.countedIn(inRedis)),
       returned: false,
     };
   }
@@ -108,7 +113,7 @@ export class QuotaService implements BeforeApplicationShutdown {
     const counted = this.inBackground(
       this.counters
         .changeReporting(period.month, [{ key: userRequestsCounter(key.userId), amount: 1 }])
-        .then(({ inRedis }) => inRedis),
+        .then(({ inRedis }) => this.counters.countedIn(inRedis)),
     );
     return { key, plan, period, requests: 0, cost: 0, budgetUsed: 0, counted, returned: false };
   }
@@ -189,8 +194,12 @@ export class QuotaService implements BeforeApplicationShutdown {
   async giveBack(slot: QuotaSlot): Promise<void> {
     if (slot.returned) return;
     slot.returned = true;
-    const inRedis = await slot.counted;
-    await this.counters.undo(slot.period.month, userRequestsCounter(slot.key.userId), 1, inRedis);
+    await this.counters.undo(
+      slot.period.month,
+      userRequestsCounter(slot.key.userId),
+      1,
+      await slot.counted,
+    );
   }
 
   /**
@@ -332,7 +341,7 @@ export interface QuotaSlot {
   cost: number;
   budgetUsed: number;
   /** Where it was counted, once that is done, so it is given back there: Redis, or this process. */
-  counted: Promise<boolean>;
+  counted: Promise<CountedIn>;
   returned: boolean;
 }
 
