@@ -10,6 +10,7 @@ import {
   type UsageSummaryResponse,
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
@@ -554,7 +555,61 @@ describe('usage, plans and quotas', () => {
     }
   });
 
-  it('settles, on upgrade, the requests an earlier plan change left pending', async () => {
+  it('queues an approval behind a plan change that holds the user, instead of deadlocking', async () => {
+    if (usesEmbeddedDatabase(api)) {
+      // The embedded database runs one transaction at a time: nothing there can deadlock.
+      return;
+    }
+    const user = await gatewayUser(api, {});
+    const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'pro' },
+    });
+    // Hold the user's row, so both requests stop at it: the plan change first, then the
+    // approval. Locking the request before the user, the approval would hold the row the plan
+    // change goes on to, and PostgreSQL would end one of them.
+    const holder = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.userId]);
+      const waiting = async (count: number) =>
+        eventually(
+          async () =>
+            Number(
+              (
+                await holder.query<{ n: string }>(
+                  `SELECT count(*) AS n FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'
+                      AND (query ILIKE '%users%' OR query ILIKE '%plan_upgrade_requests%')`,
+                )
+              ).rows[0]?.n,
+            ),
+          (n) => n >= count,
+          5_000,
+        );
+      const moved = call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { planId: 'enterprise' },
+      });
+      await waiting(1);
+      const approved = call<ErrorBody>(
+        api.url,
+        'POST',
+        `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+        { token: admin.accessToken, body: { status: 'approved' } },
+      );
+      await waiting(2);
+      await holder.query('COMMIT');
+      expect((await moved).status).toBe(200);
+      const decision = await approved;
+      expect([decision.status, decision.body.code]).toEqual([409, 'upgrade_decided']);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('settles, after a version upgrade, the requests an earlier plan change left pending', async () => {
     const env = { ...upstream.envFor(), LOGIN_MAX_PER_IP_PER_MINUTE: '1000' };
     const before = await startApi({ env, cleanup: false });
     let after: ApiProcess | undefined;
@@ -580,7 +635,9 @@ describe('usage, plans and quotas', () => {
       ];
       await before.stop();
       // As an older version left them: plans changed under pending requests, and the migration
-      // that settles them not yet run.
+      // that settles them not yet run. (On PostgreSQL the run's shared database sees it run
+      // again; it touches only requests whose user moved off their plan, which no other test
+      // leaves pending.)
       for (const [{ userId }, planId] of [
         [movedAway, 'enterprise'],
         [movedThere, 'pro'],
@@ -607,6 +664,16 @@ describe('usage, plans and quotas', () => {
       expect(
         [movedAway, movedThere, untouched].map(({ requestId }) => statusOf(requestId)),
       ).toEqual(['superseded', 'approved', 'pending']);
+      // Settled by no one, and without telling the users (long after the fact).
+      expect(requests.body.find((r) => r.id === movedAway.requestId)?.decidedAt).not.toBeNull();
+      await after.stop();
+      const told = await queryDatabase<{ n: string }>(
+        after,
+        `SELECT count(*) AS n FROM notifications
+          WHERE user_id = ANY($1) AND kind = 'plan_upgrade_decided'`,
+        [[movedAway.userId, movedThere.userId]],
+      );
+      expect(Number(told[0]?.n)).toBe(0);
     } finally {
       await after?.stop();
       await before.stop();

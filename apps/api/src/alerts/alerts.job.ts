@@ -99,7 +99,8 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
    * Fires the alert of each row; a failure is logged and the rest of the run goes on, so one
    * user's alert that cannot be written never holds back everyone else's. Not fired, it is tried
    * again on the next run (`fireOnce` makes repeats harmless). A database that went away ends the
-   * rule with one line instead: every row after would fail the same way, each with its own.
+   * rule with one line instead: every row after would fail the same way, each with its own. (A
+   * statement left unanswered past its timeout counts as that too; the rest wait a run.)
    */
   private async fireEach<Row>(
     rows: Row[],

@@ -34,7 +34,7 @@ const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '220
 /**
  * PostgreSQL ending a transaction because another one touched the same rows (a deadlock, 40P01,
  * or a serialization failure, 40001). Lock order keeps these away; should one still happen, the
- * transaction was rolled back whole, so the client is told to send it again.
+ * transaction it ended was rolled back, so the client is told to send the change again.
  */
 const COLLISION_CODES = new Set(['40P01', '40001']);
 
@@ -140,7 +140,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
           statusCode: 409,
           code: 'concurrent_change',
           message:
-            'Another change to the same records was made at the same moment; nothing of this one was saved, so send it again',
+            'Another change to the same records was made at the same moment, and this one was stopped; send it again',
         },
         headers: {},
       };
