@@ -107,6 +107,21 @@ describeWithRedis('quota counters in Redis', () => {
 describeWithRedis('quota counter seeds across a Redis outage', () => {
   const key = (prefix: string, counter: string) => `${prefix}quota:${MONTH}:${counter}`;
 
+  /** Counters under a prefix of their own, on a connection of their own that `test` ends with. */
+  const withCounters = async (
+    test: (setup: { redis: Redis; counters: QuotaCounters; prefix: string }) => Promise<void>,
+  ) => {
+    const redis = new Redis(redisUrl ?? '');
+    const prefix = `qs${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      await redis.ping();
+      await test({ redis, counters, prefix });
+    } finally {
+      redis.disconnect();
+    }
+  };
+
   /** A seed call that times out, as when Redis stops answering for a moment. */
   const failSeedCalls = (redis: Redis, times: number) => {
     const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -124,12 +139,8 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     };
   };
 
-  it('adds a seed whose Redis call failed in this process once, however many requests claim it there', async () => {
-    const redis = new Redis(redisUrl ?? '');
-    const prefix = `qs${randomBytes(4).toString('hex')}:`;
-    const counters = new QuotaCounters(redis, prefix);
-    try {
-      await redis.ping();
+  it('adds a seed whose Redis call failed in this process once, however many requests claim it there', () =>
+    withCounters(async ({ redis, counters }) => {
       failSeedCalls(redis, 1);
       const claim = await counters.claimSeed(MONTH, 'user:s');
       expect(claim).toMatchObject({ inRedis: true });
@@ -143,21 +154,14 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
         expect(await counters.claimSeed(MONTH, 'user:s')).toBeNull();
       }
       expect(await counters.read(MONTH, ['user:s:requests'])).toEqual([500]);
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 
-  it('seeds Redis again when its seed call failed and Redis answers again with its data kept', async () => {
-    const redis = new Redis(redisUrl ?? '');
-    const prefix = `qs${randomBytes(4).toString('hex')}:`;
-    const counters = new QuotaCounters(redis, prefix);
-    let storeChanges = 0;
-    counters.onStoreChange(() => {
-      storeChanges += 1;
-    });
-    try {
-      await redis.ping();
+  it('seeds Redis again when its seed call failed and Redis answers again with its data kept', () =>
+    withCounters(async ({ redis, counters, prefix }) => {
+      let storeChanges = 0;
+      counters.onStoreChange(() => {
+        storeChanges += 1;
+      });
       failSeedCalls(redis, 1);
       const claim = await counters.claimSeed(MONTH, 'user:u');
       if (!claim) throw new Error('the first claim was refused');
@@ -175,10 +179,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       await counters.applySeed(again, [{ key: 'user:u:requests', amount: 500 }]);
       expect(await redis.get(key(prefix, 'user:u:requests'))).toBe('500');
       expect(await counters.claimSeed(MONTH, 'user:u')).toBeNull();
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 
   it('adds the database once when two replicas seed the same owner at the same moment', async () => {
     const prefix = `qs${randomBytes(4).toString('hex')}:`;
@@ -205,12 +206,8 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     }
   });
 
-  it('starts an outage from the seed alone, not from requests the rate limiter counted here before', async () => {
-    const redis = new Redis(redisUrl ?? '');
-    const prefix = `qs${randomBytes(4).toString('hex')}:`;
-    const counters = new QuotaCounters(redis, prefix);
-    try {
-      await redis.ping();
+  it('starts an outage from the seed alone, not from requests the rate limiter counted here before', () =>
+    withCounters(async ({ redis, counters }) => {
       // Three admissions whose rate-limit call to Redis failed were counted in this process.
       const counted = counters.alongside(MONTH, [{ key: 'user:w:requests', amount: 1 }]);
       for (let request = 0; request < 3; request++) counted.locally();
@@ -221,17 +218,10 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       if (!claim) return;
       await counters.applySeed(claim, [{ key: 'user:w:requests', amount: 500 }]);
       expect(await counters.read(MONTH, ['user:w:requests'])).toEqual([500]);
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 
-  it('gives a request back only to the counters it was counted in', async () => {
-    const redis = new Redis(redisUrl ?? '');
-    const prefix = `qs${randomBytes(4).toString('hex')}:`;
-    const counters = new QuotaCounters(redis, prefix);
-    try {
-      await redis.ping();
+  it('gives a request back only to the counters it was counted in', () =>
+    withCounters(async ({ redis, counters }) => {
       // Admitted in process after the rate limiter's Redis call failed, and to be given back.
       counters.alongside(MONTH, [{ key: 'user:x:requests', amount: 1 }]).locally();
       const countedIn = counters.countedIn(false);
@@ -249,10 +239,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       expect(total).toBe(501);
       await counters.undo(MONTH, 'user:x:requests', 1, counters.countedIn(false));
       expect(await counters.read(MONTH, ['user:x:requests'])).toEqual([500]);
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 
   it('drops a seed claimed while Redis was away once Redis is back, so the database is not added twice', async () => {
     const prefix = `qs${randomBytes(4).toString('hex')}:`;
