@@ -6,6 +6,7 @@ import {
   LoginRequest,
   RegisterRequest,
   UpdateProfileRequest,
+  refreshEndsSession,
   type LoginResponse,
   type MeResponse,
   type RefreshResponse,
@@ -67,7 +68,7 @@ export class AuthController {
       );
     } catch (error) {
       // Only a refused cookie is dropped: one that met a database outage still holds a session.
-      if (endsSession(error)) clearRefreshCookie(reply);
+      if (error instanceof AppException && refreshEndsSession(error)) clearRefreshCookie(reply);
       throw error;
     }
   }
@@ -132,16 +133,6 @@ function setRefreshCookie(
 
 function clientOf(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
-}
-
-/**
- * A refresh refused for the cookie itself (401: missing, invalid, reused, its session ended) or
- * for its account (disabled): the same rule the console signs out by.
- */
-function endsSession(error: unknown): boolean {
-  return (
-    error instanceof AppException && (error.statusCode === 401 || error.code === 'account_disabled')
-  );
 }
 
 function clearRefreshCookie(reply: FastifyReply): void {

@@ -44,6 +44,7 @@ import type {
   UpdateProviderKeyRequest,
   UserResponse,
 } from '@keyward/shared';
+import { refreshEndsSession } from '@keyward/shared';
 
 /**
  * The one typed client for the Keyward API.
@@ -227,15 +228,6 @@ function signedIn(body: LoginResponse): LoginResponse {
   return body;
 }
 
-/**
- * A refresh the server refused ends the session: 401 (no valid cookie, the session revoked or
- * expired) or a disabled account. Anything else says nothing about it: a network failure, a 5xx,
- * a 429, or a 404 or 403 from a proxy or gateway in front of the server during a deploy.
- */
-function sessionIsOver(error: ApiError): boolean {
-  return error.status === 401 || error.code === 'account_disabled';
-}
-
 /** From the "unreachable" page: asks the server again. */
 export function retrySessionRestore(): void {
   setSession({ status: 'unknown' }, null);
@@ -255,7 +247,7 @@ export function refreshSession(): Promise<Session> {
       signedIn(body);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (sessionIsOver(error)) {
+      if (refreshEndsSession(error.body)) {
         setSession({ status: 'anonymous' }, null);
       } else {
         // The server could not answer (down, restarting in a deploy, overloaded): the session

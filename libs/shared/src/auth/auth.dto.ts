@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { Optional } from '../common/optional.js';
+import type { ErrorBody } from '../common/errors.js';
 import type { UserResponse } from '../users/user.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
@@ -76,6 +77,16 @@ export interface LoginResponse {
 }
 
 export type RefreshResponse = LoginResponse;
+
+/**
+ * Whether a refused refresh ends the session: refused for the cookie itself (401: missing,
+ * invalid, reused, its session ended) or for its account (disabled). The server clears the
+ * cookie and the console signs out by this rule; anything else (an outage, a 429, a proxy's
+ * 404 or 403) leaves both as they were.
+ */
+export function refreshEndsSession(error: Pick<ErrorBody, 'statusCode' | 'code'>): boolean {
+  return error.statusCode === 401 || error.code === 'account_disabled';
+}
 
 export interface MeResponse {
   user: UserResponse;
