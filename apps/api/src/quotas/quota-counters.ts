@@ -61,22 +61,17 @@ interface QueuedChange {
 }
 
 /**
- * An owner's counters still need what the database holds (`QuotaCounters.claimSeed`): in Redis
- * (where the seed is settled when it is added, see SEED_SCRIPT) or in this process (claimed
- * here, for one life of its counters).
- */
-export interface SeedClaim {
-  month: string;
-  owner: string;
-  inRedis: boolean;
-  memoryEpoch: number;
-}
-
-/**
  * Where a change was counted, so it is taken back there (`undo`): Redis, or this process's
  * counters as they were then (they are dropped whenever counting moves, see `forgetLocal`).
  */
 export type CountedIn = { inRedis: true } | { inRedis: false; memoryEpoch: number };
+
+/**
+ * An owner's counters still need what the database holds (`QuotaCounters.claimSeed`), and where:
+ * in Redis (where the seed is settled when it is added, see SEED_SCRIPT) or in this process
+ * (claimed here, for the life of its counters the claim was made in).
+ */
+export type SeedClaim = { month: string; owner: string } & CountedIn;
 
 export interface CounterChange {
   key: string;
@@ -242,9 +237,7 @@ export class QuotaCounters {
    */
   async undo(month: string, key: string, amount: number, countedIn: CountedIn): Promise<void> {
     if (!countedIn.inRedis) {
-      if (countedIn.memoryEpoch === this.memoryEpoch) {
-        this.changeLocally(month, [{ key, amount: -amount }]);
-      }
+      if (this.stillHolds(countedIn)) this.changeLocally(month, [{ key, amount: -amount }]);
       return;
     }
     try {
@@ -295,7 +288,7 @@ export class QuotaCounters {
     );
     if (!needed) return null;
     return claimedHere === undefined
-      ? { month, owner, inRedis: true, memoryEpoch: this.memoryEpoch }
+      ? { month, owner, inRedis: true }
       : { month, owner, inRedis: false, memoryEpoch: claimedHere };
   }
 
@@ -308,7 +301,7 @@ export class QuotaCounters {
    */
   async applySeed(claim: SeedClaim, changes: CounterChange[]): Promise<void> {
     if (!claim.inRedis) {
-      if (claim.memoryEpoch === this.memoryEpoch) this.changeLocally(claim.month, changes);
+      if (this.stillHolds(claim)) this.changeLocally(claim.month, changes);
       return;
     }
     await this.shared(
@@ -332,9 +325,12 @@ export class QuotaCounters {
   /** Gives a claimed seed back, when loading what the database holds failed. */
   releaseSeed(claim: SeedClaim): void {
     // A claim in Redis set nothing yet.
-    if (!claim.inRedis && claim.memoryEpoch === this.memoryEpoch) {
-      this.memorySeeds.delete(claim.owner);
-    }
+    if (!claim.inRedis && this.stillHolds(claim)) this.memorySeeds.delete(claim.owner);
+  }
+
+  /** Whether this process's counters are still the ones a change or claim was made in. */
+  private stillHolds(place: CountedIn & { inRedis: false }): boolean {
+    return place.memoryEpoch === this.memoryEpoch;
   }
 
   private claimLocalSeed(month: string, owner: string): boolean {
