@@ -13,6 +13,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { claimDueDeliveries } from '../src/webhooks/delivery-claims.js';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { usesEmbeddedDatabase } from './support/database.js';
@@ -482,6 +484,71 @@ describe('alerts and webhooks', () => {
       expect(new Set(arrived.map((entry) => entry.body.id)).size).toBe(12);
     } finally {
       await replica.stop();
+    }
+  });
+
+  it('claims each due delivery once when many replicas claim and settle at the same time', async () => {
+    // The race needs connections of their own; the embedded database admits one.
+    if (usesEmbeddedDatabase(api)) return;
+    // A schema of its own, with the outbox's tables as migrated, so the running API does not
+    // take part in the claims.
+    const schema = `claims_${randomBytes(4).toString('hex')}`;
+    const pool = new pg.Pool({
+      connectionString: api.env.DATABASE_URL,
+      max: 8,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      await pool.query(`CREATE SCHEMA ${schema}`);
+      for (const table of ['notifications', 'webhooks', 'webhook_deliveries']) {
+        await pool.query(`CREATE TABLE ${table} (LIKE public.${table} INCLUDING ALL)`);
+      }
+      const count = 300;
+      await pool.query(
+        `INSERT INTO notifications (id, user_id, kind, title, body)
+           SELECT 'n' || g, 'u' || (g % 4), 'test', 'title', 'body' FROM generate_series(1, $1) g`,
+        [count],
+      );
+      await pool.query(
+        `INSERT INTO webhook_deliveries (id, notification_id, user_id)
+           SELECT 'd' || g, 'n' || g, 'u' || (g % 4) FROM generate_series(1, $1) g`,
+        [count],
+      );
+      const db = {
+        query: async (sql: string, parameters: unknown[]): Promise<unknown[]> =>
+          (await pool.query<Record<string, unknown>>(sql, parameters)).rows,
+      };
+      const claims = new Map<string, number>();
+      let largestShare = 0;
+      // Each "replica" claims a few, settles them at once, and claims again until none are due.
+      const replica = async (): Promise<void> => {
+        for (;;) {
+          const claimed = await claimDueDeliveries(db, {
+            free: 5,
+            leaseSeconds: 60,
+            perUser: 2,
+            sendingFor: new Map(),
+          });
+          if (claimed.length === 0) return;
+          const perUser = new Map<string, number>();
+          for (const row of claimed) {
+            claims.set(row.id, (claims.get(row.id) ?? 0) + 1);
+            perUser.set(row.user_id, (perUser.get(row.user_id) ?? 0) + 1);
+          }
+          largestShare = Math.max(largestShare, ...perUser.values());
+          await pool.query(
+            `UPDATE webhook_deliveries SET status = 'delivered' WHERE id = ANY($1)`,
+            [claimed.map((row) => row.id)],
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, replica));
+      const twice = [...claims].filter(([, times]) => times > 1).map(([id]) => id);
+      expect({ claimed: claims.size, twice }).toEqual({ claimed: count, twice: [] });
+      expect(largestShare).toBeLessThanOrEqual(2);
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pool.end();
     }
   });
 

@@ -10,9 +10,10 @@ import type { WebhookPayload } from '@keyward/shared';
 import type { DataSource } from 'typeorm';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { claimDueDeliveries, type ClaimedDelivery } from './delivery-claims.js';
 import { openWebhookSecret } from './webhook-secret.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
-import { isoOf, sealedFrom, type SecretColumns } from './webhooks.service.js';
+import { isoOf, sealedFrom } from './webhooks.service.js';
 
 /** Deliveries a replica sends at once. */
 const MAX_SENDING = 20;
@@ -24,25 +25,12 @@ const MAX_SENDING_PER_USER = 2;
 /** No retry waits longer than a day. */
 const MAX_BACKOFF_MS = 24 * 60 * 60 * 1000;
 
-interface ClaimedRow extends Partial<SecretColumns> {
-  id: string;
-  user_id: string;
-  attempts: number;
-  notification_id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  notification_created_at: Date | string;
-  url: string | null;
-}
-
 /**
- * Sends the webhook outbox. Rows are claimed with `FOR UPDATE SKIP LOCKED` and leased (their next
- * attempt pushed past the send's deadline) in one statement, so replicas never send the same
- * delivery twice, and a replica that dies mid-send only delays it until the lease ends. A poll
- * does not wait for the sends it starts: it claims what the free slots allow, at most
- * MAX_SENDING_PER_USER per user, so one slow receiver cannot hold up other users' deliveries.
+ * Sends the webhook outbox. Rows are claimed and leased in one statement (`claimDueDeliveries`),
+ * so replicas never send the same delivery twice, and a replica that dies mid-send only delays it
+ * until the lease ends. A poll does not wait for the sends it starts: it claims what the free
+ * slots allow, at most MAX_SENDING_PER_USER per user, so one slow receiver cannot hold up other
+ * users' deliveries.
  */
 @Injectable()
 export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
@@ -80,40 +68,17 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     if (free <= 0) return 0;
     const { timeoutMs } = this.config.webhooks;
     const leaseSeconds = Math.ceil(timeoutMs / 1000) + 30;
-    // Each user's due deliveries are ranked after the ones already sending here, and only those
-    // within the user's share are claimed.
-    const sendingUsers = [...this.sendingFor.keys()];
-    const sendingCounts = [...this.sendingFor.values()];
-    const claimed: ClaimedRow[] = await this.dataSource.query(
-      `WITH claimed AS (
-         UPDATE webhook_deliveries SET attempts = attempts + 1,
-           next_attempt_at = now() + make_interval(secs => $2)
-         WHERE id IN (
-           SELECT id FROM webhook_deliveries
-           WHERE id IN (
-             SELECT id FROM (
-               SELECT d.id, COALESCE(s.count, 0)
-                   + row_number() OVER (PARTITION BY d.user_id ORDER BY d.next_attempt_at) AS nth
-               FROM webhook_deliveries d
-               LEFT JOIN unnest($3::text[], $5::int[]) AS s(user_id, count) ON s.user_id = d.user_id
-               WHERE d.status = 'pending' AND d.next_attempt_at <= now()) due
-             WHERE nth <= $4)
-           ORDER BY next_attempt_at LIMIT $1
-           FOR UPDATE SKIP LOCKED)
-         RETURNING id, user_id, attempts, notification_id)
-       SELECT c.id, c.user_id, c.attempts, c.notification_id, n.kind, n.title, n.body, n.data,
-         n.created_at AS notification_created_at, w.url, w.secret_ciphertext,
-         w.secret_wrapped_key, w.key_version
-       FROM claimed c
-       JOIN notifications n ON n.id = c.notification_id
-       LEFT JOIN webhooks w ON w.user_id = c.user_id`,
-      [free, leaseSeconds, sendingUsers, MAX_SENDING_PER_USER, sendingCounts],
-    );
+    const claimed = await claimDueDeliveries(this.dataSource, {
+      free,
+      leaseSeconds,
+      perUser: MAX_SENDING_PER_USER,
+      sendingFor: this.sendingFor,
+    });
     for (const row of claimed) this.start(row);
     return claimed.length;
   }
 
-  private start(row: ClaimedRow): void {
+  private start(row: ClaimedDelivery): void {
     this.sendingFor.set(row.user_id, (this.sendingFor.get(row.user_id) ?? 0) + 1);
     const send = this.deliver(row)
       .catch((error: unknown) => {
@@ -129,7 +94,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     this.sending.add(send);
   }
 
-  private async deliver(row: ClaimedRow): Promise<void> {
+  private async deliver(row: ClaimedDelivery): Promise<void> {
     let outcome: SendOutcome;
     if (
       !row.url ||
@@ -168,7 +133,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     await this.settle(row, outcome, false);
   }
 
-  private async settle(row: ClaimedRow, outcome: SendOutcome, final: boolean): Promise<void> {
+  private async settle(row: ClaimedDelivery, outcome: SendOutcome, final: boolean): Promise<void> {
     if (outcome.delivered) {
       await this.dataSource.query(
         `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(),
