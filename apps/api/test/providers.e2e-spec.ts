@@ -13,8 +13,9 @@ import {
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { queryDatabase } from './support/database.js';
+import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually } from './support/gateway.js';
 import { call, signUp, type SignedIn } from './support/http.js';
@@ -303,6 +304,119 @@ describe('provider credential vault', () => {
       { token: user.accessToken },
     );
     expect(tested.status).toBe(200);
+  });
+
+  it('announces a key that turned invalid once when it is tested several times at once', async () => {
+    const created = await addKey(user.accessToken, {
+      provider: 'anthropic',
+      name: 'tested at once',
+      apiKey: fakeKey('anthropic', 'bad'),
+      verify: false,
+    });
+    expect(created.body.status).toBe('unverified');
+    const tests = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        call<ProviderKeyTestResponse>(
+          api.url,
+          'POST',
+          `/api/provider-keys/${created.body.id}/test`,
+          { token: user.accessToken },
+        ),
+      ),
+    );
+    expect(tests.map((test) => [test.status, test.body.status])).toEqual(
+      tests.map(() => [200, 'invalid']),
+    );
+    const notifications = await call<Page<NotificationResponse>>(
+      api.url,
+      'GET',
+      '/api/notifications?pageSize=100',
+      { token: user.accessToken },
+    );
+    const aboutIt = notifications.body.items.filter(
+      (item) => item.kind === 'credential_invalid' && item.data.providerKeyId === created.body.id,
+    );
+    expect(aboutIt).toHaveLength(1);
+    const audit = await call<Page<AuditEventResponse>>(api.url, 'GET', '/api/audit?pageSize=100', {
+      token: user.accessToken,
+    });
+    const changes = audit.body.items.filter(
+      (event) =>
+        event.action === 'provider_key.status_change' && event.targetId === created.body.id,
+    );
+    expect(changes.map((event) => event.details)).toEqual([
+      expect.objectContaining({ from: 'unverified', to: 'invalid' }),
+    ]);
+  });
+
+  it('keeps a key readable when it is renamed while a master-key rotation re-wraps it', async () => {
+    // A rotation needs a database other processes can reach while the API runs.
+    if (usesEmbeddedDatabase(api)) return;
+    const created = await addKey(user.accessToken, {
+      provider: 'openai',
+      name: 'renamed during rotation',
+      apiKey: fakeKey('openai', 'good'),
+    });
+    expect(created.body.status).toBe('valid');
+    const [stored] = await queryDatabase<{ key_version: string; wrapped_key: Buffer }>(
+      api,
+      'SELECT key_version, wrapped_key FROM provider_credentials WHERE id = $1',
+      [created.body.id],
+    );
+    if (!stored) throw new Error('the key was not stored');
+    // Stands in for a rotation: it moves the key between two (version, wrapping) pairs, each
+    // written together, and stops if it ever finds the two columns from different pairs.
+    const pairs = [
+      [stored.key_version, stored.wrapped_key],
+      ['rotated', Buffer.from(stored.wrapped_key).reverse()],
+    ] as const;
+    const rotation = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await rotation.connect();
+    /** Set from the rotation's loop, which the type checker cannot follow. */
+    const state = { renaming: true, mismatched: false };
+    const rotate = async (): Promise<void> => {
+      for (let turn = 0; state.renaming; turn += 1) {
+        const [from, to] = turn % 2 === 0 ? [pairs[0], pairs[1]] : [pairs[1], pairs[0]];
+        const moved = await rotation.query(
+          `UPDATE provider_credentials SET key_version = $4, wrapped_key = $5
+            WHERE id = $1 AND key_version = $2 AND wrapped_key = $3`,
+          [created.body.id, ...from, ...to],
+        );
+        if (moved.rowCount !== 1) {
+          state.mismatched = true;
+          return;
+        }
+      }
+      // Left as it was stored, so the key can be opened below.
+      await rotation.query(
+        `UPDATE provider_credentials SET key_version = $2, wrapped_key = $3 WHERE id = $1`,
+        [created.body.id, ...pairs[0]],
+      );
+    };
+    const rotating = rotate();
+    try {
+      for (let index = 0; index < 40 && !state.mismatched; index += 1) {
+        const renamed = await call<ProviderKeyResponse>(
+          api.url,
+          'PUT',
+          `/api/provider-keys/${created.body.id}`,
+          { token: user.accessToken, body: { name: `renamed ${index}` } },
+        );
+        expect(renamed.body.name).toBe(`renamed ${index}`);
+      }
+    } finally {
+      state.renaming = false;
+      await rotating;
+      await rotation.end();
+    }
+    expect(state.mismatched).toBe(false);
+    const tested = await call<ProviderKeyTestResponse>(
+      api.url,
+      'POST',
+      `/api/provider-keys/${created.body.id}/test`,
+      { token: user.accessToken },
+    );
+    expect(tested.body.status).toBe('valid');
   });
 
   it('keeps only ciphertext in the database', async () => {

@@ -100,13 +100,17 @@ export class ProviderKeysService {
     const outcome = apiKey ? await this.verify(current.provider, apiKey) : null;
     const saved = await this.dataSource.transaction(async (manager) => {
       const credential = await this.findOwn(manager, actor.userId, id);
-      if (body.name !== undefined) credential.name = body.name.trim();
+      // Only the columns this change sets are written: a master-key rotation may re-wrap the
+      // key between the read above and this write, and writing back the version read would
+      // pair the new wrapping with the old version and leave the key unreadable.
+      const changes: Partial<ProviderCredential> = {};
+      if (body.name !== undefined) changes.name = body.name.trim();
       if (apiKey) {
-        Object.assign(credential, this.vault.seal(credential, apiKey), statusFields(outcome), {
+        Object.assign(changes, this.vault.seal(credential, apiKey), statusFields(outcome), {
           maskedKey: maskSecret(apiKey),
         });
       }
-      await manager.getRepository(ProviderCredential).save(credential);
+      await manager.getRepository(ProviderCredential).update({ id, userId: actor.userId }, changes);
       await this.audit.record(manager, {
         ...auditFieldsOf(actor),
         action: 'provider_key.update',
@@ -205,24 +209,26 @@ export class ProviderKeysService {
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Only if the secret is still the one that was checked: a key replaced (or deleted) while
-      // the provider was answering must not inherit the old key's result.
-      const result = await manager
-        .createQueryBuilder()
-        .update(ProviderCredential)
-        .set(statusFields(outcome))
-        .where('id = :id AND user_id = :userId AND ciphertext = :ciphertext', {
-          id: credential.id,
-          userId: credential.userId,
-          ciphertext: credential.ciphertext,
-        })
-        .execute();
-      if (result.affected === 0 || outcome.status === credential.status) return;
+      // the provider was answering must not inherit the old key's result. The status it changes
+      // from is read under the row's lock, not taken from before the check: two checks at once
+      // (a user's test and the scheduled one) would otherwise both announce the same change.
+      const locked: { status: ProviderCredential['status'] }[] = await manager.query(
+        `SELECT status FROM provider_credentials
+          WHERE id = $1 AND user_id = $2 AND ciphertext = $3 FOR NO KEY UPDATE`,
+        [credential.id, credential.userId, credential.ciphertext],
+      );
+      const previous = locked[0]?.status;
+      if (previous === undefined) return;
+      await manager
+        .getRepository(ProviderCredential)
+        .update({ id: credential.id }, statusFields(outcome));
+      if (outcome.status === previous) return;
       await this.audit.record(manager, {
         action: 'provider_key.status_change',
         ownerUserId: credential.userId,
         targetType: 'provider_key',
         targetId: credential.id,
-        details: { provider: credential.provider, from: credential.status, to: outcome.status },
+        details: { provider: credential.provider, from: previous, to: outcome.status },
       });
       if (outcome.status === 'invalid') {
         await this.notifications.record(manager, {
