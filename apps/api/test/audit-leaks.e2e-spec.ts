@@ -10,8 +10,9 @@ import type {
 } from '@keyward/shared';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { queryDatabase } from './support/database.js';
+import { lockWaiters, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
@@ -351,6 +352,78 @@ describe('leaked key reports', () => {
       { token: owner.accessToken },
     );
     expect(audit.body.items).toHaveLength(3);
+  });
+
+  it('acts once on a key reported by several reports at the same time', async () => {
+    const owner = await signUp(api.url, 'reported-at-once');
+    const created = await createKey(api.url, owner.accessToken, { name: 'reported at once' });
+    const reports = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        report([
+          {
+            token: created.key,
+            type: 'keyward_api_key',
+            url: `https://x/at-once-${index}`,
+            source: 'content',
+          },
+        ]),
+      ),
+    );
+    expect(reports.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      '/api/audit?action=key.leaked&pageSize=50',
+      { token: owner.accessToken },
+    );
+    expect(audit.body.items.map((event) => event.details.outcome)).toEqual(['revoked']);
+    const notifications = await call<Page<NotificationResponse>>(
+      api.url,
+      'GET',
+      '/api/notifications?pageSize=50',
+      { token: owner.accessToken },
+    );
+    expect(notifications.body.items.filter((item) => item.kind === 'key_leaked')).toHaveLength(1);
+  });
+
+  it('spares the key when a regeneration commits while the report of its old secret waits', async () => {
+    // Needs a second connection to the database while the API runs.
+    if (usesEmbeddedDatabase(api)) return;
+    const created = await createKey(api.url, user.accessToken, { name: 'regenerated meanwhile' });
+    // Holds the key's row as a regeneration does, and does what it does to the old secret.
+    const regeneration = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await regeneration.connect();
+    try {
+      await regeneration.query('BEGIN');
+      await regeneration.query('SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE', [created.id]);
+      const reported = report([
+        { token: created.key, type: 'keyward_api_key', url: 'https://x/late', source: 'content' },
+      ]);
+      expect(await lockWaiters(regeneration, 1, ['api_keys'])).toBeGreaterThanOrEqual(1);
+      await regeneration.query(
+        `UPDATE api_key_secrets SET expires_at = now() + interval '1 hour' WHERE key_id = $1`,
+        [created.id],
+      );
+      await regeneration.query('COMMIT');
+      expect((await reported).status).toBe(200);
+    } finally {
+      await regeneration.end();
+    }
+    const key = await call<ApiKeyResponse>(api.url, 'GET', `/api/api-keys/${created.id}`, {
+      token: user.accessToken,
+    });
+    expect(key.body.revokedAt).toBeNull();
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      `/api/audit?action=key.leaked&pageSize=50`,
+      { token: user.accessToken },
+    );
+    expect(
+      audit.body.items
+        .filter((event) => event.targetId === created.id)
+        .map((event) => event.details.outcome),
+    ).toEqual(['superseded_secret_ended']);
   });
 
   it('refuses malformed reports with a clear 400', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { LeakReportEntry, LeakReportResult } from '@keyward/shared';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -54,7 +54,9 @@ export class LeaksService {
       });
       if (!row || handled.has(row.secret_id)) continue;
       handled.add(row.secret_id);
-      const outcome = await this.act(row, entry, ip);
+      // A revoked key and an ended secret stay so: a report of one is settled without a lock.
+      if (nothingToDo(leakOutcome(row, new Date()))) continue;
+      const outcome = await this.act(row.key_id, entry, ip);
       // Evicted as soon as the change commits, so a later failing entry cannot skip it.
       if (outcome === 'revoked' || outcome === 'superseded_secret_ended') {
         await this.cache.invalidate([row.key_id]);
@@ -69,17 +71,27 @@ export class LeaksService {
    * still running, ends now, and the key stays.
    */
   private async act(
-    row: LeakedKeyRow,
+    keyId: string,
     entry: LeakReportEntry,
     ip: string,
   ): Promise<LeakOutcome | undefined> {
-    const outcome = leakOutcome(row, new Date());
-    // Reports are unauthenticated unless signing keys are configured, and a leaked token stays
-    // public: a report that changes nothing, or repeats what the owner was told, is not written
-    // again, so it cannot flood the owner's notifications, webhook and audit log.
-    if (outcome === 'already_revoked' || outcome === 'superseded_secret') return undefined;
-    if (outcome === 'flagged' && (await this.alreadyTold(row, entry.url))) return undefined;
-    await this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
+      // Read again once the key's lock, which a regeneration and a revocation also take, is
+      // held: a regeneration committed since the first read makes the reported secret a replaced
+      // one, which must not take the new secret down, and two reports of one key at once act
+      // once. The lock comes first and the read after it, in a statement of its own, because a
+      // locking read would see the secret's row as it was before the wait.
+      await manager.query('SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE', [keyId]);
+      const row = await this.findKey(entry.token, manager);
+      if (!row) return undefined;
+      const outcome = leakOutcome(row, new Date());
+      // Reports are unauthenticated unless signing keys are configured, and a leaked token stays
+      // public: a report that changes nothing, or repeats what the owner was told, is not
+      // written again, so it cannot flood the owner's notifications, webhook and audit log.
+      if (nothingToDo(outcome)) return undefined;
+      if (outcome === 'flagged' && (await this.alreadyTold(manager, row, entry.url))) {
+        return undefined;
+      }
       if (outcome === 'revoked') {
         await manager.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [row.key_id]);
       }
@@ -103,13 +115,17 @@ export class LeaksService {
         body: describeOutcome(outcome, entry.url),
         data: { keyId: row.key_id, url: entry.url, source: entry.source, outcome },
       });
+      return outcome;
     });
-    return outcome;
   }
 
   /** Whether the owner was already told that this key was found at this address. */
-  private async alreadyTold(row: LeakedKeyRow, url: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  private async alreadyTold(
+    manager: EntityManager,
+    row: LeakedKeyRow,
+    url: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
       `SELECT 1 FROM notifications
         WHERE user_id = $1 AND kind = 'key_leaked' AND data->>'keyId' = $2 AND data->>'url' = $3
         LIMIT 1`,
@@ -118,8 +134,11 @@ export class LeaksService {
     return rows.length > 0;
   }
 
-  private async findKey(token: string): Promise<LeakedKeyRow | undefined> {
-    const rows: LeakedKeyRow[] = await this.dataSource.query(
+  private async findKey(
+    token: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<LeakedKeyRow | undefined> {
+    const rows: LeakedKeyRow[] = await manager.query(
       `SELECT k.id AS key_id, s.id AS secret_id, k.user_id, k.name, k.on_leak, k.revoked_at,
               s.expires_at AS secret_expires_at
          FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id
@@ -154,6 +173,9 @@ function parseReport(body: unknown): LeakReportEntry[] {
     };
   });
 }
+
+const nothingToDo = (outcome: LeakOutcome): outcome is 'already_revoked' | 'superseded_secret' =>
+  outcome === 'already_revoked' || outcome === 'superseded_secret';
 
 function leakOutcome(row: LeakedKeyRow, now: Date): LeakOutcome {
   if (row.revoked_at) return 'already_revoked';

@@ -86,3 +86,30 @@ export async function createScratchDatabase(
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+/**
+ * Waits until at least `count` statements of the database that `client` is connected to wait
+ * on a lock while running a query that names one of `tables`; answers how many there were when
+ * it stopped (fewer after `timeoutMs`). `client` may be the one holding the lock: the activity
+ * view is otherwise read once per transaction, so its snapshot is cleared before each look.
+ */
+export async function lockWaiters(
+  client: pg.Client,
+  count: number,
+  tables: string[],
+  timeoutMs = 5_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ waiting: string }>(
+      `SELECT count(*) AS waiting FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'
+          AND query ~* $1`,
+      [`\\m(${tables.join('|')})\\M`],
+    );
+    const waiting = Number(rows[0]?.waiting ?? 0);
+    if (waiting >= count || Date.now() > deadline) return waiting;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
