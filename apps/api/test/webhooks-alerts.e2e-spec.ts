@@ -91,6 +91,8 @@ const START_TIMEOUT_MS = 90_000;
 const HOOK_TIMEOUT_MS = 120_000;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long the API waits for a receiver's answer. */
+const SEND_TIMEOUT_MS = 2_000;
 
 describe('alerts and webhooks', () => {
   let upstream: FakeUpstream;
@@ -112,7 +114,7 @@ describe('alerts and webhooks', () => {
         WEBHOOK_POLL_MS: '100',
         WEBHOOK_RETRY_BASE_MS: '200',
         WEBHOOK_MAX_ATTEMPTS: '3',
-        WEBHOOK_TIMEOUT_MS: '2000',
+        WEBHOOK_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
         ALERT_CHECK_INTERVAL_SECONDS: '1',
         // Many users sign up from one address here.
         LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
@@ -572,12 +574,38 @@ describe('alerts and webhooks', () => {
     const [arrived] = await deliveredTo(promptPath, 1, promptSecret);
     // The silent receiver held two sends at most (its owner's share) meanwhile; before, it held a
     // whole batch of 20 until they timed out, and other users' deliveries waited behind them.
-    const heldMeanwhile = receiver.at(silentPath).filter((entry) => entry.at <= (arrived?.at ?? 0));
+    // Sends that timed out before the prompt delivery arrived were no longer held.
+    const arrivedAt = arrived?.at ?? 0;
+    const heldMeanwhile = receiver
+      .at(silentPath)
+      .filter((entry) => entry.at <= arrivedAt && entry.at > arrivedAt - SEND_TIMEOUT_MS);
     expect(heldMeanwhile.length).toBeLessThanOrEqual(2);
     const removed = await call(api.url, 'DELETE', '/api/settings/webhook', {
       token: stuck.accessToken,
     });
     expect(removed.status).toBe(204);
+  });
+
+  it('does not bring back a delivery whose webhook was removed while it was being sent', async () => {
+    const user = await signUp(api.url, 'removed-mid-send');
+    const silentPath = receiver.path(0, { silent: true });
+    await setWebhook(user, silentPath);
+    await leak((await createKey(api.url, user.accessToken)).key);
+    await eventually(
+      () => Promise.resolve(receiver.at(silentPath)),
+      (entries) => entries.length > 0,
+    );
+    const removed = await call(api.url, 'DELETE', '/api/settings/webhook', {
+      token: user.accessToken,
+    });
+    expect(removed.status).toBe(204);
+    const laterPath = receiver.path();
+    await setWebhook(user, laterPath);
+    // The send times out and would be retried after the first backoff; nothing may reach the
+    // webhook set later, which starts with new notifications only.
+    await wait(SEND_TIMEOUT_MS + 1_500);
+    expect(receiver.at(laterPath)).toHaveLength(0);
+    expect(receiver.at(silentPath)).toHaveLength(1);
   });
 
   it('never writes a webhook secret to the logs', () => {

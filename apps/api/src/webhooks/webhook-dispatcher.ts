@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { claimDueDeliveries, type ClaimedDelivery } from './delivery-claims.js';
 import { openWebhookSecret } from './webhook-secret.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
-import { isoOf, sealedFrom } from './webhooks.service.js';
+import { affectedBy, isoOf, sealedFrom } from './webhooks.service.js';
 
 /** Deliveries a replica sends at once. */
 const MAX_SENDING = 20;
@@ -133,13 +133,20 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     await this.settle(row, outcome, false);
   }
 
+  /**
+   * Records a send's outcome, only on the claim it was made under: still pending, and not claimed
+   * again since (which counts another attempt). A webhook removed during the send has failed its
+   * deliveries, which must not come back to go to a webhook set later, and a settle late past its
+   * lease must not undo what the replica that claimed the delivery again recorded.
+   */
   private async settle(row: ClaimedDelivery, outcome: SendOutcome, final: boolean): Promise<void> {
+    const onThisClaim = `id = $1 AND attempts = $2 AND status = 'pending'`;
     if (outcome.delivered) {
       await this.dataSource.query(
         `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(),
-           last_http_status = $2, last_error = NULL
-         WHERE id = $1`,
-        [row.id, outcome.httpStatus],
+           last_http_status = $3, last_error = NULL
+         WHERE ${onThisClaim}`,
+        [row.id, row.attempts, outcome.httpStatus],
       );
       return;
     }
@@ -151,18 +158,23 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
       retryBaseMs * 2 ** (attempts - 1) * (1 + Math.random() * 0.1),
       MAX_BACKOFF_MS,
     );
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries SET status = $2, last_http_status = $3, last_error = $4,
-         next_attempt_at = now() + make_interval(secs => $5)
-       WHERE id = $1`,
+    const settled: unknown = await this.dataSource.query(
+      `UPDATE webhook_deliveries SET status = $3, last_http_status = $4, last_error = $5,
+         next_attempt_at = now() + make_interval(secs => $6)
+       WHERE ${onThisClaim}`,
       [
         row.id,
+        row.attempts,
         giveUp ? 'failed' : 'pending',
         outcome.httpStatus,
         outcome.error.slice(0, 500),
         giveUp ? 0 : backoffMs / 1000,
       ],
     );
+    if (affectedBy(settled) === 0) {
+      this.logger.debug({ deliveryId: row.id }, 'Webhook delivery settled elsewhere meanwhile');
+      return;
+    }
     this.logger.warn(
       { deliveryId: row.id, attempts, httpStatus: outcome.httpStatus, final: giveUp },
       giveUp ? 'Webhook delivery failed for good' : 'Webhook delivery failed; will retry',

@@ -54,7 +54,7 @@ export const sealedFrom = (row: SecretColumns): SealedSecret => ({
  * How many rows an UPDATE or DELETE touched: TypeORM's PostgreSQL drivers answer those with
  * `[rows, count]` rather than the rows.
  */
-function affectedBy(result: unknown): number {
+export function affectedBy(result: unknown): number {
   if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') {
     return result[1];
   }
