@@ -307,6 +307,8 @@ const WRITE_EVENTS = `WITH inserted AS (
          sum(input_tokens), sum(output_tokens), sum(cost_micros), sum(latency_ms)
     FROM inserted
    GROUP BY 1, 2, 3, 4, 5
+   -- Rows are locked in this order: a fixed one keeps replicas' flushes from deadlocking.
+   ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT (user_id, day, key_id, route, model) DO UPDATE SET
     requests = d.requests + EXCLUDED.requests,
     successes = d.successes + EXCLUDED.successes,
