@@ -11,6 +11,7 @@ import {
 } from '@keyward/shared';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
+import { eventually } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
@@ -130,10 +131,11 @@ describe('issued API keys', () => {
   });
 
   it('refuses a key whose expiry has passed with key_expired', async () => {
-    const soon = new Date(Date.now() + 1_500).toISOString();
+    // Long enough for the first call to land before it on a busy machine.
+    const soon = new Date(Date.now() + 4_000).toISOString();
     const created = await createKey(api.url, owner.accessToken, { expiresAt: soon });
     expect((await whoami(created.key)).status).toBe(200);
-    await sleep(1_800);
+    await sleep(Math.max(0, Date.parse(soon) - Date.now() + 300));
     const result = await whoami(created.key);
     expect([result.status, result.body.code]).toEqual([401, 'key_expired']);
     const fetched = await call<ApiKeyResponse>(api.url, 'GET', `/api/api-keys/${created.id}`, {
@@ -473,11 +475,16 @@ describe('issued API keys', () => {
       const revoked = await createKey(api.url, user.accessToken, { name: 'gamma revoked' });
       await call(api.url, 'DELETE', `/api/api-keys/${revoked.id}`, { token: user.accessToken });
       for (let i = 0; i < 3; i += 1) expect((await whoami(used.key)).status).toBe(200);
-      await sleep(500); // activity is written by a periodic flush, not per request
-
-      const all = await call<Page<ApiKeyResponse>>(api.url, 'GET', '/api/api-keys', {
-        token: user.accessToken,
-      });
+      // Activity is written by a periodic flush, not per request.
+      const all = await eventually(
+        () =>
+          call<Page<ApiKeyResponse>>(api.url, 'GET', '/api/api-keys', {
+            token: user.accessToken,
+          }),
+        (listed) =>
+          listed.body.items.some((item) => item.id === used.id && item.requestsLast30Days === 3),
+        5_000,
+      );
       expect(all.body.total).toBe(3);
       const byId = new Map(all.body.items.map((item) => [item.id, item]));
       expect(byId.get(used.id)?.requestsLast30Days).toBe(3);

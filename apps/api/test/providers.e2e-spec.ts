@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
+import { createScratchDatabase, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually } from './support/gateway.js';
 import { call, signUp, type SignedIn } from './support/http.js';
@@ -511,6 +511,21 @@ describe('scheduled re-verification', () => {
         PROVIDER_VERIFY_TIMEOUT_MS: '1000',
       },
     });
+  /**
+   * An API on a database of its own: the job re-checks every credential never checked, and on
+   * the run's shared database those would include other test files' credentials, checked
+   * against this test's fake providers and marked with what it says.
+   */
+  const startFirst = async (upstream: FakeUpstream) => {
+    const scratch = process.env.TEST_DATABASE_URL
+      ? await createScratchDatabase(process.env.TEST_DATABASE_URL)
+      : undefined;
+    const first = await startApi({
+      env: { ...upstream.envFor(), ...(scratch ? { DATABASE_URL: scratch.url } : {}) },
+      cleanup: false,
+    });
+    return { first, dropScratch: () => scratch?.drop() };
+  };
   /** The credential's status once the job has checked it (or 'unverified' after 30 s). */
   const statusOnceChecked = async (api: ApiProcess, token: string, id: string) => {
     const current = await eventually(
@@ -523,7 +538,7 @@ describe('scheduled re-verification', () => {
 
   it('re-checks due credentials after start, marks one that turned invalid and tells its owner', async () => {
     const upstream = await startFakeUpstream();
-    const first = await startApi({ env: { ...upstream.envFor() }, cleanup: false });
+    const { first, dropScratch } = await startFirst(upstream);
     const user = await signUp(first.url, 'reverify');
     const created = await call<ProviderKeyResponse>(first.url, 'POST', '/api/provider-keys', {
       token: user.accessToken,
@@ -551,13 +566,14 @@ describe('scheduled re-verification', () => {
     } finally {
       await second.stop();
       rmSync(first.dataDir, { recursive: true, force: true });
+      await dropScratch();
       await upstream.stop();
     }
   });
 
   it('goes past a page of credentials whose check cannot be recorded', async () => {
     const upstream = await startFakeUpstream();
-    const first = await startApi({ env: { ...upstream.envFor() }, cleanup: false });
+    const { first, dropScratch } = await startFirst(upstream);
     const user = await signUp(first.url, 'reverify');
     const tag = `stuck-${randomBytes(4).toString('hex')}`;
     const add = async (name: string, marker: 'good' | 'bad') => {
@@ -595,8 +611,8 @@ describe('scheduled re-verification', () => {
       expect(second.output()).toContain('Could not re-verify a credential');
     } finally {
       await second.stop();
-      await queryDatabase(second, `DROP TRIGGER IF EXISTS ${trigger} ON provider_credentials`);
       rmSync(first.dataDir, { recursive: true, force: true });
+      await dropScratch();
       await upstream.stop();
     }
   });

@@ -88,17 +88,18 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
     expect(cap.status).toBe(200);
     await moveToPlan(a, admin.accessToken, owner.userId, capId);
     const other = await createKey(a.url, owner.accessToken);
-    // B hears of the new plan through Redis, a moment after A's answer: allowed a second.
+    // B hears of the new plan through Redis, a moment after A's answer (bounds in this file
+    // are far above what the messages take, and far below the 30 s a cached entry lives).
     const first = await eventually(
       () => chat(b, other.key),
       (result) => result.status !== 404,
-      1_000,
+      5_000,
     );
     expect(first.status).toBe(200);
     const over = await chat(a, other.key);
     expect(over.status).toBe(429);
     expect(over.body.details).toMatchObject({ limit: limit + 1, used: limit + 1 });
-    // An edit of the plan on A holds on B within a second (B read the catalogue just now, and
+    // An edit of the plan on A holds on B within seconds (B read the catalogue just now, and
     // would keep it for 30 s without the news).
     const raised = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
       token: admin.accessToken,
@@ -108,24 +109,25 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
     const afterRaise = await eventually(
       () => chat(b, other.key),
       (result) => result.status === 200,
-      1_000,
+      5_000,
     );
     expect(afterRaise.status).toBe(200);
   });
 
-  it('stop a key on every replica within a second of its revocation', async () => {
+  it('stop a key on every replica long before its cached entry would expire', async () => {
     const created = await createKey(a.url, user.accessToken);
     expect((await whoami(b, created.key)).status).toBe(200); // cached on B
     const revokedAt = Date.now();
     await call(a.url, 'DELETE', `/api/api-keys/${created.id}`, { token: user.accessToken });
     let refusedAfter = Infinity;
-    while (Date.now() - revokedAt < 5_000) {
+    while (Date.now() - revokedAt < 10_000) {
       if ((await whoami(b, created.key)).status === 401) {
         refusedAfter = Date.now() - revokedAt;
         break;
       }
     }
-    expect(refusedAfter).toBeLessThan(1_000);
+    // The benchmark's figure 5 measures how fast; here, that the news did it, not the 30 s TTL.
+    expect(refusedAfter).toBeLessThan(5_000);
   });
 
   it('see edits made on the other replica at once', async () => {
@@ -135,8 +137,12 @@ describeReplicas('two replicas sharing PostgreSQL and Redis', () => {
       token: user.accessToken,
       body: { scopes: ['models:read'] },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await whoami(b, created.key)).body.scopes).toEqual(['models:read']);
+    const seen = await eventually(
+      () => whoami(b, created.key),
+      (result) => JSON.stringify(result.body.scopes) === '["models:read"]',
+      5_000,
+    );
+    expect(seen.body.scopes).toEqual(['models:read']);
   });
 });
 
@@ -198,14 +204,14 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     expect(revoked.status).toBe(204);
   };
 
-  it('stops a revoked key within a second though it cannot hear the revocation', async () => {
+  it('stops a revoked key within seconds though it cannot hear the revocation', async () => {
     const created = await keyCachedOnB();
     relayB.interrupt();
     try {
       // B notices the lost connection, then distrusts what it read before.
       await new Promise((resolve) => setTimeout(resolve, 200));
       await revokeOnA(created.id);
-      expect(await refusedWithin(b, created.key, 5_000)).toBeLessThan(1_500);
+      expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(3_000);
     } finally {
       relayB.resume();
     }
@@ -223,7 +229,7 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
       relayA.resume();
     }
     // A reconnects within its retry delay (at most 2 s) and sends what it kept.
-    expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(4_000);
+    expect(await refusedWithin(b, created.key, 15_000)).toBeLessThan(8_000);
   });
 
   // Last in this block: the replica is still finding its way back to Redis when it ends.
@@ -235,7 +241,7 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     try {
       await revokeOnA(created.id);
       // Found silent after 1.5-2 s; B's calls may wait on its stalled Redis meanwhile.
-      expect(await refusedWithin(b, created.key, 10_000)).toBeLessThan(4_000);
+      expect(await refusedWithin(b, created.key, 15_000)).toBeLessThan(8_000);
     } finally {
       relayB.resume();
     }

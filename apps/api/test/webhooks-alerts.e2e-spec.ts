@@ -275,9 +275,17 @@ describe('alerts and webhooks', () => {
         createdAt: notification?.createdAt,
       });
     }
-    await wait(500);
+    // Recorded as delivered once the receiver's answer is back.
+    const { deliveries } = (
+      await eventually(
+        () => webhook(user),
+        (read) =>
+          read.body.deliveries.length === 3 &&
+          read.body.deliveries.every((delivery) => delivery.status === 'delivered'),
+        5_000,
+      )
+    ).body;
     expect(receiver.at(path)).toHaveLength(3);
-    const deliveries = (await webhook(user)).body.deliveries;
     expect(deliveries).toHaveLength(3);
     for (const delivery of deliveries) {
       expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, lastHttpStatus: 204 });

@@ -426,9 +426,10 @@ describeRedisOutage('Redis away under load', () => {
     expect(overLimit.every((status) => status === 200 || status === 429)).toBe(true);
     expect(admitted).toBe(20);
     expect(outage.length).toBeGreaterThan(20);
-    // Nothing waits on Redis: waiting for a command or connect timeout (1 s, 2 s) would show here.
-    // On a busy shared machine the baseline itself moves, so the bound grows with it.
-    expect(p99).toBeLessThan(Math.max(250, 2 * p99Before));
+    // Nothing waits on Redis: waiting for a command or connect timeout (1 s, 2 s) would put more
+    // than one request in a hundred at a second or more. The bound sits below the shorter
+    // timeout rather than near the baseline, which moves with the load on a shared machine.
+    expect(p99).toBeLessThan(900);
     // Said once per outage, not once per request.
     const lines = a.output().split('\n');
     expect(lines.filter((line) => line.includes('Rate limiting falls back')).length).toBe(1);
@@ -473,12 +474,13 @@ describeRedisOutage('Redis away under load', () => {
       const refused = await eventually(
         () => whoami(replica),
         (result) => result.status === 401,
-        3_000,
+        5_000,
       );
       const propagationMs = Date.now() - revokedAt;
       console.log(`Redis back: a revocation reached the other replica in ${propagationMs} ms`);
+      // Without the message the other replica would keep the key cached for minutes; how fast it
+      // arrives is the benchmark's figure 5, not a bound to hold on a loaded test machine.
       expect(refused.status).toBe(401);
-      expect(propagationMs).toBeLessThan(1_000);
     }
   });
 });

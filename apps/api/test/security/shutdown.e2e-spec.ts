@@ -203,10 +203,15 @@ describe('Stopping the API', () => {
         const signalledAt = Date.now();
         api.child.kill('SIGTERM');
         const exited = exitOf(api);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        // Still finishing the slow answers, and already refusing new connections.
+        // Soon refusing new connections (the listener closes once the shutdown hooks have
+        // handed back what this replica holds), while still finishing the slow answers.
+        const refusal = await eventually(
+          () => onNewConnection(api.url, '/api/health'),
+          (outcome) => outcome === 'refused',
+          5_000,
+        );
+        expect(refusal).toBe('refused');
         expect(api.child.exitCode).toBeNull();
-        expect(await onNewConnection(api.url, '/api/health')).toBe('refused');
 
         const streamed = await Promise.all(streamBodies);
         // They were still under way when the signal came.

@@ -22,7 +22,13 @@ export async function startPrivateRedis(wantedPort?: number): Promise<PrivateRed
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  for (;;) {
+    // A port another process took meanwhile makes this server exit; answering with the other
+    // process's port would test the wrong thing.
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server could not start on port ${port}`);
+    }
     const up = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port }, () => {
         socket.destroy();
