@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ErrorBody, LoginResponse, MeResponse, Page, UserResponse } from '@keyward/shared';
+import type {
+  AuditEventResponse,
+  ErrorBody,
+  LoginResponse,
+  MeResponse,
+  Page,
+  UserResponse,
+} from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { SESSIONS_ENDED_BEFORE } from '../src/auth/session-purge.job.js';
-import { createScratchDatabase, planOf, queryDatabase } from './support/database.js';
+import { createScratchDatabase, lockWaiters, planOf, queryDatabase } from './support/database.js';
 import { eventually } from './support/gateway.js';
 import { call, refreshCookie, signIn, signUp, uniqueEmail } from './support/http.js';
 import { decodeJwtPayload, forgeJwt } from './support/jwt.js';
@@ -175,6 +183,39 @@ describe('console auth', () => {
         .code,
     ).toBe('session_revoked');
     expect((await get('/api/auth/me', user.accessToken)).body.code).toBe('session_revoked');
+  });
+
+  it('logs a session out once when several sign-outs of it arrive at once', async () => {
+    // Needs a connection of its own beside the API's.
+    if (!api.env.DATABASE_URL) return;
+    const user = await signUp(api.url, 'double-logout');
+    // The session's row is held while the sign-outs arrive, so they all find it open.
+    const holder = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await holder.connect();
+    let answers: { status: number }[];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM sessions WHERE user_id = $1 FOR UPDATE', [user.userId]);
+      const signOuts = Promise.all(
+        Array.from({ length: 5 }, () =>
+          call(api.url, 'POST', '/api/auth/logout', { cookie: user.cookie }),
+        ),
+      );
+      expect(await lockWaiters(holder, 5, ['sessions'])).toBeGreaterThanOrEqual(5);
+      await holder.query('COMMIT');
+      answers = await signOuts;
+    } finally {
+      await holder.end();
+    }
+    expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill(204));
+    const other = await signIn(api.url, user.email, user.password);
+    const audit = await call<Page<AuditEventResponse>>(
+      api.url,
+      'GET',
+      '/api/audit?action=auth.logout&pageSize=50',
+      { token: other.accessToken },
+    );
+    expect(audit.body.items).toHaveLength(1);
   });
 
   it('keeps other sessions of the same user open after one logs out', async () => {

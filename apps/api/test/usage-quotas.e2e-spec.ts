@@ -19,6 +19,7 @@ import { eventually, gatewayUser, moveToPlan, type GatewayUser } from './support
 import { call, signIn, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import { startDatabaseProxy } from './support/tcp-proxy.js';
+import { AUDIT_CHAIN_LOCK } from '../src/audit/audit.service.js';
 
 /** gpt-4o-mini's catalogue prices, in micro-dollars per token. */
 const PRICE = { input: 0.15, output: 0.6 };
@@ -593,6 +594,38 @@ describe('usage, plans and quotas', () => {
       expect([decision.status, decision.body.code]).toEqual([409, 'upgrade_decided']);
     } finally {
       await holder.end();
+    }
+  });
+
+  it("disables a user whose plan request it settles without deadlocking with the user's sign-out", async () => {
+    if (usesEmbeddedDatabase(api)) return;
+    const user = await gatewayUser(api, {});
+    const asked = await call(api.url, 'POST', '/api/plans/upgrade-requests', {
+      token: user.accessToken,
+      body: { planId: 'pro' },
+    });
+    expect(asked.status).toBe(201);
+    // A sign-out locks its session, then the audit log; the admin's change must not hold the
+    // audit log (taken to settle the request) while it waits for that session.
+    const signOut = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await signOut.connect();
+    try {
+      await signOut.query('BEGIN');
+      await signOut.query(
+        'SELECT 1 FROM sessions WHERE user_id = $1 AND revoked_at IS NULL FOR UPDATE',
+        [user.userId],
+      );
+      const changed = call<ErrorBody>(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { planId: 'enterprise', disabled: true },
+      });
+      expect(await lockWaiters(signOut, 1, ['sessions'])).toBeGreaterThanOrEqual(1);
+      await signOut.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+      await signOut.query('COMMIT');
+      const answer = await changed;
+      expect([answer.status, answer.body.code]).toEqual([200, undefined]);
+    } finally {
+      await signOut.end();
     }
   });
 

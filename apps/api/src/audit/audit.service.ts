@@ -17,7 +17,7 @@ import { canonicalJson } from './canonical-json.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 /** Serialises audit writes so the chain never forks. */
-const AUDIT_CHAIN_LOCK = 0x61756474; // "audt"
+export const AUDIT_CHAIN_LOCK = 0x61756474; // "audt"
 const VERIFY_BATCH = 1_000;
 const VERIFY_REUSE_MS = 30_000;
 

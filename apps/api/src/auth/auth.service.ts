@@ -9,7 +9,7 @@ import type {
   ChangePasswordRequest,
   UpdateProfileRequest,
 } from '@keyward/shared';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';
@@ -314,9 +314,15 @@ export class AuthService {
         .getRepository(Session)
         .findOne({ where: { id: token.sessionId } });
       if (!session || session.revokedAt) return;
-      await manager
+      // Only a session still open: one ended meanwhile (by another sign-out, a disabled account
+      // or a detected token reuse) keeps the reason it ended for, and is not logged twice.
+      const ended = await manager
         .getRepository(Session)
-        .update({ id: session.id }, { revokedAt: new Date(), revokedReason: 'logout' });
+        .update(
+          { id: session.id, revokedAt: IsNull() },
+          { revokedAt: new Date(), revokedReason: 'logout' },
+        );
+      if (ended.affected === 0) return;
       await this.audit.record(manager, {
         action: 'auth.logout',
         ownerUserId: session.userId,

@@ -115,6 +115,16 @@ export class UsersService {
       }
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.disabled !== undefined) user.disabled = changes.disabled;
+      // Before anything that writes to the audit log, whose lock a sign-out takes after it has
+      // locked its session: the other order would deadlock with a sign-out of this user.
+      if (changes.disabled === true) {
+        await manager
+          .getRepository(Session)
+          .update(
+            { userId: id, revokedAt: IsNull() },
+            { revokedAt: new Date(), revokedReason: 'user_disabled' },
+          );
+      }
       if (changes.planId !== undefined && changes.planId !== user.planId) {
         const plans: unknown[] = await manager.query('SELECT 1 FROM plans WHERE id = $1', [
           changes.planId,
@@ -126,14 +136,6 @@ export class UsersService {
         await this.upgrades.settleByPlanChange(manager, actor, id, changes.planId);
       }
       const saved = await repository.save(user);
-      if (changes.disabled === true) {
-        await manager
-          .getRepository(Session)
-          .update(
-            { userId: id, revokedAt: IsNull() },
-            { revokedAt: new Date(), revokedReason: 'user_disabled' },
-          );
-      }
       await this.audit.record(manager, {
         action: 'user.update',
         ownerUserId: id,
