@@ -218,6 +218,27 @@ describe('console auth', () => {
     expect(audit.body.items).toHaveLength(1);
   });
 
+  it('refuses a sign-in whose password was changed while it was being checked', async () => {
+    if (!api.env.DATABASE_URL) return;
+    const user = await signUp(api.url, 'changed-mid-sign-in');
+    // Stands in for a password change that commits while the sign-in checks the old password.
+    const change = new pg.Client({ connectionString: api.env.DATABASE_URL });
+    await change.connect();
+    try {
+      await change.query('BEGIN');
+      await change.query(`UPDATE users SET password_hash = 'changed' WHERE id = $1`, [user.userId]);
+      const signingIn = call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
+      expect(await lockWaiters(change, 1, ['users'])).toBeGreaterThanOrEqual(1);
+      await change.query('COMMIT');
+      const answer = await signingIn;
+      expect([answer.status, answer.body.code]).toEqual([401, 'invalid_credentials']);
+    } finally {
+      await change.end();
+    }
+  });
+
   it('keeps other sessions of the same user open after one logs out', async () => {
     const user = await signUp(api.url);
     const second = await signIn(api.url, user.email, user.password);

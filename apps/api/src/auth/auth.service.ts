@@ -102,6 +102,17 @@ export class AuthService {
     const refreshToken = generateRefreshToken();
     const refreshExpiresAt = this.refreshExpiry();
     const session = await this.dataSource.transaction(async (manager) => {
+      // The password was checked against the hash read before; a password change or a disable
+      // committed during that check ended every session, and must not miss this one. Held until
+      // the session is written, so a change arriving now waits and then ends it too.
+      const [current] = await manager.query<{ password_hash: string; disabled: boolean }[]>(
+        'SELECT password_hash, disabled FROM users WHERE id = $1 FOR SHARE',
+        [user.id],
+      );
+      if (!current || current.password_hash !== user.passwordHash) throw invalidCredentials();
+      if (current.disabled) {
+        throw new AppException(403, 'account_disabled', 'This account is disabled');
+      }
       const created = await manager.getRepository(Session).save({
         id: newId('ses'),
         userId: user.id,
