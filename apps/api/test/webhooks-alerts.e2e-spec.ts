@@ -613,7 +613,6 @@ describe('alerts and webhooks', () => {
     // webhook set later, which starts with new notifications only.
     await wait(SEND_TIMEOUT_MS + 1_500);
     expect(receiver.at(laterPath)).toHaveLength(0);
-    expect(receiver.at(silentPath)).toHaveLength(1);
   });
 
   it('never writes a webhook secret to the logs', () => {

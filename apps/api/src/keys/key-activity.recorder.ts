@@ -124,17 +124,11 @@ export class KeyActivityRecorder implements OnModuleInit, OnApplicationShutdown 
    * landed). A batch the database refused for its values is dropped, not sent again.
    */
   private async write(batch: ActivityBatch): Promise<boolean> {
-    // In a fixed order, as the statement locks rows in the order it is given them: replicas
-    // flushing the same busy keys in different orders could otherwise deadlock.
-    const countRows = [...batch.counts]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, requests]) => {
-        const [keyId, day] = key.split('|') as [string, string];
-        return { keyId, day, requests };
-      });
-    const useRows = [...batch.lastUsed]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([secretId, use]) => ({ secretId, ...use }));
+    const countRows = [...batch.counts].map(([key, requests]) => {
+      const [keyId, day] = key.split('|') as [string, string];
+      return { keyId, day, requests };
+    });
+    const useRows = [...batch.lastUsed].map(([secretId, use]) => ({ secretId, ...use }));
     try {
       await this.dataSource.query(WRITE_ACTIVITY, [
         countRows.map((row) => row.keyId),
@@ -181,6 +175,7 @@ const WRITE_ACTIVITY = `
       FROM unnest($1::text[], $2::date[], $3::bigint[]) AS r(key_id, day, requests)
       JOIN api_keys k ON k.id = r.key_id
      WHERE EXISTS (SELECT 1 FROM batch)
+     -- The daily rows are locked in this order, so replicas' flushes take them in the same one.
      ORDER BY r.key_id, r.day
     ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests
   ), secrets_used AS (

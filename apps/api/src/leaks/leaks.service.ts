@@ -81,7 +81,7 @@ export class LeaksService {
       // one, which must not take the new secret down, and two reports of one key at once act
       // once. The lock comes first and the read after it, in a statement of its own, because a
       // locking read would see the secret's row as it was before the wait.
-      await manager.query('SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE', [keyId]);
+      await manager.query('SELECT 1 FROM api_keys WHERE id = $1 FOR NO KEY UPDATE', [keyId]);
       const row = await this.findKey(entry.token, manager);
       if (!row) return undefined;
       const outcome = leakOutcome(row, new Date());

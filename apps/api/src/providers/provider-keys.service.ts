@@ -110,7 +110,11 @@ export class ProviderKeysService {
           maskedKey: maskSecret(apiKey),
         });
       }
-      await manager.getRepository(ProviderCredential).update({ id, userId: actor.userId }, changes);
+      if (Object.keys(changes).length > 0) {
+        await manager
+          .getRepository(ProviderCredential)
+          .update({ id, userId: actor.userId }, changes);
+      }
       await this.audit.record(manager, {
         ...auditFieldsOf(actor),
         action: 'provider_key.update',

@@ -208,7 +208,8 @@ describe('Stopping the API', () => {
         const refusal = await eventually(
           () => onNewConnection(api.url, '/api/health'),
           (outcome) => outcome === 'refused',
-          5_000,
+          // Below the slow answers' ~3 s, so the process is still there to be asked.
+          2_000,
         );
         expect(refusal).toBe('refused');
         expect(api.child.exitCode).toBeNull();
