@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { lockWaiters, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
-import { call, signIn, signUp, type SignedIn } from './support/http.js';
+import { auditEvents, call, type SignedIn, signIn, signUp } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
 const ADMIN = { email: 'admin@keyward.test', password: 'admin-password-for-tests' };
@@ -21,9 +21,7 @@ const ADMIN = { email: 'admin@keyward.test', password: 'admin-password-for-tests
 describe('audit log', () => {
   let api: ApiProcess;
   let user: SignedIn;
-  const events = async (token: string, query = ''): Promise<AuditEventResponse[]> =>
-    (await call<Page<AuditEventResponse>>(api.url, 'GET', `/api/audit${query}`, { token })).body
-      .items;
+  const events = (token: string, query = '') => auditEvents(api.url, token, query);
 
   beforeAll(async () => {
     api = await startApi({ env: { LOGIN_MAX_PER_IP_PER_MINUTE: '1000' } });
@@ -265,15 +263,8 @@ describe('leaked key reports', () => {
       token: user.accessToken,
     });
     expect(key.body.status).toBe('active');
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      '/api/audit?action=key.leaked',
-      {
-        token: user.accessToken,
-      },
-    );
-    expect(audit.body.items.find((event) => event.targetId === created.id)?.details).toMatchObject({
+    const audit = await auditEvents(api.url, user.accessToken, '?action=key.leaked');
+    expect(audit.find((event) => event.targetId === created.id)?.details).toMatchObject({
       outcome: 'flagged',
     });
   });
@@ -345,13 +336,8 @@ describe('leaked key reports', () => {
         `${flagged.id} https://x/new-place`,
       ].sort(),
     );
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      '/api/audit?action=key.leaked&pageSize=50',
-      { token: owner.accessToken },
-    );
-    expect(audit.body.items).toHaveLength(3);
+    const audit = await auditEvents(api.url, owner.accessToken, '?action=key.leaked&pageSize=50');
+    expect(audit).toHaveLength(3);
   });
 
   it('acts once on a key reported by several reports at the same time', async () => {
@@ -370,13 +356,8 @@ describe('leaked key reports', () => {
       ),
     );
     expect(reports.map((answer) => answer.status)).toEqual(Array(6).fill(200));
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      '/api/audit?action=key.leaked&pageSize=50',
-      { token: owner.accessToken },
-    );
-    expect(audit.body.items.map((event) => event.details.outcome)).toEqual(['revoked']);
+    const audit = await auditEvents(api.url, owner.accessToken, '?action=key.leaked&pageSize=50');
+    expect(audit.map((event) => event.details.outcome)).toEqual(['revoked']);
     const notifications = await call<Page<NotificationResponse>>(
       api.url,
       'GET',
@@ -413,16 +394,9 @@ describe('leaked key reports', () => {
       token: user.accessToken,
     });
     expect(key.body.revokedAt).toBeNull();
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      `/api/audit?action=key.leaked&pageSize=50`,
-      { token: user.accessToken },
-    );
+    const audit = await auditEvents(api.url, user.accessToken, '?action=key.leaked&pageSize=50');
     expect(
-      audit.body.items
-        .filter((event) => event.targetId === created.id)
-        .map((event) => event.details.outcome),
+      audit.filter((event) => event.targetId === created.id).map((event) => event.details.outcome),
     ).toEqual(['superseded_secret_ended']);
   });
 

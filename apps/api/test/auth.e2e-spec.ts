@@ -1,12 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type {
-  AuditEventResponse,
-  ErrorBody,
-  LoginResponse,
-  MeResponse,
-  Page,
-  UserResponse,
-} from '@keyward/shared';
+import type { ErrorBody, LoginResponse, MeResponse, Page, UserResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
@@ -14,7 +7,7 @@ import { startApi, type ApiProcess } from './support/api-process.js';
 import { SESSIONS_ENDED_BEFORE } from '../src/auth/session-purge.job.js';
 import { createScratchDatabase, lockWaiters, planOf, queryDatabase } from './support/database.js';
 import { eventually } from './support/gateway.js';
-import { call, refreshCookie, signIn, signUp, uniqueEmail } from './support/http.js';
+import { auditEvents, call, refreshCookie, signIn, signUp, uniqueEmail } from './support/http.js';
 import { decodeJwtPayload, forgeJwt } from './support/jwt.js';
 
 const JWT_SECRET = `test-jwt-secret-${randomBytes(16).toString('hex')}`;
@@ -209,13 +202,8 @@ describe('console auth', () => {
     }
     expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill(204));
     const other = await signIn(api.url, user.email, user.password);
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      '/api/audit?action=auth.logout&pageSize=50',
-      { token: other.accessToken },
-    );
-    expect(audit.body.items).toHaveLength(1);
+    const audit = await auditEvents(api.url, other.accessToken, '?action=auth.logout&pageSize=50');
+    expect(audit).toHaveLength(1);
   });
 
   it('refuses a sign-in whose password was changed while it was being checked', async () => {

@@ -18,7 +18,7 @@ import { startApi, type ApiProcess } from './support/api-process.js';
 import { createScratchDatabase, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually } from './support/gateway.js';
-import { call, signUp, type SignedIn } from './support/http.js';
+import { auditEvents, call, type SignedIn, signUp } from './support/http.js';
 import { createKey } from './support/keys.js';
 
 describe('provider credential vault', () => {
@@ -27,6 +27,8 @@ describe('provider credential vault', () => {
   let user: SignedIn;
   const addKey = (token: string, body: Record<string, unknown>) =>
     call<ProviderKeyResponse & ErrorBody>(api.url, 'POST', '/api/provider-keys', { token, body });
+  const testKey = (token: string, id: string) =>
+    call<ProviderKeyTestResponse>(api.url, 'POST', `/api/provider-keys/${id}/test`, { token });
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
@@ -66,14 +68,7 @@ describe('provider credential vault', () => {
       expect(created.body.maskedKey).toBe(`${good.slice(0, 3)}...${good.slice(-4)}`);
       expect(created.text).not.toContain(good);
 
-      const tested = await call<ProviderKeyTestResponse>(
-        api.url,
-        'POST',
-        `/api/provider-keys/${created.body.id}/test`,
-        {
-          token: user.accessToken,
-        },
-      );
+      const tested = await testKey(user.accessToken, created.body.id);
       expect(tested.body).toMatchObject({ status: 'valid', httpStatus: expect.any(Number) });
       expect(tested.body.latencyMs).toBeGreaterThanOrEqual(0);
 
@@ -297,12 +292,7 @@ describe('provider credential vault', () => {
     expect(created.body.status).toBe('invalid');
     expect(created.body.lastError).toContain('Incorrect API key provided. Check it.');
     expect(created.body.lastError).not.toMatch(/\p{Cc}/u);
-    const tested = await call<ProviderKeyResponse>(
-      api.url,
-      'POST',
-      `/api/provider-keys/${created.body.id}/test`,
-      { token: user.accessToken },
-    );
+    const tested = await testKey(user.accessToken, created.body.id);
     expect(tested.status).toBe(200);
   });
 
@@ -315,14 +305,7 @@ describe('provider credential vault', () => {
     });
     expect(created.body.status).toBe('unverified');
     const tests = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        call<ProviderKeyTestResponse>(
-          api.url,
-          'POST',
-          `/api/provider-keys/${created.body.id}/test`,
-          { token: user.accessToken },
-        ),
-      ),
+      Array.from({ length: 6 }, () => testKey(user.accessToken, created.body.id)),
     );
     expect(tests.map((test) => [test.status, test.body.status])).toEqual(
       tests.map(() => [200, 'invalid']),
@@ -337,10 +320,8 @@ describe('provider credential vault', () => {
       (item) => item.kind === 'credential_invalid' && item.data.providerKeyId === created.body.id,
     );
     expect(aboutIt).toHaveLength(1);
-    const audit = await call<Page<AuditEventResponse>>(api.url, 'GET', '/api/audit?pageSize=100', {
-      token: user.accessToken,
-    });
-    const changes = audit.body.items.filter(
+    const audit = await auditEvents(api.url, user.accessToken, '?pageSize=100');
+    const changes = audit.filter(
       (event) =>
         event.action === 'provider_key.status_change' && event.targetId === created.body.id,
     );
@@ -410,12 +391,7 @@ describe('provider credential vault', () => {
       await rotation.end();
     }
     expect(state.mismatched).toBe(false);
-    const tested = await call<ProviderKeyTestResponse>(
-      api.url,
-      'POST',
-      `/api/provider-keys/${created.body.id}/test`,
-      { token: user.accessToken },
-    );
+    const tested = await testKey(user.accessToken, created.body.id);
     expect(tested.body.status).toBe('valid');
   });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  type AuditEventResponse,
   type ErrorBody,
   type KeyUsageResponse,
   type NotificationResponse,
@@ -16,7 +15,7 @@ import { startApi, type ApiProcess } from './support/api-process.js';
 import { lockWaiters, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually, gatewayUser, moveToPlan, type GatewayUser } from './support/gateway.js';
-import { call, signIn, type SignedIn } from './support/http.js';
+import { auditEvents, call, type SignedIn, signIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import { startDatabaseProxy } from './support/tcp-proxy.js';
 import { AUDIT_CHAIN_LOCK } from '../src/audit/audit.service.js';
@@ -505,13 +504,8 @@ describe('usage, plans and quotas', () => {
       { token: user.accessToken },
     );
     expect(own.body.map((r) => [r.id, r.status])).toEqual([[asked.body.id, 'approved']]);
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      `/api/audit?action=plan.upgrade_approved`,
-      { token: user.accessToken },
-    );
-    expect(audit.body.items.map((event) => event.targetId)).toContain(asked.body.id);
+    const audit = await auditEvents(api.url, user.accessToken, '?action=plan.upgrade_approved');
+    expect(audit.map((event) => event.targetId)).toContain(asked.body.id);
   });
 
   it('settles an approval and an admin plan change sent at once, one after the other', async () => {

@@ -20,7 +20,7 @@ import { startApi, type ApiProcess } from './support/api-process.js';
 import { usesEmbeddedDatabase } from './support/database.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { eventually, gatewayUser, moveToPlan } from './support/gateway.js';
-import { call, signIn, signUp, type SignedIn } from './support/http.js';
+import { auditEvents, call, type SignedIn, signIn, signUp } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
 interface Received {
@@ -431,13 +431,8 @@ describe('alerts and webhooks', () => {
     const [, ping] = await deliveredTo(path, 2, second);
     expect(ping?.body.kind).toBe('webhook_test');
 
-    const audit = await call<Page<AuditEventResponse>>(
-      api.url,
-      'GET',
-      '/api/audit?action=webhook.secret_rotate',
-      { token: user.accessToken },
-    );
-    expect(audit.body.items).toHaveLength(1);
+    const audit = await auditEvents(api.url, user.accessToken, '?action=webhook.secret_rotate');
+    expect(audit).toHaveLength(1);
   });
 
   it("keeps each user's webhook to themselves, and checks scopes", async () => {

@@ -97,7 +97,7 @@ export class AuthService {
       });
       throw invalidCredentials();
     }
-    if (user.disabled) throw new AppException(403, 'account_disabled', 'This account is disabled');
+    if (user.disabled) throw accountDisabled();
 
     const refreshToken = generateRefreshToken();
     const refreshExpiresAt = this.refreshExpiry();
@@ -110,9 +110,7 @@ export class AuthService {
         [user.id],
       );
       if (!current || current.password_hash !== user.passwordHash) throw invalidCredentials();
-      if (current.disabled) {
-        throw new AppException(403, 'account_disabled', 'This account is disabled');
-      }
+      if (current.disabled) throw accountDisabled();
       const created = await manager.getRepository(Session).save({
         id: newId('ses'),
         userId: user.id,
@@ -176,7 +174,7 @@ export class AuthService {
           'Refresh token is invalid or expired; sign in again',
         );
       case 'disabled':
-        throw new AppException(403, 'account_disabled', 'This account is disabled');
+        throw accountDisabled();
       case 'rotated':
         break;
     }
@@ -365,4 +363,8 @@ export class AuthService {
 
 function invalidCredentials(): AppException {
   return new AppException(401, 'invalid_credentials', 'Email or password is incorrect');
+}
+
+export function accountDisabled(): AppException {
+  return new AppException(403, 'account_disabled', 'This account is disabled');
 }

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';
 import type { AccessTokenPayload, AuthUser } from './auth-user.js';
+import { accountDisabled } from './auth.service.js';
 
 interface SessionRow {
   email: string;
@@ -49,7 +50,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!row || row.revoked_at || new Date(row.expires_at) <= new Date()) {
       throw new AppException(401, 'session_revoked', 'This session has ended; sign in again');
     }
-    if (row.disabled) throw new AppException(403, 'account_disabled', 'This account is disabled');
+    if (row.disabled) throw accountDisabled();
     return { id: payload.sub, email: row.email, role: row.role, sessionId: payload.sid };
   }
 }

@@ -1,4 +1,4 @@
-import type { ErrorBody, LoginResponse } from '@keyward/shared';
+import type { AuditEventResponse, ErrorBody, LoginResponse, Page } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 
 export interface HttpResult<T = unknown> {
@@ -41,6 +41,16 @@ export async function call<T = unknown>(
 }
 
 export type ErrorResult = HttpResult<ErrorBody>;
+
+/** The audit events `token` may see, narrowed by a query string such as `?action=key.leaked`. */
+export async function auditEvents(
+  baseUrl: string,
+  token: string,
+  query = '',
+): Promise<AuditEventResponse[]> {
+  return (await call<Page<AuditEventResponse>>(baseUrl, 'GET', `/api/audit${query}`, { token }))
+    .body.items;
+}
 
 /** The refresh cookie from a response, ready to send back as a Cookie header. */
 export function refreshCookie(result: HttpResult): string | undefined {
