@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppException } from './common/app.exception.js';
+import { clientErrorHandler } from './common/client-errors.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
 import { SECURITY_HEADER_OPTIONS, securityHeaders } from './common/security-headers.js';
 import { whenResponseCloses } from './common/response-closed.js';
@@ -34,7 +35,12 @@ export async function createApp(
   dataSource: DataSource,
   logger: Logger,
 ): Promise<NestFastifyApplication> {
+  const staticSecurityHeaders = securityHeaders(SECURITY_HEADER_OPTIONS);
   const adapter = new FastifyAdapter({
+    clientErrorHandler: clientErrorHandler(
+      staticSecurityHeaders,
+      logger.child({ context: 'http' }),
+    ),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     // Request logging happens once per response below, with secrets redacted.
@@ -77,7 +83,6 @@ export async function createApp(
     void parseJson(request, text, done);
   });
   await fastify.register(fastifyCookie);
-  const staticSecurityHeaders = securityHeaders(SECURITY_HEADER_OPTIONS);
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(staticSecurityHeaders);
     done();

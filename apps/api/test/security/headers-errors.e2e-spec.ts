@@ -1,12 +1,69 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ErrorBody } from '@keyward/shared';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { call, signUp, type HttpResult } from '../support/http.js';
 
 const ALLOWED_ORIGIN = 'https://console.example.test';
+
+interface RawExchange {
+  /** Everything the server sent, as text. */
+  text: string;
+  /** The server closed its side cleanly (FIN) rather than resetting the connection. */
+  closedCleanly: boolean;
+  /** The socket error the client saw, if any (ECONNRESET for a reset connection). */
+  error?: string;
+}
+
+/**
+ * Sends bytes on one raw connection and reads until the server closes it: the answers to
+ * requests Node's HTTP parser refuses never reach a route, so only the wire shows them.
+ */
+function rawExchange(url: string, send: (socket: Socket) => void): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    let closedCleanly = false;
+    let error: string | undefined;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('end', () => {
+      closedCleanly = true;
+    });
+    socket.on('error', (failure: NodeJS.ErrnoException) => {
+      error = failure.code ?? failure.message;
+    });
+    socket.on('close', () => {
+      resolve({ text, closedCleanly, error });
+    });
+    socket.on('connect', () => {
+      send(socket);
+    });
+  });
+}
+
+/** The status, lower-cased headers and parsed body of a raw HTTP answer. */
+function parseRawAnswer(text: string): {
+  status: number;
+  headers: Map<string, string>;
+  body: ErrorBody;
+} {
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers = new Map(
+    headerLines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()] as const;
+    }),
+  );
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as ErrorBody };
+}
 
 describe('security headers, CORS and error bodies', () => {
   let api: ApiProcess;
@@ -183,5 +240,77 @@ describe('security headers, CORS and error bodies', () => {
     }
     // None of them was an unhandled error on the server either.
     expect(api.output()).not.toMatch(/Unhandled error|Maximum call stack/);
+  });
+
+  it('refuses requests the HTTP parser cannot take with a coded answer, then closes the connection cleanly', async () => {
+    const secret = 'kw_live_secret_in_a_huge_query';
+    const hugeUrl = `/api/auth/me?token=${secret}&pad=${'x'.repeat(20_000)}`;
+    const chunk = `&more=${'y'.repeat(64 * 1024)}`;
+    const cases: [string, (socket: Socket) => void, number, string][] = [
+      [
+        'URL over the header limit',
+        (socket) => socket.end(`GET ${hugeUrl} HTTP/1.1\r\nHost: keyward.test\r\n\r\n`),
+        431,
+        'headers_too_large',
+      ],
+      [
+        // The server answers long before the client is done: the rest must be read and dropped,
+        // not left unread (which would reset the connection and could lose the answer).
+        'a client still sending 2 MiB of URL',
+        (socket) => {
+          socket.write(`GET ${hugeUrl}`);
+          let sent = 0;
+          const pump = (): void => {
+            while (sent < 32) {
+              sent += 1;
+              if (!socket.write(chunk)) {
+                socket.once('drain', pump);
+                return;
+              }
+            }
+            socket.end(' HTTP/1.1\r\nHost: keyward.test\r\n\r\n');
+          };
+          pump();
+        },
+        431,
+        'headers_too_large',
+      ],
+      [
+        'a malformed request line',
+        (socket) => socket.end('NOT HTTP AT ALL\r\n\r\n'),
+        400,
+        'bad_request',
+      ],
+    ];
+    for (const [what, send, status, code] of cases) {
+      const exchange = await rawExchange(api.url, send);
+      expect({ what, error: exchange.error, closedCleanly: exchange.closedCleanly }).toEqual({
+        what,
+        error: undefined,
+        closedCleanly: true,
+      });
+      const answer = parseRawAnswer(exchange.text);
+      expect({ what, status: answer.status, code: answer.body.code }).toEqual({
+        what,
+        status,
+        code,
+      });
+      expect(answer.body.statusCode).toBe(status);
+      expect(answer.body.message).toEqual(expect.any(String));
+      expect(answer.body.error).toEqual({ message: answer.body.message, type: code, code });
+      // A client must not send its next request down this connection: it is closing.
+      expect({ what, connection: answer.headers.get('connection') }).toEqual({
+        what,
+        connection: 'close',
+      });
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(exchange.text).not.toContain(secret);
+    }
+    // Refused requests are logged (at debug) without what they carried.
+    expect(api.output()).toContain('Refused a malformed request');
+    expect(api.output()).not.toContain(secret);
+
+    // The connections are gone and the API answers as before.
+    expect((await call(api.url, 'GET', '/api/health')).status).toBe(200);
   });
 });

@@ -26,6 +26,10 @@ export const ERROR_CODES = [
   'not_found',
   'method_not_allowed',
   'payload_too_large',
+  /** The URL and headers together pass the server's header size limit (431). */
+  'headers_too_large',
+  /** The request's headers did not arrive within the server's time limit (408). */
+  'request_timeout',
   'unsupported_media_type',
   'rate_limited',
   'internal_error',
