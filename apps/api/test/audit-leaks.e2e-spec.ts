@@ -380,7 +380,7 @@ describe('leaked key reports', () => {
       const reported = report([
         { token: created.key, type: 'keyward_api_key', url: 'https://x/late', source: 'content' },
       ]);
-      expect(await lockWaiters(regeneration, 1, ['api_keys'])).toBeGreaterThanOrEqual(1);
+      expect(await lockWaiters(regeneration, 1)).toBeGreaterThanOrEqual(1);
       await regeneration.query(
         `UPDATE api_key_secrets SET expires_at = now() + interval '1 hour' WHERE key_id = $1`,
         [created.id],

@@ -568,8 +568,7 @@ describe('usage, plans and quotas', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.userId]);
-      const waiting = (count: number) =>
-        lockWaiters(holder, count, ['users', 'plan_upgrade_requests']);
+      const waiting = (count: number) => lockWaiters(holder, count);
       const moved = call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
         token: admin.accessToken,
         body: { planId: 'enterprise' },
@@ -613,7 +612,7 @@ describe('usage, plans and quotas', () => {
         token: admin.accessToken,
         body: { planId: 'enterprise', disabled: true },
       });
-      expect(await lockWaiters(signOut, 1, ['sessions'])).toBeGreaterThanOrEqual(1);
+      expect(await lockWaiters(signOut, 1)).toBeGreaterThanOrEqual(1);
       await signOut.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
       await signOut.query('COMMIT');
       const answer = await changed;

@@ -88,25 +88,28 @@ export async function createScratchDatabase(
 }
 
 /**
- * Waits until at least `count` statements of the database that `client` is connected to wait
- * on a lock while running a query that names one of `tables`; answers how many there were when
- * it stopped (fewer after `timeoutMs`). `client` may be the one holding the lock: the activity
- * view is otherwise read once per transaction, so its snapshot is cleared before each look.
+ * Waits until at least `count` statements wait on a lock that `holder`'s transaction holds,
+ * directly or queued behind another such waiter; answers how many there were when it stopped
+ * (fewer after `timeoutMs`). Only waiters of `holder` count: the run's test files share one
+ * database, and another file's lock waits must not let a test go on early. The activity view is
+ * read once per transaction, so its snapshot is cleared before each look.
  */
 export async function lockWaiters(
-  client: pg.Client,
+  holder: pg.Client,
   count: number,
-  tables: string[],
   timeoutMs = 5_000,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await client.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await client.query<{ waiting: string }>(
-      `SELECT count(*) AS waiting FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock'
-          AND query ~* $1`,
-      [`\\m(${tables.join('|')})\\M`],
+    await holder.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await holder.query<{ waiting: string }>(
+      `WITH RECURSIVE waiter(pid) AS (
+         SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))
+         UNION
+         SELECT activity.pid FROM pg_stat_activity activity
+           JOIN waiter ON waiter.pid = ANY (pg_blocking_pids(activity.pid))
+       )
+       SELECT count(*) AS waiting FROM waiter`,
     );
     const waiting = Number(rows[0]?.waiting ?? 0);
     if (waiting >= count || Date.now() > deadline) return waiting;
