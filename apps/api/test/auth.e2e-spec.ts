@@ -170,7 +170,12 @@ describe('console auth', () => {
     const user = await signUp(api.url);
     const logout = await call(api.url, 'POST', '/api/auth/logout', { cookie: user.cookie });
     expect(logout.status).toBe(204);
-    expect(logout.headers.getSetCookie().join()).toMatch(/kw_refresh=;/);
+    // Cleared with the attributes it was set with: HttpOnly, SameSite=Strict, its path.
+    const cleared = logout.headers.getSetCookie().join();
+    expect(cleared).toMatch(/kw_refresh=;/);
+    expect(cleared).toMatch(/HttpOnly/);
+    expect(cleared).toMatch(/SameSite=Strict/);
+    expect(cleared).toMatch(/Path=\/api\/auth/);
     expect(
       (await call<ErrorBody>(api.url, 'POST', '/api/auth/refresh', { cookie: user.cookie })).body
         .code,

@@ -68,7 +68,9 @@ export class AuthController {
       );
     } catch (error) {
       // Only a refused cookie is dropped: one that met a database outage still holds a session.
-      if (error instanceof AppException && refreshEndsSession(error)) clearRefreshCookie(reply);
+      if (error instanceof AppException && refreshEndsSession(error)) {
+        clearRefreshCookie(request, reply);
+      }
       throw error;
     }
   }
@@ -80,7 +82,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     await this.auth.logout(request.cookies[REFRESH_COOKIE], clientOf(request));
-    clearRefreshCookie(reply);
+    clearRefreshCookie(request, reply);
   }
 
   @Get('me')
@@ -122,19 +124,29 @@ function setRefreshCookie(
   issued: IssuedTokens,
 ): LoginResponse {
   void reply.setCookie(REFRESH_COOKIE, issued.refreshToken, {
+    ...refreshCookieAttributes(request),
+    expires: issued.refreshExpiresAt,
+  });
+  return issued.response;
+}
+
+/**
+ * Set and cleared alike: a browser drops a cookie only on a clearing header that matches it, and
+ * a clearing header without the cookie's own attributes would itself be a weaker cookie.
+ */
+function refreshCookieAttributes(request: FastifyRequest) {
+  return {
     httpOnly: true,
     sameSite: 'strict',
     secure: request.protocol === 'https',
     path: REFRESH_COOKIE_PATH,
-    expires: issued.refreshExpiresAt,
-  });
-  return issued.response;
+  } as const;
 }
 
 function clientOf(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
 }
 
-function clearRefreshCookie(reply: FastifyReply): void {
-  void reply.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH });
+function clearRefreshCookie(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.clearCookie(REFRESH_COOKIE, refreshCookieAttributes(request));
 }
