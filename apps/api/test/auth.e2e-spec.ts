@@ -227,6 +227,13 @@ describe('console auth', () => {
       await change.query('COMMIT');
       const answer = await signingIn;
       expect([answer.status, answer.body.code]).toEqual([401, 'invalid_credentials']);
+      // Logged as the failed sign-in it is.
+      const failed = await auditEvents(
+        api.url,
+        user.accessToken,
+        '?action=auth.login_failed&pageSize=50',
+      );
+      expect(failed.map((event) => event.targetId)).toEqual([user.userId]);
     } finally {
       await change.end();
     }

@@ -87,7 +87,7 @@ export class AuthService {
       });
       throw invalidCredentials();
     }
-    if (!(await verifyPassword(user.passwordHash, body.password))) {
+    const refuseWrongPassword = async (): Promise<never> => {
       await this.audit.recordAlone({
         action: 'auth.login_failed',
         ownerUserId: user.id,
@@ -96,7 +96,8 @@ export class AuthService {
         targetId: user.id,
       });
       throw invalidCredentials();
-    }
+    };
+    if (!(await verifyPassword(user.passwordHash, body.password))) await refuseWrongPassword();
     if (user.disabled) throw accountDisabled();
 
     const refreshToken = generateRefreshToken();
@@ -109,7 +110,8 @@ export class AuthService {
         'SELECT password_hash, disabled FROM users WHERE id = $1 FOR SHARE',
         [user.id],
       );
-      if (!current || current.password_hash !== user.passwordHash) throw invalidCredentials();
+      // The password sent is no longer the account's: a failed sign-in like any other.
+      if (!current || current.password_hash !== user.passwordHash) return null;
       if (current.disabled) throw accountDisabled();
       const created = await manager.getRepository(Session).save({
         id: newId('ses'),
@@ -138,6 +140,7 @@ export class AuthService {
       });
       return created;
     });
+    if (!session) return refuseWrongPassword();
     await this.users.recordLogin(user.id);
     user.lastLoginAt = new Date();
     return { response: await this.accessFor(user, session.id), refreshToken, refreshExpiresAt };
