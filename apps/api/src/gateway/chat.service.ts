@@ -314,6 +314,6 @@ export class ChatService {
     call.usage.inputTokens = inputTokens;
     call.usage.outputTokens = outputTokens;
     call.usage.costMicros = cost;
-    void this.quotas.addCost(call.key, cost);
+    void this.quotas.addCost(call.key, cost, call.quotaSlot?.period);
   }
 }

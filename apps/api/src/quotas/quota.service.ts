@@ -215,15 +215,20 @@ export class QuotaService implements BeforeApplicationShutdown {
 
   /**
    * Adds a served request's cost to the plan's and the key's monthly totals (in the background:
-   * callers do not wait, and a shutdown waits for it).
+   * callers do not wait, and a shutdown waits for it). The month is the one the request was
+   * admitted in (its slot's), where its request count and its usage event fall too: a request
+   * that ends after midnight at a month's end still costs the month it began in.
    */
-  addCost(key: VerifiedKey, micros: number, now = new Date()): Promise<void> {
+  addCost(
+    key: VerifiedKey,
+    micros: number,
+    period: BillingPeriod = billingPeriodOf(new Date()),
+  ): Promise<void> {
     if (micros <= 0) return Promise.resolve();
-    return this.inBackground(this.writeCost(key, micros, now));
+    return this.inBackground(this.writeCost(key, micros, period));
   }
 
-  private async writeCost(key: VerifiedKey, micros: number, now: Date): Promise<void> {
-    const period = billingPeriodOf(now);
+  private async writeCost(key: VerifiedKey, micros: number, period: BillingPeriod): Promise<void> {
     try {
       const plan = await this.plans.get(key.planId);
       const [userTotal = micros, keyTotal = micros] = await this.counters.change(period.month, [
