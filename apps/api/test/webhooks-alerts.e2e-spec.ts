@@ -33,12 +33,14 @@ interface Received {
 
 /**
  * A local webhook receiver. Each test uses its own path; `failures` makes a path answer 500 that
- * many times before answering 200 (Infinity: always), and `silent` makes it never answer.
+ * many times before answering 200 (Infinity: always), `silent` makes it never answer, and `held`
+ * makes it answer only once `release` is called.
  */
 class Receiver {
   readonly received: Received[] = [];
   private readonly failures = new Map<string, number>();
   private readonly silent = new Set<string>();
+  private readonly held = new Map<string, (() => void)[]>();
   private server!: Server;
   url = '';
 
@@ -58,6 +60,11 @@ class Receiver {
         });
         const left = this.failures.get(path) ?? 0;
         if (this.silent.has(path)) return;
+        const holding = this.held.get(path);
+        if (holding) {
+          holding.push(() => res.writeHead(204).end());
+          return;
+        }
         if (left > 0) {
           this.failures.set(path, left - 1);
           res.writeHead(500).end('receiver down');
@@ -69,11 +76,19 @@ class Receiver {
   }
 
   /** A fresh path on this receiver. */
-  path(failures = 0, { silent = false } = {}): string {
+  path(failures = 0, { silent = false, held = false } = {}): string {
     const path = `/hook-${randomBytes(4).toString('hex')}`;
     this.failures.set(path, failures);
     if (silent) this.silent.add(path);
+    if (held) this.held.set(path, []);
     return path;
+  }
+
+  /** Answers the sends a held path holds, and those after it at once. */
+  release(path: string): void {
+    const holding = this.held.get(path) ?? [];
+    this.held.delete(path);
+    for (const answer of holding) answer();
   }
 
   at(path: string): Received[] {
@@ -608,6 +623,38 @@ describe('alerts and webhooks', () => {
     // webhook set later, which starts with new notifications only.
     await wait(SEND_TIMEOUT_MS + 1_500);
     expect(receiver.at(laterPath)).toHaveLength(0);
+  });
+
+  it('records as delivered a send its receiver took while the webhook was being removed', async () => {
+    const user = await signUp(api.url, 'delivered-mid-removal');
+    const heldPath = receiver.path(0, { held: true });
+    await setWebhook(user, heldPath);
+    await leak((await createKey(api.url, user.accessToken)).key);
+    await eventually(
+      () => Promise.resolve(receiver.at(heldPath)),
+      (entries) => entries.length > 0,
+    );
+    const removed = await call(api.url, 'DELETE', '/api/settings/webhook', {
+      token: user.accessToken,
+    });
+    expect(removed.status).toBe(204);
+    receiver.release(heldPath);
+    // The receiver has it: the history, read once a webhook is set again, must not say the
+    // removal failed it.
+    await setWebhook(user, receiver.path());
+    const read = await eventually(
+      () => webhook(user),
+      (r) => r.body.deliveries[0]?.status === 'delivered',
+      SEND_TIMEOUT_MS + 3_000,
+    );
+    expect(read.body.deliveries[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      lastHttpStatus: 204,
+      lastError: null,
+      kind: 'key_leaked',
+    });
+    expect(receiver.at(heldPath)).toHaveLength(1);
   });
 
   it('never writes a webhook secret to the logs', () => {

@@ -134,10 +134,12 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Records a send's outcome, only on the claim it was made under: still pending, and not claimed
-   * again since (which counts another attempt). A webhook removed during the send has failed its
+   * Records a send's outcome, only on the claim it was made under: not claimed again since (which
+   * counts another attempt), and still pending. A webhook removed during the send has failed its
    * deliveries, which must not come back to go to a webhook set later, and a settle late past its
-   * lease must not undo what the replica that claimed the delivery again recorded.
+   * lease must not undo what the replica that claimed the delivery again recorded. A send the
+   * receiver took is recorded as delivered all the same: on this claim, only the removal can have
+   * failed it, and the receiver has it.
    */
   private async settle(row: ClaimedDelivery, outcome: SendOutcome, final: boolean): Promise<void> {
     const onThisClaim = `id = $1 AND attempts = $2 AND status = 'pending'`;
@@ -145,7 +147,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
       await this.dataSource.query(
         `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(),
            last_http_status = $3, last_error = NULL
-         WHERE ${onThisClaim}`,
+         WHERE id = $1 AND attempts = $2 AND status IN ('pending', 'failed')`,
         [row.id, row.attempts, outcome.httpStatus],
       );
       return;
