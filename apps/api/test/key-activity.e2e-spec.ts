@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../src/config/app-config.js';
 import { KeyActivityRecorder } from '../src/keys/key-activity.recorder.js';
 import { startApi, type ApiProcess } from './support/api-process.js';
-import { queryDatabase } from './support/database.js';
+import { queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { signUp } from './support/http.js';
 import { createKey } from './support/keys.js';
 
@@ -81,5 +82,95 @@ describe('key activity through failed writes', () => {
     recorder.recordUse(keyId, 'ksv_none');
     await recorder.flush();
     expect(await requestsOf(keyId)).toBe(4);
+  });
+});
+
+describe('key activity flushed by several replicas at once', () => {
+  const REPLICAS = 4;
+  const ROUNDS = 20;
+  const KEYS = 300;
+  let api: ApiProcess;
+  let keyIds: string[] = [];
+  let clients: pg.Client[] = [];
+
+  beforeAll(async () => {
+    api = await startApi();
+    // Several connections writing while the API runs: PostgreSQL only.
+    if (usesEmbeddedDatabase(api)) return;
+    const owner = await signUp(api.url, 'activity-replicas');
+    const model = (await createKey(api.url, owner.accessToken)).id;
+    // Copies of one key and its secret: many keys, quickly.
+    await queryDatabase(
+      api,
+      `INSERT INTO api_keys
+       SELECT (jsonb_populate_record(NULL::api_keys,
+                 to_jsonb(k) || jsonb_build_object('id', k.id || '_' || n))).*
+         FROM api_keys k, generate_series(1, $2::int) n WHERE k.id = $1`,
+      [model, KEYS],
+    );
+    await queryDatabase(
+      api,
+      `INSERT INTO api_key_secrets
+       SELECT (jsonb_populate_record(NULL::api_key_secrets,
+                 to_jsonb(s) || jsonb_build_object('id', s.id || '_' || n, 'key_id', s.key_id || '_' || n,
+                   'key_hash', s.key_hash || '_' || n))).*
+         FROM api_key_secrets s, generate_series(1, $2::int) n WHERE s.key_id = $1`,
+      [model, KEYS],
+    );
+    keyIds = Array.from({ length: KEYS }, (_, n) => `${model}_${n + 1}`);
+    clients = await Promise.all(
+      Array.from({ length: REPLICAS }, async () => {
+        const client = new pg.Client({ connectionString: api.env.DATABASE_URL });
+        await client.connect();
+        return client;
+      }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.end()));
+    await api.stop();
+  });
+
+  it('writes the same busy keys from every replica without a deadlock', async () => {
+    if (usesEmbeddedDatabase(api)) return;
+    const secretsOf = new Map(
+      (
+        await queryDatabase<{ id: string; key_id: string }>(
+          api,
+          'SELECT id, key_id FROM api_key_secrets WHERE key_id = ANY($1)',
+          [keyIds],
+        )
+      ).map((row) => [row.key_id, row.id]),
+    );
+    const failures: string[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // A replica's batch lists its keys in the order their requests came: each its own here.
+      const recorders = clients.map((client) => {
+        const dataSource = {
+          query: async (sql: string, parameters: unknown[]) => {
+            try {
+              return (await client.query(sql, parameters)).rows as unknown[];
+            } catch (error) {
+              failures.push((error as { code?: string }).code ?? String(error));
+              throw error;
+            }
+          },
+        } as unknown as DataSource;
+        const recorder = new KeyActivityRecorder(config, dataSource);
+        const order = [...keyIds].sort(() => Math.random() - 0.5);
+        for (const keyId of order) recorder.recordUse(keyId, secretsOf.get(keyId) ?? '');
+        return recorder;
+      });
+      await Promise.all(recorders.map((recorder) => recorder.flush()));
+    }
+    expect(failures).toEqual([]);
+    const [counted] = await queryDatabase<{ requests: string; used: string }>(
+      api,
+      `SELECT (SELECT sum(requests) FROM api_key_daily_usage WHERE key_id = ANY($1)) AS requests,
+              (SELECT count(*) FROM api_keys WHERE id = ANY($1) AND last_used_at IS NOT NULL) AS used`,
+      [keyIds],
+    );
+    expect(Number(counted?.requests)).toBe(REPLICAS * ROUNDS * KEYS);
+    expect(Number(counted?.used)).toBe(KEYS);
   });
 });

@@ -179,12 +179,22 @@ const WRITE_ACTIVITY = `
      ORDER BY r.key_id, r.day
     ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests
   ), secrets_used AS (
+    -- Locked in id order first, like the daily rows: left to the planner, two replicas' flushes
+    -- of the same keys could take them in opposite orders and deadlock.
     UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at)
-      FROM unnest($4::text[], $6::timestamptz[]) AS r(secret_id, at)
-     WHERE s.id = r.secret_id
+      FROM (SELECT locked.id, u.at
+              FROM api_key_secrets locked
+              JOIN unnest($4::text[], $6::timestamptz[]) AS u(secret_id, at) ON locked.id = u.secret_id
+             ORDER BY locked.id
+               FOR NO KEY UPDATE OF locked) r
+     WHERE s.id = r.id
   )
   UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, r.at)
-    FROM (SELECT key_id, max(at) AS at
-            FROM unnest($5::text[], $6::timestamptz[]) AS u(key_id, at)
-           GROUP BY key_id) r
-   WHERE k.id = r.key_id`;
+    FROM (SELECT locked.id, u.at
+            FROM api_keys locked
+            JOIN (SELECT key_id, max(at) AS at
+                    FROM unnest($5::text[], $6::timestamptz[]) AS u(key_id, at)
+                   GROUP BY key_id) u ON locked.id = u.key_id
+           ORDER BY locked.id
+             FOR NO KEY UPDATE OF locked) r
+   WHERE k.id = r.id`;
