@@ -237,13 +237,29 @@ export function retrySessionRestore(): void {
 }
 
 /**
- * Exchanges the refresh cookie for a new access token. Concurrent callers share one request:
- * refresh tokens rotate, so two parallel refreshes would look like token reuse to the server.
+ * Runs `work` while no other tab of this console runs it. The refresh cookie is shared by every
+ * tab and rotates at each use: two tabs refreshing at once would present the same token, and
+ * whichever answer the browser stored last could be a token the other exchange had already spent,
+ * which the server takes for a stolen one at the next refresh and ends the session. Taking turns,
+ * the second tab presents the cookie the first one just got. Web Locks need a secure context
+ * (HTTPS or localhost); elsewhere each tab refreshes on its own, as before.
+ */
+function oneTabAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (typeof navigator === 'undefined' || !('locks' in navigator)) return work();
+  return navigator.locks.request(name, work);
+}
+
+/**
+ * Exchanges the refresh cookie for a new access token. Concurrent callers share one request, and
+ * tabs take turns (see oneTabAtATime): refresh tokens rotate, so two parallel refreshes would
+ * look like token reuse to the server.
  */
 export function refreshSession(): Promise<Session> {
   refreshInFlight ??= (async (): Promise<Session> => {
     try {
-      const body = await request<RefreshResponse>('POST', '/api/auth/refresh', { auth: false });
+      const body = await oneTabAtATime('keyward-session-refresh', () =>
+        request<RefreshResponse>('POST', '/api/auth/refresh', { auth: false }),
+      );
       signedIn(body);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
