@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
-import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
+import { ADD_TO_COUNTER_LUA, type CountedAlongside } from '../rate-limit/counted-alongside.js';
 
 /** Counters outlive their month by a little, for late readers; then Redis forgets them. */
 const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
@@ -11,17 +11,10 @@ const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
  * the script creates gets its expiry. One call carries the counters of several owners: Keyward
  * talks to a single Redis node (not a Cluster, see the rate limiter's store).
  */
-const CHANGE_SCRIPT = `
+const CHANGE_SCRIPT = `${ADD_TO_COUNTER_LUA}
 local totals = {}
 for i, key in ipairs(KEYS) do
-  local amount = tonumber(ARGV[i + 1])
-  if amount ~= 0 then
-    local total = redis.call('INCRBY', key, amount)
-    if total == amount then redis.call('EXPIRE', key, ARGV[1]) end
-    totals[i] = total
-  else
-    totals[i] = tonumber(redis.call('GET', key) or '0')
-  end
+  totals[i] = add_to_counter(key, tonumber(ARGV[i + 1]), ARGV[1])
 end
 return totals`;
 
@@ -31,12 +24,10 @@ return totals`;
  * replica seeded first). The mark never stands without its seed: a call that failed, or a Redis
  * that lost its data, leaves neither, and the next request seeds again.
  */
-const SEED_SCRIPT = `
+const SEED_SCRIPT = `${ADD_TO_COUNTER_LUA}
 if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return 0 end
 for i = 2, #KEYS do
-  local amount = tonumber(ARGV[i])
-  local total = redis.call('INCRBY', KEYS[i], amount)
-  if total == amount then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  add_to_counter(KEYS[i], tonumber(ARGV[i]), ARGV[1])
 end
 return 1`;
 

@@ -17,3 +17,16 @@ export interface SharedCounterChanges {
   /** Expiry given to a key the change creates. */
   ttlSeconds: number;
 }
+
+/**
+ * Lua for the scripts that change such counters: `add_to_counter(key, amount, ttl)` adds
+ * `amount` to `key` (0 only reads it), gives a key it creates its expiry, and returns the total.
+ * The quota counters' own scripts use it too, so every counter changes the same way.
+ */
+export const ADD_TO_COUNTER_LUA = `
+local function add_to_counter(key, amount, ttl)
+  if amount == 0 then return tonumber(redis.call('GET', key) or '0') end
+  local total = redis.call('INCRBY', key, amount)
+  if total == amount then redis.call('EXPIRE', key, ttl) end
+  return total
+end`;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SharedCounterChanges } from './counted-alongside.js';
+import { ADD_TO_COUNTER_LUA, type SharedCounterChanges } from './counted-alongside.js';
 import { describeDecision, type RateLimitDecision } from './sliding-window.js';
 
 /**
@@ -18,7 +18,7 @@ import { describeDecision, type RateLimitDecision } from './sliding-window.js';
  * never touches the count. Such a call spans keys of several owners, so it needs the one Redis
  * node Keyward connects to (not a Cluster).
  */
-const SCRIPT = `
+const SCRIPT = `${ADD_TO_COUNTER_LUA}
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
@@ -46,14 +46,7 @@ redis.call('INCRBY', currentKey, granted)
 redis.call('PEXPIRE', currentKey, window * 2)
 local answer = {granted, current + granted, previous, elapsed, start, room - granted}
 for i = 2, #KEYS do
-  local amount = tonumber(ARGV[i + 6])
-  if amount ~= 0 then
-    local total = redis.call('INCRBY', KEYS[i], amount)
-    if total == amount then redis.call('EXPIRE', KEYS[i], ARGV[7]) end
-    answer[#answer + 1] = total
-  else
-    answer[#answer + 1] = tonumber(redis.call('GET', KEYS[i]) or '0')
-  end
+  answer[#answer + 1] = add_to_counter(KEYS[i], tonumber(ARGV[i + 6]), ARGV[7])
 end
 return answer
 `;
