@@ -29,6 +29,13 @@ function refusalFor(error: ClientError): Refusal {
       message: `The request's URL and headers together are larger than ${maxHeaderSize / 1024} KiB`,
     };
   }
+  if (error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+    return {
+      status: 413,
+      code: 'payload_too_large',
+      message: 'The request body carries chunk extensions over the size limit',
+    };
+  }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return {
       status: 408,
@@ -57,8 +64,8 @@ export function clientErrorHandler(
   const extraHeaders = Object.entries(staticHeaders)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  // Node's parser, failed once, fails again on each chunk that still arrives: a connection is
-  // answered on its first failure only, and then lingers undisturbed.
+  // A connection is answered on its first failure only: Node's parser, once failed, may report
+  // again (on a chunk that arrives before it lets go, or when the client closes its side).
   const answered = new WeakSet<Socket>();
   return (error, socket) => {
     // A reset connection, or one already gone, has nobody to answer.
@@ -66,10 +73,10 @@ export function clientErrorHandler(
     answered.add(socket);
     const refusal = refusalFor(error);
     logger.debug({ code: error.code, status: refusal.status }, 'Refused a malformed request');
-    const httpResponse = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })
-      ._httpMessage;
-    // Part of an answer already on the wire: more bytes would corrupt it, so only cut.
-    if (!socket.writable || httpResponse?.headersSent === true) {
+    // An earlier request of this connection still being answered: bytes written now would
+    // corrupt or precede its answer, so the connection is only cut.
+    const answering = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    if (!socket.writable || answering) {
       socket.destroy();
       return;
     }
@@ -104,6 +111,9 @@ export function clientErrorHandler(
         payload,
     );
     // Whatever else arrives is read and dropped, so the socket never closes with data unread.
+    // Node's parser lets go first: after a header timeout it would otherwise still turn the rest
+    // of a slow request into one that reaches a route, though its client was told 408.
+    socket.removeAllListeners('data');
     socket.on('data', () => undefined);
     socket.resume();
   };

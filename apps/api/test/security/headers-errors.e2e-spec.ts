@@ -16,6 +16,8 @@ interface RawExchange {
   closedCleanly: boolean;
   /** The socket error the client saw, if any (ECONNRESET for a reset connection). */
   error?: string;
+  /** Bytes the client got to send. */
+  sent: number;
 }
 
 /**
@@ -25,7 +27,8 @@ interface RawExchange {
 function rawExchange(url: string, send: (socket: Socket) => void): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
+    // Half-open allowed: the client goes on sending after the server has closed its side.
+    const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
     let text = '';
     let closedCleanly = false;
     let error: string | undefined;
@@ -40,7 +43,7 @@ function rawExchange(url: string, send: (socket: Socket) => void): Promise<RawEx
       error = failure.code ?? failure.message;
     });
     socket.on('close', () => {
-      resolve({ text, closedCleanly, error });
+      resolve({ text, closedCleanly, error, sent: socket.bytesWritten });
     });
     socket.on('connect', () => {
       send(socket);
@@ -284,6 +287,7 @@ describe('security headers, CORS and error bodies', () => {
     ];
     for (const [what, send, status, code] of cases) {
       const exchange = await rawExchange(api.url, send);
+      if (what.includes('2 MiB')) expect(exchange.sent).toBeGreaterThan(2 * 1024 * 1024);
       expect({ what, error: exchange.error, closedCleanly: exchange.closedCleanly }).toEqual({
         what,
         error: undefined,
