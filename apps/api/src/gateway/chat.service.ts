@@ -74,7 +74,9 @@ export class ChatService {
   async complete(call: GuardedCall, request: ChatRequest): Promise<ChatResult> {
     const primary = this.allowedModel(call.key, request.model);
     const named = request.fallbacks?.map((id) => this.allowedModel(call.key, id));
-    const slot = call.quotaSlot ?? (await this.quotas.take(call.key));
+    // Kept on the call: its cost is added to the month this slot was counted in.
+    call.quotaSlot ??= await this.quotas.take(call.key);
+    const slot = call.quotaSlot;
     await this.quotas.admit(slot);
     call.usage.billable = true;
     try {
@@ -314,6 +316,7 @@ export class ChatService {
     call.usage.inputTokens = inputTokens;
     call.usage.outputTokens = outputTokens;
     call.usage.costMicros = cost;
-    void this.quotas.addCost(call.key, cost, call.quotaSlot?.period);
+    // complete() has given every served call its slot.
+    if (call.quotaSlot) void this.quotas.addCost(call.key, cost, call.quotaSlot.period);
   }
 }

@@ -219,11 +219,7 @@ export class QuotaService implements BeforeApplicationShutdown {
    * admitted in (its slot's), where its request count and its usage event fall too: a request
    * that ends after midnight at a month's end still costs the month it began in.
    */
-  addCost(
-    key: VerifiedKey,
-    micros: number,
-    period: BillingPeriod = billingPeriodOf(new Date()),
-  ): Promise<void> {
+  addCost(key: VerifiedKey, micros: number, period: BillingPeriod): Promise<void> {
     if (micros <= 0) return Promise.resolve();
     return this.inBackground(this.writeCost(key, micros, period));
   }
