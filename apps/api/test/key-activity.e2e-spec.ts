@@ -128,6 +128,13 @@ describe('key activity flushed by several replicas at once', () => {
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.end()));
+    // The copies leave the run's shared database as they came.
+    if (keyIds.length > 0) {
+      for (const table of ['api_key_daily_usage', 'api_key_secrets']) {
+        await queryDatabase(api, `DELETE FROM ${table} WHERE key_id = ANY($1)`, [keyIds]);
+      }
+      await queryDatabase(api, 'DELETE FROM api_keys WHERE id = ANY($1)', [keyIds]);
+    }
     await api.stop();
   });
 

@@ -36,12 +36,14 @@ describe('one console session in several tabs (real API, headless Chromium)', ()
     const { page: first, context } = testPage;
     await withDiagnostics('session-tabs', testPage, apiOutput, async () => {
       // The refresh cookie each refresh presents.
-      const presented: string[] = [];
+      const presenting: Promise<string>[] = [];
       context.on('request', (request) => {
         if (!request.url().endsWith('/api/auth/refresh')) return;
-        void request.allHeaders().then((headers) => {
-          presented.push(/kw_refresh=([^;]+)/.exec(headers.cookie ?? '')?.[1] ?? '(none)');
-        });
+        presenting.push(
+          request
+            .allHeaders()
+            .then((headers) => /kw_refresh=([^;]+)/.exec(headers.cookie ?? '')?.[1] ?? '(none)'),
+        );
       });
       await first.goto(`${api.url}/login`);
       await signIn(first, email, password);
@@ -60,6 +62,7 @@ describe('one console session in several tabs (real API, headless Chromium)', ()
       }
       expect(await reloadSignedIn(first)).toBe(true);
       // The tabs took turns: no token was presented twice, so none was left spent in the jar.
+      const presented = await Promise.all(presenting);
       expect(presented.length).toBeGreaterThanOrEqual(2 * ROUNDS + 2);
       expect({
         presented: presented.length,

@@ -179,8 +179,8 @@ const WRITE_ACTIVITY = `
      ORDER BY r.key_id, r.day
     ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_daily_usage.requests + EXCLUDED.requests
   ), secrets_used AS (
-    -- Locked in id order first, like the daily rows: left to the planner, two replicas' flushes
-    -- of the same keys could take them in opposite orders and deadlock.
+    -- Rows locked in id order, like the daily rows and the keys below: left to the planner, two
+    -- replicas' flushes of the same keys could take them in opposite orders and deadlock.
     UPDATE api_key_secrets s SET last_used_at = GREATEST(s.last_used_at, r.at)
       FROM (SELECT locked.id, u.at
               FROM api_key_secrets locked

@@ -236,6 +236,9 @@ export function retrySessionRestore(): void {
   });
 }
 
+/** How long a tab waits for its turn to refresh (see oneTabAtATime). */
+const TAB_TURN_WAIT_MS = 15_000;
+
 /**
  * Runs `work` while no other tab of this console runs it. The refresh cookie is shared by every
  * tab and rotates at each use: two tabs refreshing at once would present the same token, and
@@ -244,9 +247,20 @@ export function retrySessionRestore(): void {
  * the second tab presents the cookie the first one just got. Web Locks need a secure context
  * (HTTPS or localhost); elsewhere each tab refreshes on its own, as before.
  */
-function oneTabAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
+async function oneTabAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
   if (typeof navigator === 'undefined' || !('locks' in navigator)) return work();
-  return navigator.locks.request(name, work);
+  try {
+    return await navigator.locks.request(
+      name,
+      { signal: AbortSignal.timeout(TAB_TURN_WAIT_MS) },
+      work,
+    );
+  } catch (error) {
+    // Another tab's refresh is stuck (its server stopped answering): go on without the turn
+    // rather than wait behind it. Errors of `work` itself pass through.
+    if (error instanceof DOMException && error.name === 'TimeoutError') return work();
+    throw error;
+  }
 }
 
 /**
