@@ -1,12 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
 import type { PlanResponse } from '@keyward/shared';
-import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app-config.js';
+import { inProcessQuotas, keyOn } from '../../test/support/quotas.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
-import type { PlansService } from '../plans/plans.service.js';
-import type { QuotaAlerts } from '../quotas/quota-alerts.js';
-import { QuotaService, type QuotaTrackedRequest } from '../quotas/quota.service.js';
+import type { QuotaTrackedRequest } from '../quotas/quota.service.js';
 import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import type { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { GenerationAdmissionGuard } from './generation-admission.guard.js';
@@ -18,23 +15,6 @@ const UNCAPPED: PlanResponse = {
   monthlyCostLimitMicros: null,
   sortOrder: 2,
 };
-
-const keyOn = (plan: PlanResponse, monthlyBudgetMicros: number | null = null): VerifiedKey => ({
-  keyId: 'key_1',
-  secretId: 'ksv_1',
-  userId: 'usr_1',
-  ownerRole: 'user',
-  ownerDisabled: false,
-  name: 'k',
-  scopes: ['generate'],
-  rateLimit: { limit: 100, windowSeconds: 60 },
-  allowedModels: [],
-  planId: plan.id,
-  monthlyBudgetMicros,
-  expiresAt: null,
-  secretExpiresAt: null,
-  revokedAt: null,
-});
 
 /**
  * Admits one request of `key` on `plan`, and reports how the key's hit was counted: with the
@@ -58,18 +38,7 @@ async function admit(plan: PlanResponse, key: VerifiedKey) {
       });
     },
   } as unknown as RateLimiterService;
-  const dataSource = {
-    query: () => Promise.resolve([{ requests: '0', cost: '0' }]),
-  } as unknown as DataSource;
-  const plans = { get: () => Promise.resolve(plan) } as unknown as PlansService;
-  const alerts = { crossed: () => undefined } as unknown as QuotaAlerts;
-  const quotas = new QuotaService(
-    { redisKeyPrefix: 't:' } as AppConfig,
-    null,
-    dataSource,
-    plans,
-    alerts,
-  );
+  const quotas = inProcessQuotas(plan);
   const request: QuotaTrackedRequest & { apiKey: VerifiedKey } = { apiKey: key };
   const reply = { header: () => reply };
   const context = {
