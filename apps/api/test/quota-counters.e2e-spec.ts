@@ -93,6 +93,28 @@ describeWithRedis('quota counters in Redis', () => {
       inRedis: true,
     });
   });
+  it('gives requests back in few calls, and never from this process when their call fails', async () => {
+    const requests = `${prefix}quota:${MONTH}:user:g:requests`;
+    const one = () => counters.changeReporting(MONTH, [{ key: 'user:g:requests', amount: 1 }]);
+    const giveBack = () => counters.undo(MONTH, 'user:g:requests', 1, { inRedis: true });
+    await Promise.all(Array.from({ length: 100 }, one));
+
+    const before = calls.made;
+    await Promise.all(Array.from({ length: 60 }, giveBack));
+    expect(calls.made - before).toBeLessThanOrEqual(3);
+    expect(await redis.get(requests)).toBe('40');
+
+    // A count and give-backs queued behind a call that fails: the counts move into this process,
+    // and the give-backs, which took nothing here, take nothing from them.
+    const first = one();
+    calls.failNext = true;
+    const [counted, , , countedAfter] = await Promise.all([one(), giveBack(), giveBack(), one()]);
+    expect(await first).toEqual({ totals: [41], inRedis: true });
+    expect(counted).toEqual({ totals: [1], inRedis: false });
+    expect(countedAfter).toEqual({ totals: [2], inRedis: false });
+    expect(await redis.get(requests)).toBe('41');
+  });
+
   it('keeps an absurd amount from failing the changes that share its call', async () => {
     const answers = await Promise.all([
       counters.changeReporting(MONTH, [{ key: 'user:c:requests', amount: 1 }]),

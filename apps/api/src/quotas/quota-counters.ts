@@ -1,55 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
-import { ADD_TO_COUNTER_LUA, type CountedAlongside } from '../rate-limit/counted-alongside.js';
+import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
+import {
+  boundedStep,
+  COUNTER_TTL_SECONDS,
+  QuotaChangeQueue,
+  withQuotaScripts,
+  type ChangeResult,
+  type CounterChange,
+  type QueuedChange,
+  type ScriptedRedis,
+} from './quota-change-queue.js';
 
-/** Counters outlive their month by a little, for late readers; then Redis forgets them. */
-const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
-
-/**
- * Adds each ARGV amount (0 reads) to its key and returns every total, in one round trip. A key
- * the script creates gets its expiry. One call carries the counters of several owners: Keyward
- * talks to a single Redis node (not a Cluster, see the rate limiter's store).
- */
-const CHANGE_SCRIPT = `${ADD_TO_COUNTER_LUA}
-local totals = {}
-for i, key in ipairs(KEYS) do
-  totals[i] = add_to_counter(key, tonumber(ARGV[i + 1]), ARGV[1])
-end
-return totals`;
-
-/**
- * Sets an owner's seed mark (KEYS[1]) and adds the database's totals to its counters (KEYS[2..],
- * amounts in ARGV[2..]) in one step, or does nothing when the mark is there already (another
- * replica seeded first). The mark never stands without its seed: a call that failed, or a Redis
- * that lost its data, leaves neither, and the next request seeds again.
- */
-const SEED_SCRIPT = `${ADD_TO_COUNTER_LUA}
-if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return 0 end
-for i = 2, #KEYS do
-  add_to_counter(KEYS[i], tonumber(ARGV[i]), ARGV[1])
-end
-return 1`;
-
-type ScriptedRedis = Redis & {
-  keywardQuotaChange(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
-  keywardQuotaSeed(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
-};
-
-/** Bounds one script call's arguments; more waits for the next call. */
-const MAX_QUEUED_PER_CALL = 10_000;
-
-/**
- * The most one change may add or take: a billion dollars in micro-dollars. One absurd amount (a
- * provider reporting absurd usage) would otherwise fail its whole batch inside Redis's INCRBY.
- */
-const MAX_STEP = 1e15;
-
-interface QueuedChange {
-  month: string;
-  changes: CounterChange[];
-  settle: (result: { totals: number[]; inRedis: boolean }) => void;
-}
+export type { CounterChange } from './quota-change-queue.js';
 
 /**
  * Where a change was counted, so it is taken back there (`undo`): Redis, or this process's
@@ -59,16 +23,10 @@ export type CountedIn = { inRedis: true } | { inRedis: false; memoryEpoch: numbe
 
 /**
  * An owner's counters still need what the database holds (`QuotaCounters.claimSeed`), and where:
- * in Redis (where the seed is settled when it is added, see SEED_SCRIPT) or in this process
+ * in Redis (where the seed is settled when it is added, see `applySeed`) or in this process
  * (claimed here, for the life of its counters the claim was made in).
  */
 export type SeedClaim = { month: string; owner: string } & CountedIn;
-
-export interface CounterChange {
-  key: string;
-  /** Added to the counter; 0 only reads it. */
-  amount: number;
-}
 
 /**
  * Monthly counters for quota checks: in Redis when configured, so every replica sees the same
@@ -84,20 +42,27 @@ export class QuotaCounters {
   private memoryMonth = '';
   private usingFallback = false;
   private readonly redis: ScriptedRedis | null;
-  /** Changes waiting for the script call after the one out (see `sendQueued`). */
-  private readonly queued: QueuedChange[] = [];
-  private sending = false;
+  private readonly queue: QuotaChangeQueue | null;
   private readonly storeChangeListeners: (() => void)[] = [];
 
   constructor(
     redis: Redis | null,
     private readonly prefix: string,
   ) {
-    if (redis && !('keywardQuotaChange' in redis)) {
-      redis.defineCommand('keywardQuotaChange', { lua: CHANGE_SCRIPT });
-      redis.defineCommand('keywardQuotaSeed', { lua: SEED_SCRIPT });
-    }
-    this.redis = redis as ScriptedRedis | null;
+    const scripted = redis ? withQuotaScripts(redis) : null;
+    this.redis = scripted;
+    this.queue = scripted
+      ? new QuotaChangeQueue(
+          scripted,
+          (month, key) => this.redisKey(month, key),
+          () => {
+            this.noteAnswered();
+          },
+          (error, changes) => {
+            this.callFailed(error, changes);
+          },
+        )
+      : null;
     redis?.on('close', () => {
       this.storeChanged();
     });
@@ -127,88 +92,37 @@ export class QuotaCounters {
 
   /**
    * `change`, also saying whether Redis (rather than this process) counted it. Changes made while
-   * a write is out go together in the next one (see `sendQueued`); each caller's totals are as if
-   * its changes had been applied alone, in the order the callers came.
+   * a call to Redis is out go together in the next one (`QuotaChangeQueue`).
    */
-  changeReporting(
-    month: string,
-    changes: CounterChange[],
-  ): Promise<{ totals: number[]; inRedis: boolean }> {
-    if (!this.redis || this.redis.status !== 'ready') {
+  changeReporting(month: string, changes: CounterChange[]): Promise<ChangeResult> {
+    if (!this.queue || this.redis?.status !== 'ready') {
       if (this.redis) this.noteFallback('Redis not connected');
       return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
     }
-    const redis = this.redis;
-    const bounded = changes.map(({ key, amount }) => ({ key, amount: boundedStep(amount) }));
-    return new Promise((settle) => {
-      this.queued.push({ month, changes: bounded, settle });
-      if (!this.sending) void this.sendQueued(redis);
-    });
+    return this.queue.push(month, changes, 'count-here');
   }
 
   /**
-   * One script call at a time, each carrying every change queued since the last was sent: a
-   * lone change goes at once, and under load the calls (and Redis's work) grow with the round
-   * trip rather than with the requests. When a call fails, it and everything queued behind it
-   * are counted in process, change by change: with Redis hanging, no caller waits behind more
-   * than the call under way and its own.
+   * A call to Redis failed: counting moves into this process, and the changes it carried (and
+   * those queued behind it) are counted here, except give-backs, which this process's counters
+   * never held: those are dropped, and what they would have taken back stays counted.
    */
-  private async sendQueued(redis: ScriptedRedis): Promise<void> {
-    this.sending = true;
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued.splice(0, MAX_QUEUED_PER_CALL);
-        await this.writeBatch(redis, batch);
+  private callFailed(error: unknown, changes: QueuedChange[]): void {
+    const reason = errorMessage(error);
+    this.noteFallback(reason);
+    let dropped = 0;
+    for (const { month, changes: mine, whenRedisFails, settle } of changes) {
+      if (whenRedisFails === 'drop') {
+        dropped += 1;
+        settle({ totals: [], inRedis: false });
+      } else {
+        settle({ totals: this.changeLocally(month, mine), inRedis: false });
       }
-    } finally {
-      this.sending = false;
     }
-  }
-
-  private async writeBatch(redis: ScriptedRedis, batch: QueuedChange[]): Promise<void> {
-    const keys: string[] = [];
-    const amounts: number[] = [];
-    const positions = new Map<string, number>();
-    /** For each queued change, the position of its counter in `keys`. */
-    const positionsOf = batch.map(({ month, changes }) =>
-      changes.map(({ key, amount }) => {
-        const redisKey = this.redisKey(month, key);
-        let position = positions.get(redisKey);
-        if (position === undefined) {
-          position = keys.length;
-          positions.set(redisKey, position);
-          keys.push(redisKey);
-          amounts.push(0);
-        }
-        amounts[position] = (amounts[position] ?? 0) + amount;
-        return position;
-      }),
-    );
-    let totals: number[];
-    try {
-      totals = (
-        await redis.keywardQuotaChange(keys.length, ...keys, COUNTER_TTL_SECONDS, ...amounts)
-      ).map(Number);
-      this.noteAnswered();
-    } catch (error) {
-      this.noteFallback(errorMessage(error));
-      for (const { month, changes, settle } of [...batch, ...this.queued.splice(0)]) {
-        settle({ totals: this.changeLocally(month, changes), inRedis: false });
-      }
-      return;
-    }
-    // Redis has the totals after the whole batch: walking back from the last change, each
-    // caller's totals are those less what came after it.
-    for (let entry = batch.length - 1; entry >= 0; entry--) {
-      const { changes, settle } = batch[entry] as QueuedChange;
-      const at = positionsOf[entry] as number[];
-      const mine: number[] = [];
-      for (let change = changes.length - 1; change >= 0; change--) {
-        const position = at[change] as number;
-        mine[change] = totals[position] ?? 0;
-        totals[position] = (totals[position] ?? 0) - (changes[change]?.amount ?? 0);
-      }
-      settle({ totals: mine, inRedis: true });
+    if (dropped > 0) {
+      this.logger.warn(
+        `Could not make ${dropped} give-backs in Redis; they stay counted: ${reason}`,
+      );
     }
   }
 
@@ -231,14 +145,14 @@ export class QuotaCounters {
       if (this.stillHolds(countedIn)) this.changeLocally(month, [{ key, amount: -amount }]);
       return;
     }
-    try {
-      if (!this.redis || this.redis.status !== 'ready') throw new Error('Redis not connected');
-      await this.changeInRedis(this.redis, month, [{ key, amount: -amount }]);
-    } catch (error) {
+    if (!this.queue || this.redis?.status !== 'ready') {
       this.logger.warn(
-        `Could not give back ${amount} on ${key}; it stays counted: ${errorMessage(error)}`,
+        `Could not give back ${amount} on ${key}; it stays counted: Redis not connected`,
       );
+      return;
     }
+    // With other changes in one call, under load; should the call fail, nothing is taken here.
+    await this.queue.push(month, [{ key, amount: -amount }], 'drop');
   }
 
   /** The same changes, for the rate limiter to apply with a hit it admits (see `change`). */
@@ -349,20 +263,6 @@ export class QuotaCounters {
     }
   }
 
-  private async changeInRedis(
-    redis: ScriptedRedis,
-    month: string,
-    changes: CounterChange[],
-  ): Promise<number[]> {
-    const totals = await redis.keywardQuotaChange(
-      changes.length,
-      ...changes.map((change) => this.redisKey(month, change.key)),
-      COUNTER_TTL_SECONDS,
-      ...changes.map((change) => change.amount),
-    );
-    return totals.map(Number);
-  }
-
   private changeLocally(month: string, changes: CounterChange[]): number[] {
     const counters = this.local(month);
     return changes.map(({ key, amount }) => {
@@ -425,9 +325,4 @@ export class QuotaCounters {
     this.logger.warn(`Quota counters fall back to in-process counting: ${reason}`);
     this.storeChanged();
   }
-}
-
-function boundedStep(amount: number): number {
-  if (!Number.isFinite(amount)) return 0;
-  return Math.max(-MAX_STEP, Math.min(MAX_STEP, Math.trunc(amount)));
 }
