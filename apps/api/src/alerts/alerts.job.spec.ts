@@ -19,6 +19,8 @@ function jobWith(options: {
   failingRule?: 'expiring' | 'errorRates';
   /** Every alert fired after this many fails as a lost database connection does. */
   databaseGoneAfter?: number;
+  /** Each alert is fired once this settles. */
+  firing?: Promise<void>;
 }) {
   const fired: Fired[] = [];
   const logged: string[] = [];
@@ -54,8 +56,9 @@ function jobWith(options: {
     }),
   } as unknown as DataSource;
   const alerts = {
-    fireOnce: (mark: Fired) => {
+    fireOnce: async (mark: Fired) => {
       fired.push(mark);
+      await options.firing;
       if (options.databaseGoneAfter !== undefined && fired.length > options.databaseGoneAfter) {
         return Promise.reject(
           Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
@@ -103,6 +106,26 @@ describe('AlertsJob', () => {
       'Could not fire the expiry warning of key key_a: could not write the notification',
       'Could not fire the error-rate alert of user usr_broken: could not write the notification',
     ]);
+  });
+
+  it('stops between alerts at shutdown, after the one being fired', async () => {
+    let release: () => void = () => undefined;
+    const { job, fired } = jobWith({
+      expiring: [
+        { id: 'key_a', user_id: 'usr_a' },
+        { id: 'key_b', user_id: 'usr_b' },
+      ],
+      errorRates: [{ user_id: 'usr_a' }],
+      firing: new Promise((resolve) => (release = resolve)),
+    });
+    const run = job.runOnce();
+    while (fired.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const shutdown = job.onApplicationShutdown();
+    release();
+    await shutdown;
+    // The alert under way was fired; the rest wait for the next run, on whichever replica.
+    await expect(run).resolves.toBe(1);
+    expect(fired.map((mark) => mark.subject)).toEqual(['key.expiring:key_a']);
   });
 
   it('runs the error-rate rule when the expiring-keys rule fails', async () => {

@@ -58,13 +58,13 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
     this.job = new PeriodicJob({
       intervalMs: config.alerts.checkIntervalSeconds * 1000,
       startDelayMs: START_DELAY_MS,
-      run: () =>
+      run: (isStopping) =>
         withAdvisoryLock(
           this.dataSource,
           JOB_LOCK_ID,
           async () =>
-            (await this.rule('expiring keys', () => this.expiringKeys())) +
-            (await this.rule('error rates', () => this.errorRates())),
+            (await this.rule('expiring keys', () => this.expiringKeys(isStopping))) +
+            (isStopping() ? 0 : await this.rule('error rates', () => this.errorRates(isStopping))),
           0,
         ),
       logger: this.logger,
@@ -77,6 +77,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // A run stops between alerts, so shutdown waits for one at most; the rest wait a run.
     await this.job.stop();
   }
 
@@ -103,12 +104,14 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
    * statement left unanswered past its timeout counts as that too; the rest wait a run.)
    */
   private async fireEach<Row>(
+    isStopping: () => boolean,
     rows: Row[],
     describe: (row: Row) => string,
     fire: (row: Row) => Promise<boolean>,
   ): Promise<number> {
     let fired = 0;
     for (const row of rows) {
+      if (isStopping()) break;
       try {
         if (await fire(row)) fired += 1;
       } catch (error) {
@@ -123,7 +126,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Once per key and expiry: a key whose expiry is moved later is announced again. */
-  private async expiringKeys(): Promise<number> {
+  private async expiringKeys(isStopping: () => boolean): Promise<number> {
     const rows: ExpiringKeyRow[] = await this.dataSource.query(
       `SELECT id, user_id, name, expires_at FROM api_keys
        WHERE revoked_at IS NULL AND expires_at > now()
@@ -131,6 +134,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       [KEY_EXPIRY_WARNING_DAYS],
     );
     return this.fireEach(
+      isStopping,
       rows,
       (row) => `the expiry warning of key ${row.id}`,
       (row) => {
@@ -158,7 +162,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
    * From the raw events of the last hour (a range scan of the time index: an hour of events, not
    * the table); once per user per UTC day, so an outage that lasts all afternoon is one alert.
    */
-  private async errorRates(): Promise<number> {
+  private async errorRates(isStopping: () => boolean): Promise<number> {
     const rows: ErrorRateRow[] = await this.dataSource.query(
       `SELECT user_id, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS failures,
               count(*) FILTER (WHERE NOT success AND status >= 500) AS server_errors,
@@ -174,6 +178,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       errorRateExceeded(Number(row.requests), Number(row.failures)),
     );
     return this.fireEach(
+      isStopping,
       exceeded,
       (row) => `the error-rate alert of user ${row.user_id}`,
       (row) => {

@@ -32,13 +32,12 @@ export const SESSIONS_ENDED_BEFORE = `SELECT id FROM sessions
 export class SessionPurgeJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SessionPurgeJob.name);
   private readonly job: PeriodicJob;
-  private stopping = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.job = new PeriodicJob({
       intervalMs: DAY_MS,
       startDelayMs: START_DELAY_MS,
-      run: () => this.purge(),
+      run: (isStopping) => this.purge(isStopping),
       logger: this.logger,
       failureMessage: 'Session purge failed',
     });
@@ -49,16 +48,15 @@ export class SessionPurgeJob implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
     await this.job.stop();
   }
 
-  private async purge(): Promise<number> {
+  private async purge(isStopping: () => boolean): Promise<number> {
     const purged = await purgeInBatches(this.dataSource, {
       lockId: JOB_LOCK_ID,
       deleteSql: `DELETE FROM sessions WHERE id IN (${SESSIONS_ENDED_BEFORE}) RETURNING 1`,
       parameters: [ENDED_SESSION_KEEP_DAYS],
-      isStopping: () => this.isStopping(),
+      isStopping,
     });
     if (purged) {
       this.logger.log(
@@ -66,10 +64,5 @@ export class SessionPurgeJob implements OnModuleInit, OnApplicationShutdown {
       );
     }
     return purged ?? 0;
-  }
-
-  /** A method, not a field read, so each batch sees a shutdown that began meanwhile. */
-  private isStopping(): boolean {
-    return this.stopping;
   }
 }

@@ -70,6 +70,32 @@ describe('PeriodicJob', () => {
     expect(runs).toBe(stoppedAt);
   });
 
+  it('asks the run under way to stop at shutdown, and waits for it to end', async () => {
+    let steps = 0;
+    let ended = false;
+    const job = new PeriodicJob({
+      intervalMs: 0,
+      run: async (isStopping) => {
+        // A long run that checks between its steps, as the purges and re-verification do.
+        while (!isStopping()) {
+          steps += 1;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        ended = true;
+        return steps;
+      },
+      logger: silentLogger([]),
+      failureMessage: 'failed',
+    });
+    const run = job.runOnce();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await job.stop();
+    expect(ended).toBe(true);
+    const stoppedAt = steps;
+    expect(await run).toBe(stoppedAt);
+    expect(stoppedAt).toBeGreaterThan(0);
+  });
+
   it('never schedules with an interval of 0', async () => {
     let runs = 0;
     const job = new PeriodicJob({

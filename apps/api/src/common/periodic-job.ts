@@ -5,8 +5,12 @@ export interface PeriodicJobOptions {
   intervalMs: number;
   /** A first run this soon after start, so state is fresh after downtime; none when unset. */
   startDelayMs?: number;
-  /** One run; resolves to how much it did (for logs and tests). */
-  run: () => Promise<number>;
+  /**
+   * One run; resolves to how much it did (for logs and tests). A long run asks `isStopping`
+   * between its steps (batches, credentials) and ends early once shutdown began, so shutdown
+   * waits for one step at most.
+   */
+  run: (isStopping: () => boolean) => Promise<number>;
   logger: Logger;
   /** Logged with the error when a run fails; the next run is tried as usual. */
   failureMessage: string;
@@ -21,6 +25,7 @@ export class PeriodicJob {
   private timer: NodeJS.Timeout | undefined;
   private startTimer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: PeriodicJobOptions) {}
 
@@ -37,7 +42,7 @@ export class PeriodicJob {
   /** Runs now, or joins the run already under way. */
   runOnce(): Promise<number> {
     this.running ??= this.options
-      .run()
+      .run(() => this.stopping)
       .catch((error: unknown) => {
         this.options.logger.error({ err: error }, this.options.failureMessage);
         return 0;
@@ -48,8 +53,9 @@ export class PeriodicJob {
     return this.running;
   }
 
-  /** Stops scheduling and waits for the run under way (the job should stop early if asked). */
+  /** Stops scheduling, asks the run under way to stop early, and waits for it. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     clearTimeout(this.startTimer);
     await this.running;

@@ -26,7 +26,6 @@ const JOB_LOCK_ID = 0x72766679; // "rvfy"
 export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReverificationJob.name);
   private readonly job: PeriodicJob;
-  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -39,7 +38,8 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
       // minute; also shortly after start, so statuses are fresh after downtime.
       intervalMs: Math.min(minutes * 60_000, 60_000),
       startDelayMs: START_DELAY_MS,
-      run: () => withAdvisoryLock(this.dataSource, JOB_LOCK_ID, () => this.checkDue(), 0),
+      run: (isStopping) =>
+        withAdvisoryLock(this.dataSource, JOB_LOCK_ID, () => this.checkDue(isStopping), 0),
       logger: this.logger,
       failureMessage: 'Re-verification failed',
     });
@@ -51,7 +51,6 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     // A run stops between credentials, so shutdown waits for one check at most.
-    this.stopping = true;
     await this.job.stop();
   }
 
@@ -60,7 +59,7 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
     return this.job.runOnce();
   }
 
-  private async checkDue(): Promise<number> {
+  private async checkDue(isStopping: () => boolean): Promise<number> {
     try {
       const dueBefore = new Date(
         Date.now() - this.config.providers.reverifyIntervalMinutes * 60_000,
@@ -79,9 +78,9 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
           order: { lastVerifiedAt: { direction: 'ASC', nulls: 'FIRST' } },
           take: BATCH,
         });
-        if (pending.length === 0 || this.isStopping()) break;
+        if (pending.length === 0 || isStopping()) break;
         for (const credential of pending) {
-          if (this.isStopping()) return checked;
+          if (isStopping()) return checked;
           this.seen.add(credential.id);
           try {
             await this.keys.reverify(credential);
@@ -98,11 +97,6 @@ export class ReverificationJob implements OnModuleInit, OnApplicationShutdown {
     } finally {
       this.seen.clear();
     }
-  }
-
-  /** A method, not a field read, so each check sees a shutdown that began meanwhile. */
-  private isStopping(): boolean {
-    return this.stopping;
   }
 
   /** Credentials handled in this run, so one that cannot be verified is not retried in a loop. */

@@ -24,7 +24,6 @@ const JOB_LOCK_ID = 0x75737072; // "uspr"
 export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRetentionJob.name);
   private readonly job: PeriodicJob;
-  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,7 +32,7 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
     this.job = new PeriodicJob({
       intervalMs: DAY_MS,
       startDelayMs: START_DELAY_MS,
-      run: () => this.purge(new Date()),
+      run: (isStopping) => this.purge(new Date(), isStopping),
       logger: this.logger,
       failureMessage: 'Usage retention purge failed',
     });
@@ -45,7 +44,6 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     // A run stops between batches, so shutdown waits for one delete at most.
-    this.stopping = true;
     await this.job.stop();
   }
 
@@ -54,7 +52,7 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
     return this.job.runOnce();
   }
 
-  private async purge(now: Date): Promise<number> {
+  private async purge(now: Date, isStopping: () => boolean): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.usageRecording.retentionDays * DAY_MS);
     const purged = await purgeInBatches(this.dataSource, {
       lockId: JOB_LOCK_ID,
@@ -62,7 +60,7 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
           SELECT id FROM usage_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)
         RETURNING 1`,
       parameters: [cutoff],
-      isStopping: () => this.isStopping(),
+      isStopping,
     });
     if (purged === null) {
       this.logger.debug('Another replica is purging usage events');
@@ -72,10 +70,5 @@ export class UsageRetentionJob implements OnModuleInit, OnApplicationShutdown {
       this.logger.log(`Purged ${purged} usage events from before ${cutoff.toISOString()}`);
     }
     return purged;
-  }
-
-  /** A method, not a field read, so each batch sees a shutdown that began meanwhile. */
-  private isStopping(): boolean {
-    return this.stopping;
   }
 }
