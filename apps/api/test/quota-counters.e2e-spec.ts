@@ -77,7 +77,7 @@ describeWithRedis('quota counters in Redis', () => {
     const first = one();
     calls.failNext = true;
     const failing = Array.from({ length: 5 }, one);
-    expect(await first).toEqual({ totals: [1], inRedis: true });
+    expect(await first).toMatchObject({ totals: [1], inRedis: true });
     // Queued while the failing call is out (it fails 50 ms after it was sent): counted in
     // process with it, not sent in a call of their own after the wait.
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -88,7 +88,9 @@ describeWithRedis('quota counters in Redis', () => {
     expect(calls.made - before).toBe(2);
     // Nothing of the failed call reached Redis, and the queue goes on afterwards.
     expect(await redis.get(`${prefix}quota:${MONTH}:user:b:requests`)).toBe('1');
-    expect(await counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }])).toEqual({
+    expect(
+      await counters.changeReporting(MONTH, [{ key: 'user:b:requests', amount: 1 }]),
+    ).toMatchObject({
       totals: [2],
       inRedis: true,
     });
@@ -109,9 +111,9 @@ describeWithRedis('quota counters in Redis', () => {
     const first = one();
     calls.failNext = true;
     const [counted, , , countedAfter] = await Promise.all([one(), giveBack(), giveBack(), one()]);
-    expect(await first).toEqual({ totals: [41], inRedis: true });
-    expect(counted).toEqual({ totals: [1], inRedis: false });
-    expect(countedAfter).toEqual({ totals: [2], inRedis: false });
+    expect(await first).toMatchObject({ totals: [41], inRedis: true });
+    expect(counted).toMatchObject({ totals: [1], inRedis: false });
+    expect(countedAfter).toMatchObject({ totals: [2], inRedis: false });
     expect(await redis.get(requests)).toBe('41');
   });
 
@@ -232,7 +234,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     withCounters(async ({ redis, counters }) => {
       // Three admissions whose rate-limit call to Redis failed were counted in this process.
       const counted = counters.alongside(MONTH, [{ key: 'user:w:requests', amount: 1 }]);
-      for (let request = 0; request < 3; request++) counted.locally();
+      for (let request = 0; request < 3; request++) counted.locally(false);
 
       redis.disconnect();
       const claim = await counters.claimSeed(MONTH, 'user:w');
@@ -245,8 +247,9 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
   it('gives a request back only to the counters it was counted in', () =>
     withCounters(async ({ redis, counters }) => {
       // Admitted in process after the rate limiter's Redis call failed, and to be given back.
-      counters.alongside(MONTH, [{ key: 'user:x:requests', amount: 1 }]).locally();
-      const countedIn = counters.countedIn(false);
+      const admitted = counters.alongside(MONTH, [{ key: 'user:x:requests', amount: 1 }]);
+      admitted.locally(false);
+      const countedIn = admitted.countedIn();
 
       // Redis goes away before the give-back: counting here starts again from the seed.
       redis.disconnect();
@@ -257,9 +260,11 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       expect(await counters.read(MONTH, ['user:x:requests'])).toEqual([500]);
 
       // A request counted in these counters is given back from them.
-      const [total] = await counters.change(MONTH, [{ key: 'user:x:requests', amount: 1 }]);
-      expect(total).toBe(501);
-      await counters.undo(MONTH, 'user:x:requests', 1, counters.countedIn(false));
+      const counted = await counters.changeReporting(MONTH, [
+        { key: 'user:x:requests', amount: 1 },
+      ]);
+      expect(counted.totals).toEqual([501]);
+      await counters.undo(MONTH, 'user:x:requests', 1, counted.countedIn);
       expect(await counters.read(MONTH, ['user:x:requests'])).toEqual([500]);
     }));
 
@@ -299,4 +304,78 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       seeded.disconnect();
     }
   });
+
+  /** Counts for `owner` seeded in Redis, then Redis goes away; resolves once it is gone. */
+  const seededThenAway = async (redis: Redis, counters: QuotaCounters, owner: string) => {
+    await counters.whenReconnected();
+    const claim = await counters.claimSeed(MONTH, owner);
+    if (!claim) throw new Error('the seed was not claimed');
+    await counters.applySeed(claim, [{ key: `${owner}:requests`, amount: 10 }]);
+    await goAway(redis);
+  };
+
+  const goAway = async (redis: Redis) => {
+    const closed = new Promise((resolve) => redis.once('end', resolve));
+    redis.disconnect();
+    await closed;
+  };
+
+  /** What Redis did not see: two requests counted here, one given back, one seeded nowhere. */
+  const countWhileAway = async (counters: QuotaCounters, owner: string) => {
+    const one = [{ key: `${owner}:requests`, amount: 1 }];
+    await counters.changeReporting(MONTH, one);
+    // Admitted by the rate limiter while Redis was not connected.
+    counters.alongside(MONTH, one).locally(true);
+    const givenBack = await counters.changeReporting(MONTH, one);
+    await counters.undo(MONTH, `${owner}:requests`, 1, givenBack.countedIn);
+    await counters.changeReporting(MONTH, [{ key: 'user:unseeded:requests', amount: 1 }]);
+  };
+
+  it('adds to Redis, once it is back with its data, what was counted here while it was away', () =>
+    withCounters(async ({ redis, counters, prefix }) => {
+      // A call that was sent and timed out: Redis may have run it, so it is not sent again.
+      const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const change = scripted.keywardQuotaChange?.bind(redis);
+      if (!change) throw new Error('the quota script was not defined');
+      let failing = true;
+      scripted.keywardQuotaChange = (...args: unknown[]) => {
+        if (!failing) return change(...args);
+        failing = false;
+        return Promise.reject(new Error('Command timed out'));
+      };
+      await counters.change(MONTH, [{ key: 'user:m:requests', amount: 1 }]);
+
+      await seededThenAway(redis, counters, 'user:m');
+      await countWhileAway(counters, 'user:m');
+      await redis.connect();
+
+      expect(await counters.whenReconnected()).toBe(1);
+      expect(await redis.get(key(prefix, 'user:m:requests'))).toBe('12');
+      // Its owner was never seeded in Redis: the seed reads it from the database instead.
+      expect(await redis.get(key(prefix, 'user:unseeded:requests'))).toBeNull();
+      // Added once: a later reconnect has nothing left to add.
+      await goAway(redis);
+      await redis.connect();
+      expect(await counters.whenReconnected()).toBe(0);
+      expect(await redis.get(key(prefix, 'user:m:requests'))).toBe('12');
+    }));
+
+  it('leaves what was counted here to the seeds when Redis lost its data while away', () =>
+    withCounters(async ({ redis, counters, prefix }) => {
+      await seededThenAway(redis, counters, 'user:l');
+      await countWhileAway(counters, 'user:l');
+      // Redis restarted empty, and another replica seeded from the database, which by then held
+      // this replica's requests too.
+      const other = new Redis(redisUrl ?? '');
+      try {
+        await other.del(`${prefix}quota:incarnation`, key(prefix, 'user:l:requests'));
+        await other.set(key(prefix, 'user:l:seeded'), '1');
+        await other.set(key(prefix, 'user:l:requests'), '12');
+        await redis.connect();
+        expect(await counters.whenReconnected()).toBe(0);
+        expect(await other.get(key(prefix, 'user:l:requests'))).toBe('12');
+      } finally {
+        other.disconnect();
+      }
+    }));
 });

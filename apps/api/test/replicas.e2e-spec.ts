@@ -151,11 +151,13 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
   // while the other keeps it.
   let relayA: TcpProxy;
   let relayB: TcpProxy;
+  let upstream: FakeUpstream;
   let a: ApiProcess;
   let b: ApiProcess;
   let user: SignedIn;
 
   beforeAll(async () => {
+    upstream = await startFakeUpstream();
     const redis = new URL(process.env.TEST_REDIS_URL ?? '');
     [relayA, relayB] = await Promise.all([
       startTcpProxy(redis.hostname, Number(redis.port || 6379)),
@@ -170,6 +172,7 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     const shared = {
       REDIS_KEY_PREFIX: `cut${randomBytes(4).toString('hex')}:`,
       LOGIN_MAX_PER_IP_PER_MINUTE: '1000',
+      ...upstream.envFor(),
     };
     [a, b] = await Promise.all([
       startApi({ env: { ...shared, REDIS_URL: through(relayA) } }),
@@ -179,7 +182,7 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
-    await Promise.all([relayA.stop(), relayB.stop()]);
+    await Promise.all([relayA.stop(), relayB.stop(), upstream.stop()]);
   });
 
   /** Polls `whoami` on `api` until the key is refused; the time that took, or Infinity. */
@@ -230,6 +233,49 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
     }
     // A reconnects within its retry delay (at most 2 s) and sends what it kept.
     expect(await refusedWithin(b, created.key, 15_000)).toBeLessThan(8_000);
+  });
+
+  it('counts in the shared month the requests a replica served while cut off from Redis', async () => {
+    const owner = await gatewayUser(a, { openai: 'good' });
+    const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
+    const capId = `cut-${randomBytes(4).toString('hex')}`;
+    const cap = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
+      token: admin.accessToken,
+      body: { name: `Cap ${capId}`, monthlyRequestLimit: 4, monthlyCostLimitMicros: null },
+    });
+    expect(cap.status).toBe(200);
+    await moveToPlan(a, admin.accessToken, owner.userId, capId);
+    const chat = (api: ApiProcess) =>
+      call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+        headers: withKey(owner.key),
+        body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+      });
+    expect((await chat(a)).status).toBe(200);
+
+    relayA.interrupt();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Counted by A alone, in process.
+      expect((await chat(a)).status).toBe(200);
+      expect((await chat(a)).status).toBe(200);
+    } finally {
+      relayA.resume();
+    }
+    // A reconnects within its retry delay (at most 2 s) and adds its two requests to Redis.
+    const added = await eventually(
+      () => Promise.resolve(a.output()),
+      (output) => output.includes('while Redis was away'),
+      15_000,
+    );
+    // The requests' counter at least; their costs too if they were added before A was back.
+    expect(added).toMatch(
+      /Added to [1-3] quota counters what was counted here while Redis was away/,
+    );
+    // So B, which never lost Redis, admits the fourth of the month and refuses the fifth.
+    expect((await chat(b)).status).toBe(200);
+    const over = await chat(b);
+    expect(over.status).toBe(429);
+    expect(over.body.details).toMatchObject({ limit: 4, used: 4 });
   });
 
   // Last in this block: the replica is still finding its way back to Redis when it ends.

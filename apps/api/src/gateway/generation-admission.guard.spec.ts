@@ -33,7 +33,7 @@ async function admit(plan: PlanResponse, key: VerifiedKey) {
           retryAfterSeconds: 0,
           resetSeconds: 60,
         },
-        totals: alongside ? alongside.locally() : [],
+        totals: alongside ? alongside.locally(false) : [],
         shared: false,
       });
     },

@@ -43,13 +43,8 @@ export class GenerationAdmissionGuard implements CanActivate {
       request.keywardQuotaSlot = this.quotas.countUncapped(key, count);
       return true;
     }
-    const { totals, shared } = await countAgainstKeyLimit(
-      this.limiter,
-      key,
-      reply,
-      count.alongside,
-    );
-    request.keywardQuotaSlot = this.quotas.slot(key, count, totals, shared);
+    const { totals } = await countAgainstKeyLimit(this.limiter, key, reply, count.alongside);
+    request.keywardQuotaSlot = this.quotas.slot(key, count, totals);
     return true;
   }
 }

@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message.js';
 import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
+import { MissedChanges } from './missed-changes.js';
 import {
   boundedStep,
   COUNTER_TTL_SECONDS,
   QuotaChangeQueue,
   withQuotaScripts,
-  type ChangeResult,
   type CounterChange,
   type QueuedChange,
   type ScriptedRedis,
@@ -17,16 +17,33 @@ export type { CounterChange } from './quota-change-queue.js';
 
 /**
  * Where a change was counted, so it is taken back there (`undo`): Redis, or this process's
- * counters as they were then (they are dropped whenever counting moves, see `forgetLocal`).
+ * counters as they were then (they are dropped whenever counting moves, see `forgetLocal`), and
+ * whether it was kept for Redis as well, having never been sent (`MissedChanges`).
  */
-export type CountedIn = { inRedis: true } | { inRedis: false; memoryEpoch: number };
+export type CountedIn =
+  { inRedis: true } | { inRedis: false; memoryEpoch: number; neverSent: boolean };
+
+/** What a change did: the totals it made, in order, and where it was counted. */
+export interface Counted {
+  totals: number[];
+  inRedis: boolean;
+  countedIn: CountedIn;
+}
+
+/** Changes for the rate limiter to make with a hit it admits, and where it made them. */
+export interface QuotaAlongside extends CountedAlongside {
+  /** Once the hit was counted: in Redis, unless the limiter made the changes here. */
+  countedIn(): CountedIn;
+}
 
 /**
  * An owner's counters still need what the database holds (`QuotaCounters.claimSeed`), and where:
  * in Redis (where the seed is settled when it is added, see `applySeed`) or in this process
  * (claimed here, for the life of its counters the claim was made in).
  */
-export type SeedClaim = { month: string; owner: string } & CountedIn;
+export type SeedClaim = { month: string; owner: string } & (
+  { inRedis: true } | { inRedis: false; memoryEpoch: number }
+);
 
 /**
  * Monthly counters for quota checks: in Redis when configured, so every replica sees the same
@@ -43,6 +60,9 @@ export class QuotaCounters {
   private usingFallback = false;
   private readonly redis: ScriptedRedis | null;
   private readonly queue: QuotaChangeQueue | null;
+  private readonly missed: MissedChanges | null;
+  /** The latest reconnect's work (see `MissedChanges.connected`). */
+  private reconnected: Promise<number> = Promise.resolve(0);
   private readonly storeChangeListeners: (() => void)[] = [];
 
   constructor(
@@ -63,12 +83,30 @@ export class QuotaCounters {
           },
         )
       : null;
+    this.missed = redis
+      ? new MissedChanges(
+          redis,
+          {
+            incarnation: `${prefix}quota:incarnation`,
+            counter: (month, key) => this.redisKey(month, key),
+            seedMark: (month, owner) => this.seedMark(month, owner),
+          },
+          this.logger,
+        )
+      : null;
     redis?.on('close', () => {
       this.storeChanged();
     });
     redis?.on('ready', () => {
       this.backInRedis();
+      this.reconnected = this.missed?.connected() ?? Promise.resolve(0);
     });
+    if (redis?.status === 'ready') this.reconnected = this.missed?.connected() ?? this.reconnected;
+  }
+
+  /** Settles once the latest connection's missed changes were added (for tests). */
+  whenReconnected(): Promise<number> {
+    return this.reconnected;
   }
 
   /**
@@ -94,12 +132,29 @@ export class QuotaCounters {
    * `change`, also saying whether Redis (rather than this process) counted it. Changes made while
    * a call to Redis is out go together in the next one (`QuotaChangeQueue`).
    */
-  changeReporting(month: string, changes: CounterChange[]): Promise<ChangeResult> {
+  async changeReporting(month: string, changes: CounterChange[]): Promise<Counted> {
     if (!this.queue || this.redis?.status !== 'ready') {
       if (this.redis) this.noteFallback('Redis not connected');
-      return Promise.resolve({ totals: this.changeLocally(month, changes), inRedis: false });
+      const totals = this.changeLocally(month, changes);
+      return { totals, inRedis: false, countedIn: this.countedHere(month, changes, true) };
     }
-    return this.queue.push(month, changes, 'count-here');
+    const { totals, inRedis } = await this.queue.push(month, changes, 'count-here');
+    // Settled in the same step as the call's answer, before anything can drop these counters.
+    return {
+      totals,
+      inRedis,
+      countedIn: inRedis ? { inRedis } : this.countedHere(month, changes, false),
+    };
+  }
+
+  /**
+   * Where changes just made here were counted; those that were never sent are kept for Redis
+   * too (see `MissedChanges`).
+   */
+  private countedHere(month: string, changes: CounterChange[], neverSent: boolean): CountedIn {
+    const keptFor = neverSent ? this.missed : null;
+    keptFor?.add(month, changes);
+    return { inRedis: false, memoryEpoch: this.memoryEpoch, neverSent: keptFor !== null };
   }
 
   /**
@@ -127,22 +182,18 @@ export class QuotaCounters {
   }
 
   /**
-   * Where a change that just settled was counted: call it in the same step as the change's
-   * answer, before anything can drop this process's counters.
-   */
-  countedIn(inRedis: boolean): CountedIn {
-    return inRedis ? { inRedis } : { inRedis, memoryEpoch: this.memoryEpoch };
-  }
-
-  /**
    * Takes `amount` back from the store that counted it. If that was Redis and Redis cannot
    * answer now, the amount is not taken from this process's counters instead (which never held
    * it): the request stays counted, and that is logged. Nor is it taken from this process's
    * counters once they were dropped since: the new ones (seeded afresh) never held it either.
+   * (One that was never sent, and so was added to Redis on its return, then stays counted.)
    */
   async undo(month: string, key: string, amount: number, countedIn: CountedIn): Promise<void> {
     if (!countedIn.inRedis) {
-      if (this.stillHolds(countedIn)) this.changeLocally(month, [{ key, amount: -amount }]);
+      if (!this.stillHolds(countedIn)) return;
+      const giveBack = [{ key, amount: -amount }];
+      this.changeLocally(month, giveBack);
+      if (countedIn.neverSent) this.missed?.add(month, giveBack);
       return;
     }
     if (!this.queue || this.redis?.status !== 'ready') {
@@ -156,14 +207,20 @@ export class QuotaCounters {
   }
 
   /** The same changes, for the rate limiter to apply with a hit it admits (see `change`). */
-  alongside(month: string, changes: CounterChange[]): CountedAlongside {
+  alongside(month: string, changes: CounterChange[]): QuotaAlongside {
+    let countedIn: CountedIn = { inRedis: true };
     return {
       shared: {
         keys: changes.map((change) => this.redisKey(month, change.key)),
         amounts: changes.map((change) => change.amount),
         ttlSeconds: COUNTER_TTL_SECONDS,
       },
-      locally: () => this.changeLocally(month, changes),
+      locally: (neverSent) => {
+        const totals = this.changeLocally(month, changes);
+        countedIn = this.countedHere(month, changes, neverSent);
+        return totals;
+      },
+      countedIn: () => countedIn,
     };
   }
 
@@ -234,7 +291,7 @@ export class QuotaCounters {
   }
 
   /** Whether this process's counters are still the ones a change or claim was made in. */
-  private stillHolds(place: CountedIn & { inRedis: false }): boolean {
+  private stillHolds(place: { memoryEpoch: number }): boolean {
     return place.memoryEpoch === this.memoryEpoch;
   }
 
@@ -298,8 +355,8 @@ export class QuotaCounters {
   /**
    * Counting is in Redis again, after a reconnect or, without one, after calls that timed out.
    * What this process counted meanwhile is dropped: a later outage starts again from what the
-   * database holds. Requests admitted while Redis hung without closing were counted only here,
-   * so Redis's counters lack them until the next seed (after a restart) reads the rollups.
+   * database holds. What was never sent goes to Redis after a reconnect (`MissedChanges`); what
+   * was sent and timed out, while Redis hung without closing, is not: Redis may have run it.
    */
   private backInRedis(): void {
     if (this.usingFallback) this.logger.log('Quota counters are counted in Redis again');

@@ -7,7 +7,6 @@ import { AppException } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { VerifiedKey } from '../keys/verified-key.js';
 import { PlansService } from '../plans/plans.service.js';
-import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import { REDIS } from '../redis/redis.module.js';
 import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { billingPeriodOf, type BillingPeriod } from './billing-period.js';
@@ -15,6 +14,7 @@ import {
   QuotaCounters,
   type CountedIn,
   type CounterChange,
+  type QuotaAlongside,
   type SeedClaim,
 } from './quota-counters.js';
 import { QuotaAlerts } from './quota-alerts.js';
@@ -87,7 +87,12 @@ export class QuotaService implements BeforeApplicationShutdown {
   }
 
   /** The slot a capped request took, from the totals the limiter returned for its `alongside`. */
-  slot(key: VerifiedKey, count: PlanCount, totals: number[], inRedis: boolean): QuotaSlot {
+  slot(
+    key: VerifiedKey,
+    count: PlanCount,
+    totals: number[],
+    countedIn: CountedIn = count.capped ? count.alongside.countedIn() : { inRedis: true },
+  ): QuotaSlot {
     const [requests = 0, cost = 0, budgetUsed = 0] = totals;
     const { plan, period } = count;
     return {
@@ -97,7 +102,7 @@ export class QuotaService implements BeforeApplicationShutdown {
       requests,
       cost,
       budgetUsed,
-      counted: Promise.resolve(this.counters.countedIn(inRedis)),
+      counted: Promise.resolve(countedIn),
       returned: false,
     };
   }
@@ -113,7 +118,7 @@ export class QuotaService implements BeforeApplicationShutdown {
     const counted = this.inBackground(
       this.counters
         .changeReporting(period.month, [{ key: userRequestsCounter(key.userId), amount: 1 }])
-        .then(({ inRedis }) => this.counters.countedIn(inRedis)),
+        .then(({ countedIn }) => countedIn),
     );
     return { key, plan, period, requests: 0, cost: 0, budgetUsed: 0, counted, returned: false };
   }
@@ -140,11 +145,11 @@ export class QuotaService implements BeforeApplicationShutdown {
    */
   async take(key: VerifiedKey, now = new Date()): Promise<QuotaSlot> {
     const count = await this.planCount(key, now);
-    const { totals, inRedis } = await this.counters.changeReporting(
+    const { totals, countedIn } = await this.counters.changeReporting(
       count.period.month,
       countOne(key),
     );
-    return this.slot(key, count, totals, inRedis);
+    return this.slot(key, count, totals, countedIn);
   }
 
   /**
@@ -348,7 +353,7 @@ export interface QuotaSlot {
 
 /** How admission counts a generation request against its plan; see `QuotaService.planCount`. */
 export type PlanCount = { plan: PlanResponse; period: BillingPeriod } & (
-  { capped: true; alongside: CountedAlongside } | { capped: false }
+  { capped: true; alongside: QuotaAlongside } | { capped: false }
 );
 
 /** Where the admission guard leaves the slot it took, for the handler and the response hook. */

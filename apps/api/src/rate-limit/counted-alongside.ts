@@ -5,8 +5,12 @@
  */
 export interface CountedAlongside {
   shared: SharedCounterChanges;
-  /** Applies the same changes to the in-process counters and returns the totals, in order. */
-  locally(): number[];
+  /**
+   * Applies the same changes to the in-process counters and returns the totals, in order.
+   * `neverSent`: Redis was not connected, so the shared changes were not sent at all (rather than
+   * sent in a call that failed, which Redis may still have run).
+   */
+  locally(neverSent: boolean): number[];
 }
 
 export interface SharedCounterChanges {

@@ -89,7 +89,7 @@ export class RateLimiterService implements BeforeApplicationShutdown {
   ): Promise<CountedHit> {
     if (!this.shared || this.redis?.status !== 'ready') {
       if (this.shared) this.noteFallback('Redis not connected');
-      return this.locally(key, limit, windowMs, alongside);
+      return this.locally(key, limit, windowMs, alongside, true);
     }
     try {
       const result =
@@ -103,7 +103,7 @@ export class RateLimiterService implements BeforeApplicationShutdown {
       return { ...result, shared: true };
     } catch (error) {
       this.noteFallback(errorMessage(error));
-      return this.locally(key, limit, windowMs, alongside);
+      return this.locally(key, limit, windowMs, alongside, false);
     }
   }
 
@@ -112,9 +112,10 @@ export class RateLimiterService implements BeforeApplicationShutdown {
     limit: number,
     windowMs: number,
     alongside: CountedAlongside | undefined,
+    neverSent: boolean,
   ): CountedHit {
     const decision = this.memory.hit(key, limit, windowMs);
-    const totals = decision.allowed ? (alongside?.locally() ?? []) : null;
+    const totals = decision.allowed ? (alongside?.locally(neverSent) ?? []) : null;
     return { decision, totals, shared: false };
   }
 
