@@ -305,6 +305,23 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     }
   });
 
+  /** Change calls that fail without running, as a call that timed out may (or may not). */
+  const failChangeCalls = (redis: Redis, times: number) => {
+    const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const change = scripted.keywardQuotaChange?.bind(redis);
+    if (!change) throw new Error('the quota script was not defined');
+    let failing = times;
+    scripted.keywardQuotaChange = (...args: unknown[]) => {
+      if (failing <= 0) return change(...args);
+      failing -= 1;
+      return new Promise((_, reject) =>
+        setTimeout(() => {
+          reject(new Error('Command timed out'));
+        }, 30),
+      );
+    };
+  };
+
   /** Counts for `owner` seeded in Redis, then Redis goes away; resolves once it is gone. */
   const seededThenAway = async (redis: Redis, counters: QuotaCounters, owner: string) => {
     await counters.whenReconnected();
@@ -334,15 +351,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
   it('adds to Redis, once it is back with its data, what was counted here while it was away', () =>
     withCounters(async ({ redis, counters, prefix }) => {
       // A call that was sent and timed out: Redis may have run it, so it is not sent again.
-      const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      const change = scripted.keywardQuotaChange?.bind(redis);
-      if (!change) throw new Error('the quota script was not defined');
-      let failing = true;
-      scripted.keywardQuotaChange = (...args: unknown[]) => {
-        if (!failing) return change(...args);
-        failing = false;
-        return Promise.reject(new Error('Command timed out'));
-      };
+      failChangeCalls(redis, 1);
       await counters.change(MONTH, [{ key: 'user:m:requests', amount: 1 }]);
 
       await seededThenAway(redis, counters, 'user:m');
@@ -368,8 +377,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       // this replica's requests too.
       const other = new Redis(redisUrl ?? '');
       try {
-        await other.del(`${prefix}quota:incarnation`, key(prefix, 'user:l:requests'));
-        await other.set(key(prefix, 'user:l:seeded'), '1');
+        await other.set(key(prefix, 'user:l:seeded'), 'a-later-seed');
         await other.set(key(prefix, 'user:l:requests'), '12');
         await redis.connect();
         expect(await counters.whenReconnected()).toBe(0);
@@ -377,5 +385,45 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       } finally {
         other.disconnect();
       }
+    }));
+
+  it('leaves to the seeds what was counted here for an owner first seeded in Redis meanwhile', () =>
+    withCounters(async ({ redis, counters, prefix }) => {
+      await counters.whenReconnected();
+      await goAway(redis);
+      await countWhileAway(counters, 'user:f');
+      // Another replica seeds the owner from the database, which holds this replica's requests.
+      const other = new Redis(redisUrl ?? '');
+      try {
+        await other.set(key(prefix, 'user:f:seeded'), 'seeded-elsewhere');
+        await other.set(key(prefix, 'user:f:requests'), '2');
+        await redis.connect();
+        expect(await counters.whenReconnected()).toBe(0);
+        expect(await other.get(key(prefix, 'user:f:requests'))).toBe('2');
+      } finally {
+        other.disconnect();
+      }
+    }));
+
+  it('keeps for Redis what was queued behind a call that failed, but not what that call carried', () =>
+    withCounters(async ({ redis, counters, prefix }) => {
+      await counters.whenReconnected();
+      const claim = await counters.claimSeed(MONTH, 'user:q');
+      if (!claim) throw new Error('the seed was not claimed');
+      await counters.applySeed(claim, [{ key: 'user:q:requests', amount: 10 }]);
+      failChangeCalls(redis, 1);
+      const one = [{ key: 'user:q:requests', amount: 1 }];
+      const carried = counters.changeReporting(MONTH, one);
+      // Queued behind it: two counts, and the give-back of a request Redis counted before.
+      await Promise.all([
+        carried,
+        counters.changeReporting(MONTH, one),
+        counters.undo(MONTH, 'user:q:requests', 1, { inRedis: true }),
+        counters.changeReporting(MONTH, one),
+      ]);
+      await goAway(redis);
+      await redis.connect();
+      expect(await counters.whenReconnected()).toBe(1);
+      expect(await redis.get(key(prefix, 'user:q:requests'))).toBe('11');
     }));
 });

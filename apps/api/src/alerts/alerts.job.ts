@@ -77,7 +77,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // A run stops between alerts, so shutdown waits for one at most; the rest wait a run.
+    // A run stops between alerts, so shutdown waits for the query or alert under way at most.
     await this.job.stop();
   }
 

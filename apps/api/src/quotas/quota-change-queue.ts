@@ -17,21 +17,24 @@ end
 return totals`;
 
 /**
- * Sets an owner's seed mark (KEYS[1]) and adds the database's totals to its counters (KEYS[2..],
- * amounts in ARGV[2..]) in one step, or does nothing when the mark is there already (another
- * replica seeded first). The mark never stands without its seed: a call that failed, or a Redis
- * that lost its data, leaves neither, and the next request seeds again.
+ * Sets an owner's seed mark (KEYS[1]) to a token naming this seed (ARGV[2]) and adds the
+ * database's totals to its counters (KEYS[2..], amounts in ARGV[3..]) in one step, or does
+ * nothing when the mark is there already (another replica seeded first). Returns the token the
+ * mark holds. The mark never stands without its seed: a call that failed, or a Redis that lost
+ * its data, leaves neither, and the next request seeds again.
  */
 const SEED_SCRIPT = `${ADD_TO_COUNTER_LUA}
-if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return 0 end
-for i = 2, #KEYS do
-  add_to_counter(KEYS[i], tonumber(ARGV[i]), ARGV[1])
+if not redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1], 'NX') then
+  return redis.call('GET', KEYS[1])
 end
-return 1`;
+for i = 2, #KEYS do
+  add_to_counter(KEYS[i], tonumber(ARGV[i + 1]), ARGV[1])
+end
+return ARGV[2]`;
 
 export type ScriptedRedis = Redis & {
   keywardQuotaChange(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
-  keywardQuotaSeed(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  keywardQuotaSeed(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string>;
 };
 
 /** The connection with the quota scripts defined on it (once per connection). */
@@ -63,11 +66,18 @@ export interface CounterChange {
   amount: number;
 }
 
+/**
+ * Where a change was counted, so it is taken back there: Redis, or this process's counters as
+ * they were then (they are dropped whenever counting moves), and whether it is also kept for
+ * Redis, having never been sent there (`MissedChanges`).
+ */
+export type CountedIn =
+  { inRedis: true } | { inRedis: false; memoryEpoch: number; neverSent: boolean };
+
 export interface ChangeResult {
   /** The counters' totals right after these changes, in order; empty when they were dropped. */
   totals: number[];
-  /** Whether Redis counted them (rather than this process, or nobody). */
-  inRedis: boolean;
+  countedIn: CountedIn;
 }
 
 /**
@@ -83,12 +93,18 @@ export interface QueuedChange {
   settle: (result: ChangeResult) => void;
 }
 
+/** The changes of a failed call: those it carried, which Redis may have run, and the rest. */
+export interface FailedChanges {
+  sent: QueuedChange[];
+  neverSent: QueuedChange[];
+}
+
 /**
  * Sends quota changes to Redis one script call at a time, each carrying every change queued
  * since the last was sent: a lone change goes at once, and under load the calls (and Redis's
- * work) grow with the round trip rather than with the requests. When a call fails, it and
- * everything queued behind it go to `callFailed` together: with Redis hanging, no caller waits
- * behind more than the call under way and its own.
+ * work) grow with the round trip rather than with the requests. When a call fails, its changes
+ * and everything queued behind it go to `callFailed` together, unsent: with Redis hanging, no
+ * caller waits behind more than the call under way.
  */
 export class QuotaChangeQueue {
   private readonly queued: QueuedChange[] = [];
@@ -99,7 +115,7 @@ export class QuotaChangeQueue {
     private readonly redisKey: (month: string, key: string) => string,
     private readonly callAnswered: () => void,
     /** Settles every change of a failed call, and those queued behind it. */
-    private readonly callFailed: (error: unknown, changes: QueuedChange[]) => void,
+    private readonly callFailed: (error: unknown, changes: FailedChanges) => void,
   ) {}
 
   /**
@@ -150,7 +166,7 @@ export class QuotaChangeQueue {
         await this.redis.keywardQuotaChange(keys.length, ...keys, COUNTER_TTL_SECONDS, ...amounts)
       ).map(Number);
     } catch (error) {
-      this.callFailed(error, [...batch, ...this.queued.splice(0)]);
+      this.callFailed(error, { sent: batch, neverSent: this.queued.splice(0) });
       return;
     }
     this.callAnswered();
@@ -165,7 +181,7 @@ export class QuotaChangeQueue {
         mine[change] = totals[position] ?? 0;
         totals[position] = (totals[position] ?? 0) - (changes[change]?.amount ?? 0);
       }
-      settle({ totals: mine, inRedis: true });
+      settle({ totals: mine, countedIn: { inRedis: true } });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../common/error-message.js';
 import type { CountedAlongside } from '../rate-limit/counted-alongside.js';
 import { MissedChanges } from './missed-changes.js';
@@ -9,19 +10,12 @@ import {
   QuotaChangeQueue,
   withQuotaScripts,
   type CounterChange,
-  type QueuedChange,
+  type CountedIn,
+  type FailedChanges,
   type ScriptedRedis,
 } from './quota-change-queue.js';
 
-export type { CounterChange } from './quota-change-queue.js';
-
-/**
- * Where a change was counted, so it is taken back there (`undo`): Redis, or this process's
- * counters as they were then (they are dropped whenever counting moves, see `forgetLocal`), and
- * whether it was kept for Redis as well, having never been sent (`MissedChanges`).
- */
-export type CountedIn =
-  { inRedis: true } | { inRedis: false; memoryEpoch: number; neverSent: boolean };
+export type { CounterChange, CountedIn } from './quota-change-queue.js';
 
 /** What a change did: the totals it made, in order, and where it was counted. */
 export interface Counted {
@@ -87,7 +81,6 @@ export class QuotaCounters {
       ? new MissedChanges(
           redis,
           {
-            incarnation: `${prefix}quota:incarnation`,
             counter: (month, key) => this.redisKey(month, key),
             seedMark: (month, owner) => this.seedMark(month, owner),
           },
@@ -138,13 +131,8 @@ export class QuotaCounters {
       const totals = this.changeLocally(month, changes);
       return { totals, inRedis: false, countedIn: this.countedHere(month, changes, true) };
     }
-    const { totals, inRedis } = await this.queue.push(month, changes, 'count-here');
-    // Settled in the same step as the call's answer, before anything can drop these counters.
-    return {
-      totals,
-      inRedis,
-      countedIn: inRedis ? { inRedis } : this.countedHere(month, changes, false),
-    };
+    const { totals, countedIn } = await this.queue.push(month, changes, 'count-here');
+    return { totals, inRedis: countedIn.inRedis, countedIn };
   }
 
   /**
@@ -158,48 +146,58 @@ export class QuotaCounters {
   }
 
   /**
-   * A call to Redis failed: counting moves into this process, and the changes it carried (and
-   * those queued behind it) are counted here, except give-backs, which this process's counters
-   * never held: those are dropped, and what they would have taken back stays counted.
+   * A call to Redis failed: counting moves into this process, and the changes it carried are
+   * counted here, except give-backs, which this process's counters never held: those are
+   * dropped, and what they would have taken back may stay counted (Redis may have run the call).
+   * Changes queued behind it were never sent: counted here too, and kept for Redis, give-backs
+   * included (`MissedChanges`).
    */
-  private callFailed(error: unknown, changes: QueuedChange[]): void {
+  private callFailed(error: unknown, { sent, neverSent }: FailedChanges): void {
     const reason = errorMessage(error);
     this.noteFallback(reason);
     let dropped = 0;
-    for (const { month, changes: mine, whenRedisFails, settle } of changes) {
-      if (whenRedisFails === 'drop') {
-        dropped += 1;
-        settle({ totals: [], inRedis: false });
-      } else {
-        settle({ totals: this.changeLocally(month, mine), inRedis: false });
+    for (const [changes, unsent] of [
+      [sent, false],
+      [neverSent, true],
+    ] as const) {
+      for (const { month, changes: mine, whenRedisFails, settle } of changes) {
+        if (whenRedisFails === 'count-here') {
+          // Settled with where it was counted, before anything can drop these counters.
+          const totals = this.changeLocally(month, mine);
+          settle({ totals, countedIn: this.countedHere(month, mine, unsent) });
+        } else {
+          if (unsent) this.missed?.add(month, mine);
+          else dropped += 1;
+          settle({ totals: [], countedIn: { inRedis: true } });
+        }
       }
     }
     if (dropped > 0) {
       this.logger.warn(
-        `Could not make ${dropped} give-backs in Redis; they stay counted: ${reason}`,
+        `Could not make ${dropped} give-backs in Redis; they may stay counted: ${reason}`,
       );
     }
   }
 
   /**
-   * Takes `amount` back from the store that counted it. If that was Redis and Redis cannot
-   * answer now, the amount is not taken from this process's counters instead (which never held
-   * it): the request stays counted, and that is logged. Nor is it taken from this process's
-   * counters once they were dropped since: the new ones (seeded afresh) never held it either.
-   * (One that was never sent, and so was added to Redis on its return, then stays counted.)
+   * Takes `amount` back from the store that counted it. If that was Redis, it is never taken from
+   * this process's counters instead (they never held it): while Redis is not connected it is
+   * kept for Redis's return (`MissedChanges`), and if its call fails it is dropped and logged.
+   * Nor is it taken from this process's counters once they were dropped since: the new ones
+   * (seeded afresh) never held it either. (A count never sent, and so added to Redis on its
+   * return, then stays counted.)
    */
   async undo(month: string, key: string, amount: number, countedIn: CountedIn): Promise<void> {
     if (!countedIn.inRedis) {
-      if (!this.stillHolds(countedIn)) return;
       const giveBack = [{ key, amount: -amount }];
-      this.changeLocally(month, giveBack);
+      if (this.stillHolds(countedIn)) this.changeLocally(month, giveBack);
+      // Kept for Redis whatever became of these counters since, as the count it takes back was.
       if (countedIn.neverSent) this.missed?.add(month, giveBack);
       return;
     }
     if (!this.queue || this.redis?.status !== 'ready') {
-      this.logger.warn(
-        `Could not give back ${amount} on ${key}; it stays counted: Redis not connected`,
-      );
+      // Never sent: kept for Redis's return, when it holds the count this takes back.
+      this.missed?.add(month, [{ key, amount: -amount }]);
       return;
     }
     // With other changes in one call, under load; should the call fail, nothing is taken here.
@@ -240,7 +238,11 @@ export class QuotaCounters {
   async claimSeed(month: string, owner: string): Promise<SeedClaim | null> {
     let claimedHere: number | undefined;
     const needed = await this.shared(
-      async (redis) => (await redis.exists(this.seedMark(month, owner))) === 0,
+      async (redis) => {
+        const token = await redis.get(this.seedMark(month, owner));
+        if (token !== null) this.missed?.seededInRedis(month, owner, token);
+        return token === null;
+      },
       () => {
         const claimed = this.claimLocalSeed(month, owner);
         // The life of the counters the claim was made in, not of those there by the answer.
@@ -268,13 +270,15 @@ export class QuotaCounters {
     }
     await this.shared(
       async (redis) => {
-        await redis.keywardQuotaSeed(
+        const token = await redis.keywardQuotaSeed(
           1 + changes.length,
           this.seedMark(claim.month, claim.owner),
           ...changes.map(({ key }) => this.redisKey(claim.month, key)),
           COUNTER_TTL_SECONDS,
+          randomUUID(),
           ...changes.map(({ amount }) => boundedStep(amount)),
         );
+        this.missed?.seededInRedis(claim.month, claim.owner, token);
       },
       () => {
         // Counted here instead, once. Should the call have run in Redis after all (its answer
@@ -355,8 +359,9 @@ export class QuotaCounters {
   /**
    * Counting is in Redis again, after a reconnect or, without one, after calls that timed out.
    * What this process counted meanwhile is dropped: a later outage starts again from what the
-   * database holds. What was never sent goes to Redis after a reconnect (`MissedChanges`); what
-   * was sent and timed out, while Redis hung without closing, is not: Redis may have run it.
+   * database holds. What was never sent goes to Redis after a reconnect, where its counter still
+   * holds the same seed (`MissedChanges`); what was sent and timed out, while Redis hung without
+   * closing, is not: Redis may have run it.
    */
   private backInRedis(): void {
     if (this.usingFallback) this.logger.log('Quota counters are counted in Redis again');
