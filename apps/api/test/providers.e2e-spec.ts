@@ -421,15 +421,15 @@ describe('provider credential vault', () => {
 });
 
 describe('GET /v1/models', () => {
-  it('lists the models of providers with a valid credential, narrowed by the key', async () => {
+  it('lists the models of providers with a credential the gateway would call, narrowed by the key', async () => {
     const upstream = await startFakeUpstream();
     const api = await startApi({ env: upstream.envFor() });
     try {
       const user = await signUp(api.url, 'models');
-      const add = (provider: string, apiKey: string) =>
+      const add = (provider: string, apiKey: string, verify = true) =>
         call(api.url, 'POST', '/api/provider-keys', {
           token: user.accessToken,
-          body: { provider, name: provider, apiKey },
+          body: { provider, name: provider, apiKey, verify },
         });
       await add('openai', fakeKey('openai', 'good'));
       await add('anthropic', fakeKey('anthropic', 'bad'));
@@ -454,6 +454,12 @@ describe('GET /v1/models', () => {
       await add('mistral', fakeKey('mistral', 'good'));
       expect(new Set((await list(open.key)).body.data.map((model) => model.owned_by))).toEqual(
         new Set(['openai', 'mistral']),
+      );
+      // Stored unchecked (or with a check the provider did not answer), a credential is still
+      // what a chat call goes to, so its models are listed too; a refused one's never are.
+      await add('deepinfra', fakeKey('deepinfra', 'good'), false);
+      expect(new Set((await list(open.key)).body.data.map((model) => model.owned_by))).toEqual(
+        new Set(['openai', 'mistral', 'deepinfra']),
       );
 
       const narrow = await createKey(api.url, user.accessToken, {

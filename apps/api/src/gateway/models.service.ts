@@ -26,7 +26,7 @@ export interface ModelList {
 export class ModelsService {
   /**
    * Lists as sent, by the providers and allowed models they were built from: the same for every
-   * call of a key until its owner's valid credentials change (which changes the providers, so
+   * call of a key until its owner's usable credentials change (which changes the providers, so
    * the entry), and serializing the list was the largest part of the route's own work.
    */
   private readonly serialized = new LRUCache<string, string>({ max: 1_000 });
@@ -35,10 +35,11 @@ export class ModelsService {
 
   /**
    * The models this key can use now, as the JSON the route sends: from providers where its
-   * owner holds a credential that verified as valid, narrowed by the key's allowed models.
+   * owner holds a credential the gateway would call (not one the provider refused), narrowed by
+   * the key's allowed models.
    */
   async availableJson(key: VerifiedKey): Promise<string> {
-    const providers = await this.credentials.validProviders(key.userId);
+    const providers = await this.credentials.usableProviders(key.userId);
     const signature = `${providers.join(',')}|${key.allowedModels.join(',')}`;
     let json = this.serialized.get(signature);
     if (json === undefined) {

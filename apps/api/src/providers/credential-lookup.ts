@@ -100,11 +100,14 @@ export class CredentialLookup implements OnModuleInit, OnApplicationShutdown {
     return { id: sealed.id, apiKey };
   }
 
-  /** Providers where the owner holds a credential whose last check found it valid. */
-  async validProviders(userId: string): Promise<ProviderId[]> {
+  /**
+   * Providers where the owner holds a credential the gateway would use (`usable`): any but one
+   * the provider refused, so the model list names exactly what a call may go to.
+   */
+  async usableProviders(userId: string): Promise<ProviderId[]> {
     const { credentials } = await this.forOwner(userId);
-    const valid = credentials.filter((credential) => credential.status === 'valid');
-    return [...new Set(valid.map((credential) => credential.provider))].sort();
+    const usable = credentials.filter((credential) => !UNUSABLE.includes(credential.status));
+    return [...new Set(usable.map((credential) => credential.provider))].sort();
   }
 
   /** The owner's preferred provider order for a capability (empty when never set). */
