@@ -6,6 +6,7 @@ import {
   type Page,
   type UsageEventResponse,
 } from '@keyward/shared';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { startApi, type ApiProcess } from './support/api-process.js';
@@ -631,5 +632,41 @@ describe('guarded chat API', () => {
     const text = await response.text();
     expect(text).toContain('"code":"upstream_stream_broken"');
     expect(text).not.toContain('[DONE]');
+  });
+});
+
+describe('a provider that cannot be reached', () => {
+  it('answers 502 and says in the log why the provider could not be reached, once a minute', async () => {
+    // A port just freed: nothing listens there, so each connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const api = await startApi({
+      env: { PROVIDER_PERPLEXITY_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+    });
+    try {
+      const user = await gatewayUser(api, { perplexity: 'good' });
+      const ask = () =>
+        call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+          headers: withKey(user.key),
+          body: { model: 'perplexity/sonar', messages: [{ role: 'user', content: 'hi' }] },
+        });
+      for (let i = 0; i < 3; i += 1) {
+        const answer = await ask();
+        expect([answer.status, answer.body.code]).toEqual([502, 'upstream_unavailable']);
+      }
+      const lines = api
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('Could not reach the provider'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(
+        `Could not reach the provider at 127.0.0.1:${port}: the connection was refused (ECONNREFUSED)`,
+      );
+      expect(api.output()).not.toContain(user.providerKeys.perplexity ?? 'no key');
+    } finally {
+      await api.stop();
+    }
   });
 });

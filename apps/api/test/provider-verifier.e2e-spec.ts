@@ -160,7 +160,7 @@ describe('provider verification against a fake upstream', () => {
     expect(outcome.message).toBe('The provider did not answer within 500 ms.');
   });
 
-  it('reports an unreachable provider without an HTTP status', async () => {
+  it('reports an unreachable provider without an HTTP status, saying why', async () => {
     const outcome = await verifyCredential(
       PROVIDER_ADAPTERS.openai,
       'http://127.0.0.1:1',
@@ -168,7 +168,9 @@ describe('provider verification against a fake upstream', () => {
       OPTIONS,
     );
     expect(outcome).toMatchObject({ status: 'error', httpStatus: null });
-    expect(outcome.message).toMatch(/could not be reached/);
+    expect(outcome.message).toBe(
+      'The provider could not be reached: the connection was refused (ECONNREFUSED).',
+    );
   });
 
   it('connects to no internal address outside the allow-list, saying why', async () => {

@@ -1,6 +1,8 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors, request } from 'undici';
+import { LogThrottle } from '../common/log-throttle.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { connectionFailure } from '../network/connection-failure.js';
 import { refusalIn } from '../network/outbound-guard.js';
 import { ProviderNetwork } from '../providers/provider-network.js';
 
@@ -39,7 +41,10 @@ export class UpstreamTooLarge extends Error {}
  */
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(UpstreamClient.name);
   private readonly agent: Agent;
+  /** One line per provider host and minute while it cannot be reached, with how many calls. */
+  private readonly unreachableLogs = new Map<string, LogThrottle>();
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
 
@@ -85,8 +90,32 @@ export class UpstreamClient implements OnApplicationShutdown {
       return { status: answer.statusCode, headers: answer.headers, body: answer.body };
     } catch (error) {
       if (refusalIn(error)) throw new UpstreamRefused();
-      throw new UpstreamUnreachable(isTimeout(error));
+      const timedOut = isTimeout(error);
+      if (!call.signal?.aborted) this.noteUnreachable(call.url, timedOut, error);
+      throw new UpstreamUnreachable(timedOut);
     }
+  }
+
+  /**
+   * Says in the log why a provider could not be reached (refused, not resolved, a certificate),
+   * which the caller's 502 does not: the host and the error's code only, never the request.
+   */
+  private noteUnreachable(url: string, timedOut: boolean, error: unknown): void {
+    const host = new URL(url).host;
+    let throttle = this.unreachableLogs.get(host);
+    if (!throttle) {
+      throttle = new LogThrottle(60_000);
+      // Hosts come from configuration, so the map stays small.
+      if (this.unreachableLogs.size < 100) this.unreachableLogs.set(host, throttle);
+    }
+    const calls = throttle.pass();
+    if (calls === undefined) return;
+    const why = timedOut
+      ? `no answer within ${this.timeoutMs} ms`
+      : (connectionFailure(error) ?? 'no cause given');
+    this.logger.warn(
+      `Could not reach the provider at ${host}: ${why}${calls > 1 ? ` (${calls} calls since the last line)` : ''}`,
+    );
   }
 
   /** Reads a whole (non-streamed) answer, refusing more than the configured size. */

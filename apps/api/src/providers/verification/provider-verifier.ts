@@ -1,6 +1,7 @@
 import type { CredentialStatus } from '@keyward/shared';
 import { performance } from 'node:perf_hooks';
 import { request, type Dispatcher } from 'undici';
+import { connectionFailure } from '../../network/connection-failure.js';
 import { refusalIn } from '../../network/outbound-guard.js';
 import type { ProviderAdapter } from '../adapters/provider-adapter.js';
 import { errorText } from '../adapters/provider-adapter.js';
@@ -99,9 +100,15 @@ export async function verifyCredential(
       latencyMs: elapsed(),
       message: timedOut
         ? `The provider did not answer within ${options.timeoutMs} ms.`
-        : 'The provider could not be reached.',
+        : unreachable(connectionFailure(error)),
     };
   }
+}
+
+function unreachable(cause: string | null): string {
+  return cause
+    ? `The provider could not be reached: ${cause}.`
+    : 'The provider could not be reached.';
 }
 
 /** Joins a base URL that may carry a path prefix (`https://gateway/openai`) with the adapter's path. */
