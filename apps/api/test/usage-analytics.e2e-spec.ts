@@ -391,8 +391,6 @@ describe('usage analytics', () => {
       expect(result.status).toBe(400);
       expect(result.body.code).toBe('validation_failed');
     };
-    await bad('');
-    await bad(`from=${from}`);
     await bad(`from=${to}&to=${from}`);
     await bad('from=2025-01-01T00:00:00Z&to=2026-01-03T00:00:00Z');
     await bad('from=yesterday&to=today');
@@ -401,6 +399,42 @@ describe('usage analytics', () => {
       '/api/usage/export.csv?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
     );
     expect(year.status).toBe(200);
+  });
+
+  it('exports up to now, back over the retention period, when from or to is left out', async () => {
+    const { user } = traffic;
+    const rangeOf = (response: { headers: Headers }): string =>
+      /keyward-usage-(.+)\.csv/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? '';
+    /** The file name's range for `to` = `time`, `from` = the default 365 days of retention before. */
+    const retentionTo = (time: number): string =>
+      `${utcDay(new Date(time - 365 * DAY_MS))}-${utcDay(new Date(time))}`;
+
+    const before = Date.now();
+    const everything = await get<string>(user, '/api/usage/export.csv');
+    const after = Date.now();
+    expect(everything.status).toBe(200);
+    expect(parseCsv(everything.text)).toHaveLength(7);
+    expect([retentionTo(before), retentionTo(after)]).toContain(rangeOf(everything));
+
+    const sinceYesterday = new Date(Date.now() - DAY_MS).toISOString();
+    const fromOnly = await get<string>(user, `/api/usage/export.csv?from=${sinceYesterday}`);
+    expect(fromOnly.status).toBe(200);
+    expect(parseCsv(fromOnly.text)).toHaveLength(7);
+    expect(rangeOf(fromOnly)).toMatch(new RegExp(`^${sinceYesterday.slice(0, 10)}-`));
+
+    // `from` counts back from a given `to`, not from now, so it never lands after it.
+    const toOnly = await get<string>(user, '/api/usage/export.csv?to=2025-06-01T00:00:00Z');
+    expect(toOnly.status).toBe(200);
+    expect(parseCsv(toOnly.text)).toHaveLength(1);
+    expect(rangeOf(toOnly)).toBe('2024-06-01-2025-06-01');
+
+    // A default end is checked like a given one.
+    const tooLong = await get(user, '/api/usage/export.csv?from=2020-01-01T00:00:00Z');
+    expect([tooLong.status, tooLong.body.code]).toEqual([400, 'validation_failed']);
+    expect(tooLong.body.message).toBe('from and to may be at most 366 days apart');
+    const tomorrow = new Date(Date.now() + DAY_MS).toISOString();
+    const future = await get(user, `/api/usage/export.csv?from=${tomorrow}`);
+    expect([future.status, future.body.message]).toEqual([400, 'from must be before to']);
   });
 
   it("reads one key's usage, and a key reads its own month on /v1/usage", async () => {
@@ -632,6 +666,16 @@ describe('usage retention', () => {
       expect(exported).toHaveLength(BURST);
       expect(new Set(exported).size).toBe(BURST);
       expect(exported).toEqual([...exported].sort());
+
+      // Left without a range, the export reaches back over the retention period set here (30 days).
+      const kept = await call<string>(api.url, 'GET', '/api/usage/export.csv', {
+        token: again.accessToken,
+      });
+      expect(kept.status).toBe(200);
+      expect(parseCsv(kept.text)).toHaveLength(1 + 3 + BURST);
+      expect(kept.headers.get('content-disposition')).toContain(
+        `keyward-usage-${ago(30).slice(0, 10)}-`,
+      );
 
       // Rollups stay: 60 days of analytics still count the purged day.
       const summary = await call<UsageSummaryResponse>(

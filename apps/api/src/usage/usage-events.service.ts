@@ -1,4 +1,4 @@
-import { Injectable, StreamableFile } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   USAGE_EXPORT_MAX_DAYS,
@@ -12,10 +12,11 @@ import {
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { csvRow, type CsvValue } from './csv.js';
 import { assertOwnKey } from './own-key.js';
 import { parseStatusFilter } from './status-filter.js';
-import { timeRange, utcDay } from './usage-period.js';
+import { defaultRange, timeRange, utcDay } from './usage-period.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 /** OFFSET paging reads every skipped row; past this, narrowing the time range is the answer. */
@@ -91,7 +92,10 @@ class Conditions {
 /** Raw events: a page of them for the console, or all of a range as a streamed CSV file. */
 @Injectable()
 export class UsageEventsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   async list(userId: string, query: UsageEventsQuery): Promise<Page<UsageEventResponse>> {
     const page = query.page ?? 1;
@@ -148,13 +152,16 @@ export class UsageEventsService {
   /**
    * A CSV file of every event in the range, oldest first. Rows are read in batches as the client
    * takes them (keyset paging on time and id), so a year of traffic never sits in memory; a client
-   * that hangs up stops the reading.
+   * that hangs up stops the reading. A missing end defaults to now, a missing start to everything
+   * kept before the end (within the export's limit), like an unbounded event list.
    */
   async export(userId: string, query: UsageExportQuery): Promise<StreamableFile> {
-    timeRange(query.from, query.to, USAGE_EXPORT_MAX_DAYS);
+    const defaultDays = Math.min(this.config.usageRecording.retentionDays, USAGE_EXPORT_MAX_DAYS);
+    const bounds = defaultRange(query.from, query.to, new Date(), defaultDays);
+    timeRange(bounds.from, bounds.to, USAGE_EXPORT_MAX_DAYS);
     if (query.keyId !== undefined) await assertOwnKey(this.dataSource, userId, query.keyId);
-    const from = new Date(query.from);
-    const to = new Date(query.to);
+    const from = new Date(bounds.from);
+    const to = new Date(bounds.to);
     const stream = Readable.from(this.csvLines(userId, from, to, query.keyId));
     // Named from the parsed times, so nothing the caller typed reaches the header as it was.
     const name = `keyward-usage-${utcDay(from)}-${utcDay(to)}.csv`;

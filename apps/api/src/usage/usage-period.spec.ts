@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppException } from '../common/app.exception.js';
-import { dayWindow, timeRange, utcDay } from './usage-period.js';
+import { dayWindow, defaultRange, timeRange, utcDay } from './usage-period.js';
 
 describe('dayWindow', () => {
   it('covers the last N UTC days, today included, oldest first', () => {
@@ -68,5 +68,26 @@ describe('timeRange', () => {
   it('bounds the span when asked', () => {
     expect(codeOf(() => timeRange('2025-01-01', '2026-01-02', 366))).toBeUndefined();
     expect(codeOf(() => timeRange('2025-01-01', '2026-01-03', 366))).toBe('400 validation_failed');
+  });
+});
+
+describe('defaultRange', () => {
+  const now = new Date('2026-03-10T12:00:00.000Z');
+
+  it('ends now and starts the given days before when both ends are left out', () => {
+    expect(defaultRange(undefined, undefined, now, 30)).toEqual({
+      from: '2026-02-08T12:00:00.000Z',
+      to: '2026-03-10T12:00:00.000Z',
+    });
+  });
+
+  it('counts a missing start back from a given end, and keeps given ends as they are', () => {
+    expect(defaultRange(undefined, '2025-06-01T00:00:00Z', now, 365).from).toBe(
+      '2024-06-01T00:00:00.000Z',
+    );
+    expect(defaultRange('2026-03-01T00:00:00Z', undefined, now, 30)).toEqual({
+      from: '2026-03-01T00:00:00Z',
+      to: '2026-03-10T12:00:00.000Z',
+    });
   });
 });

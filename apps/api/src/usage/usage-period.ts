@@ -55,3 +55,19 @@ export function timeRange(
   }
   return { from: start, to: end };
 }
+
+/**
+ * Fills in a range whose ends are both needed (the export): `to` defaults to now and `from` to
+ * `defaultDays` before `to`, so leaving out `from` never makes it come after a `to` in the past.
+ * Given ends are kept as they are, for timeRange to check.
+ */
+export function defaultRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+  defaultDays: number,
+): { from: string; to: string } {
+  const end = to ?? now.toISOString();
+  const start = from ?? new Date(new Date(end).getTime() - defaultDays * DAY_MS).toISOString();
+  return { from: start, to: end };
+}

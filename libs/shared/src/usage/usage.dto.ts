@@ -83,12 +83,18 @@ export class UsageEventsQuery extends PageQuery {
   order?: 'asc' | 'desc';
 }
 
+/**
+ * The export's range. Left out, `to` is now and `from` reaches back over the whole retention
+ * period (at most USAGE_EXPORT_MAX_DAYS) before `to`, as the event list does with no bounds.
+ */
 export class UsageExportQuery {
+  @Optional()
   @IsDateString({ strict: true })
-  from!: string;
+  from?: string;
 
+  @Optional()
   @IsDateString({ strict: true })
-  to!: string;
+  to?: string;
 
   @Optional()
   @IsString()
