@@ -757,6 +757,7 @@ describe('webhook URLs without the private-network allowance', () => {
     ]) {
       const result = await put(url);
       expect([url, result.status, result.body.code]).toEqual([url, 400, 'validation_failed']);
+      expect(result.body.errors?.map((error) => error.field)).toEqual(['url']);
     }
     expect(
       (await call(api.url, 'GET', '/api/settings/webhook', { token: user.accessToken })).status,
