@@ -553,6 +553,9 @@ describe('issued API keys', () => {
       const limited = await whoami(created.key);
       expect([limited.status, limited.body.code]).toEqual([429, 'rate_limited']);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The full window still weighs after it ends: Reset promises no earlier than Retry-After.
+      expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+      expect(limited.headers.get('ratelimit-reset')).toBe(limited.headers.get('retry-after'));
       // Another key of the same user is unaffected.
       const other = await createKey(api.url, owner.accessToken, { preset: 'read_only' });
       expect((await whoami(other.key)).status).toBe(200);

@@ -65,6 +65,29 @@ describe('sliding-window limiter (in-process store)', () => {
     expect(retried.allowed).toBe(true);
   });
 
+  it('gives a refusal the same RateLimit-Reset as Retry-After, and an admission the window end', () => {
+    const store = new MemoryRateLimitStore();
+    const window = 10_000;
+    const admitted = [0, 1, 2].map(() => store.hit('k', 3, window, T0 + 2_000));
+    expect(admitted.every((d) => d.allowed)).toBe(true);
+    // Admitted: the quota resets when the current fixed window ends, 8 s on.
+    expect(admitted.map((d) => d.resetSeconds)).toEqual([8, 8, 8]);
+    const refused = store.hit('k', 3, window, T0 + 2_000);
+    expect(refused.allowed).toBe(false);
+    // The full window still weighs on the next: 8 s, then a third of the next window.
+    expect(refused.retryAfterSeconds).toBe(12);
+    expect(refused.resetSeconds).toBe(refused.retryAfterSeconds);
+    expect(store.hit('k', 3, window, T0 + 2_000 + 8_000 + 1).allowed).toBe(false);
+
+    // Refused while the previous window decays: room comes before this window ends.
+    const decaying = new MemoryRateLimitStore();
+    for (let i = 0; i < 10; i += 1) decaying.hit('d', 10, WINDOW, T0);
+    const early = decaying.hit('d', 10, WINDOW, T0 + WINDOW + 1);
+    expect(early.allowed).toBe(false);
+    expect(early.retryAfterSeconds).toBeLessThan(60);
+    expect(early.resetSeconds).toBe(early.retryAfterSeconds);
+  });
+
   it('keeps keys independent', () => {
     const store = new MemoryRateLimitStore();
     for (let i = 0; i < 3; i += 1) store.hit('a', 3, WINDOW, T0);

@@ -17,7 +17,11 @@ export interface RateLimitDecision {
   remaining: number;
   /** Seconds until the window has room again (0 when allowed). */
   retryAfterSeconds: number;
-  /** Seconds until the current fixed window ends. */
+  /**
+   * For RateLimit-Reset. When admitted, seconds until the current fixed window ends; when refused,
+   * retryAfterSeconds: the window can still weigh after it ends, so its end would promise room
+   * too early.
+   */
   resetSeconds: number;
 }
 
@@ -93,11 +97,6 @@ export function describeDecision(
   } else {
     waitMs = untilNextWindow;
   }
-  return {
-    allowed,
-    limit,
-    remaining: 0,
-    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
-    resetSeconds,
-  };
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return { allowed, limit, remaining: 0, retryAfterSeconds, resetSeconds: retryAfterSeconds };
 }
