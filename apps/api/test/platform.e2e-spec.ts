@@ -106,6 +106,44 @@ describe('HTTP platform', () => {
     expect(missingV1.status).toBe(404);
   });
 
+  it('answers an unknown route in the error shape of its API, never echoing the query', async () => {
+    // Without a console build the SPA fallback is absent and Nest's own not-found handler answers.
+    const apiOnly = await startApi({ env: { WEB_DIST_DIR: join(webDist, 'absent') } });
+    try {
+      for (const [server, method] of [
+        [api, 'GET'],
+        [api, 'POST'],
+        [apiOnly, 'GET'],
+        [apiOnly, 'DELETE'],
+      ] as const) {
+        const query = '?api_key=kw_notreallysecret&token=t0ps3cret';
+        const v1 = await call<ErrorBody>(server.url, method, `/v1/nothing${query}`);
+        expect({ method, status: v1.status, body: v1.body }).toEqual({
+          method,
+          status: 404,
+          body: {
+            statusCode: 404,
+            code: 'not_found',
+            message: `Cannot ${method} /v1/nothing`,
+            error: {
+              message: `Cannot ${method} /v1/nothing`,
+              type: 'not_found',
+              code: 'not_found',
+            },
+          },
+        });
+        const console = await call<ErrorBody>(server.url, method, `/api/nothing${query}`);
+        expect({ method, status: console.status, body: console.body }).toEqual({
+          method,
+          status: 404,
+          body: { statusCode: 404, code: 'not_found', message: `Cannot ${method} /api/nothing` },
+        });
+      }
+    } finally {
+      await apiOnly.stop();
+    }
+  });
+
   it('answers CORS preflights only for configured origins', async () => {
     const allowed = await call(api.url, 'OPTIONS', '/api/auth/login', {
       headers: { origin: 'https://console.example.test', 'access-control-request-method': 'POST' },

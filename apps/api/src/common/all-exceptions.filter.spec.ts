@@ -1,8 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { InternalServerErrorException, type ArgumentsHost } from '@nestjs/common';
+import {
+  InternalServerErrorException,
+  NotFoundException,
+  type ArgumentsHost,
+} from '@nestjs/common';
 import type { ErrorBody } from '@keyward/shared';
 import { QueryFailedError } from 'typeorm';
 import { AllExceptionsFilter } from './all-exceptions.filter.js';
+import { generateApiKey } from '../keys/key-format.js';
 import { AppException } from './app.exception.js';
 
 /** Runs the filter on one exception and returns what the client would receive. */
@@ -142,6 +147,26 @@ describe('AllExceptionsFilter', () => {
       message: 'Internal server error',
       type: 'internal_error',
       code: 'internal_error',
+    });
+  });
+
+  it('answers an unknown route with its path alone, a key in it redacted, and on /v1 both dialects', () => {
+    const key = generateApiKey('kw').plaintext;
+    const url = `/v1/${key}?api_key=${key}&token=hunter2`;
+    // What Nest's not-found handler throws for a request no route matches.
+    const { status, body } = answer(new NotFoundException(`Cannot PATCH ${url}`), url);
+    expect(status).toBe(404);
+    const message = 'Cannot PATCH /v1/[redacted]';
+    expect(body).toEqual({
+      statusCode: 404,
+      code: 'not_found',
+      message,
+      error: { message, type: 'not_found', code: 'not_found' },
+    });
+    expect(answer(new NotFoundException('Cannot PATCH /api/x?a=1'), '/api/x?a=1').body).toEqual({
+      statusCode: 404,
+      code: 'not_found',
+      message: 'Cannot PATCH /api/x',
     });
   });
 });

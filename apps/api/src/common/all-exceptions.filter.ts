@@ -12,6 +12,7 @@ import type { UsageTrackedRequest } from '../usage/usage-context.js';
 import { redactUrl } from '../logging/redact.js';
 import { AppException } from './app.exception.js';
 import { LogThrottle } from './log-throttle.js';
+import { nestNotFoundMessage, unknownRouteMessage } from './unknown-route.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',
@@ -38,6 +39,9 @@ const UNSTORABLE_VALUE_CODES = new Set(['22021', '22P05', '22003', '22P02', '220
  */
 const COLLISION_CODES = new Set(['40P01', '40001']);
 
+/** The guarded API, whose errors also carry OpenAI's `error` member. */
+const GUARDED_API_PATH = /^\/v1(\/|\?|$)/;
+
 /** How long a client should wait before retrying while the database is away. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** An outage refuses every request that needs the database: one log line per interval says so. */
@@ -63,10 +67,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest & UsageTrackedRequest>();
-    const { body, headers } = this.toResponse(exception);
+    const { body, headers } = this.toResponse(exception, request);
     request.keywardErrorCode = body.code;
     // OpenAI's SDKs read `error.message`; the guarded API speaks their dialect too.
-    if (request.url.startsWith('/v1/')) {
+    if (GUARDED_API_PATH.test(request.url)) {
       body.error = { message: body.message, type: body.code, code: body.code };
     }
     if (body.code === 'database_unavailable') {
@@ -110,7 +114,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     );
   }
 
-  private toResponse(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+  private toResponse(
+    exception: unknown,
+    request: FastifyRequest,
+  ): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppException) {
       return { body: exception.toBody(), headers: exception.headers };
     }
@@ -118,6 +125,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const statusCode = exception.getStatus();
       const code =
         CODE_BY_STATUS[statusCode] ?? (statusCode >= 500 ? 'internal_error' : 'bad_request');
+      if (
+        statusCode === 404 &&
+        exception.message === nestNotFoundMessage(request.method, request.url)
+      ) {
+        // No route matched: Nest's message would echo the query string.
+        return {
+          body: { statusCode, code, message: unknownRouteMessage(request.method, request.url) },
+          headers: {},
+        };
+      }
       const message = statusCode >= 500 ? 'Internal server error' : exception.message;
       return { body: { statusCode, code, message }, headers: {} };
     }

@@ -31,12 +31,10 @@ export async function serveSpa(fastify: FastifyInstance, distDir: string): Promi
     reply.header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
   fastify.get('/', sendIndex);
   fastify.get('/*', (request, reply) => {
+    // The API's own not-found answer, in the error shape of the API the path belongs to.
     if (API_PATH.test(request.url)) {
-      return reply.status(404).send({
-        statusCode: 404,
-        code: 'not_found',
-        message: `Cannot GET ${request.url.split('?')[0]}`,
-      });
+      reply.callNotFound();
+      return reply;
     }
     return sendIndex(request, reply);
   });
