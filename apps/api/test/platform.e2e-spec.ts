@@ -58,7 +58,13 @@ describe('HTTP platform', () => {
       components: {
         schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
       };
-      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { name: string; in: string }[]; responses?: Record<string, unknown> }
+        >
+      >;
     };
     const createKey = full.components.schemas.CreateApiKeyRequest;
     expect(Object.keys(createKey?.properties ?? {})).toEqual(
@@ -77,6 +83,13 @@ describe('HTTP platform', () => {
       (parameter) => parameter.name,
     );
     expect(listParameters).toEqual(expect.arrayContaining(['status', 'name', 'page', 'pageSize']));
+    // The generation routes answer 200, as OpenAI's do, not the 201 a POST is given by default.
+    for (const path of ['/v1/chat/completions', '/v1/models/{path}']) {
+      expect([path, Object.keys(full.paths[path]?.post?.responses ?? {})]).toEqual([path, ['200']]);
+    }
+    expect(full.paths['/v1/models/{path}']?.post?.parameters).toEqual([
+      expect.objectContaining({ name: 'path', in: 'path', required: true }),
+    ]);
     const ui = await call(api.url, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');

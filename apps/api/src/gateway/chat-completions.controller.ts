@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SERVED_BY_HEADER } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -17,6 +17,8 @@ export class ChatCompletionsController {
 
   /** OpenAI-compatible; the body is checked by the chat schema, not the DTO pipe, so unknown fields pass. */
   @Post()
+  // The reply is sent by hand (@Res), so this only tells the OpenAPI document what it answers.
+  @HttpCode(200)
   @GenerationAuth('generate')
   @ApiOperation({
     summary: 'Chat completions (OpenAI-compatible, streaming with stream: true)',

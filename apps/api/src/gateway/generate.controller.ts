@@ -1,5 +1,5 @@
-import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { GenerateRequest, SERVED_BY_HEADER, type GenerateResponse } from '@keyward/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentKey } from '../auth/current-principal.decorator.js';
@@ -21,9 +21,17 @@ export class GenerateController {
    * the rest of the path; an encoded id (`openai%2Fgpt-4o-mini`) works as well.
    */
   @Post('*')
+  // The reply is sent by hand (@Res), so this only tells the OpenAPI document what it answers.
+  @HttpCode(200)
   @GenerationAuth('generate')
   @ApiOperation({
     summary: 'Generate text from one prompt: POST /v1/models/{provider/model}/generate',
+  })
+  @ApiParam({
+    name: 'path',
+    description:
+      'The model id (provider/model, its slashes as they are or encoded) followed by /generate',
+    example: 'openai/gpt-4o-mini/generate',
   })
   async generate(
     @CurrentKey() key: VerifiedKey,
