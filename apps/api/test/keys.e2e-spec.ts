@@ -12,7 +12,7 @@ import {
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
 import { eventually } from './support/gateway.js';
-import { call, signIn, signUp, type SignedIn } from './support/http.js';
+import { auditEvents, call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 
 const ADMIN = { email: 'admin@keyward.test', password: 'admin-password-for-tests' };
@@ -215,7 +215,40 @@ describe('issued API keys', () => {
       token: owner.accessToken,
       body: { name: 'renamed' },
     });
-    expect(edit.status).toBe(409);
+    expect([edit.status, edit.body.code]).toEqual([409, 'key_not_active']);
+    expect(edit.body.message).toMatch(/revoked/);
+  });
+
+  it('refuses to regenerate or edit an expired key, and leaves it unchanged', async () => {
+    const soon = new Date(Date.now() + 1_000).toISOString();
+    const created = await createKey(api.url, owner.accessToken, {
+      name: 'short-lived',
+      expiresAt: soon,
+    });
+    await sleep(Math.max(0, Date.parse(soon) - Date.now() + 300));
+    const edit = await call<ErrorBody>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
+      token: owner.accessToken,
+      body: { name: 'renamed', expiresAt: null },
+    });
+    expect([edit.status, edit.body.code]).toEqual([409, 'key_not_active']);
+    expect(edit.body.message).toMatch(/expired/);
+    const regenerate = await call<ErrorBody>(
+      api.url,
+      'POST',
+      `/api/api-keys/${created.id}/regenerate`,
+      { token: owner.accessToken, body: {} },
+    );
+    expect([regenerate.status, regenerate.body.code]).toEqual([409, 'key_not_active']);
+    const fetched = await call<ApiKeyResponse>(api.url, 'GET', `/api/api-keys/${created.id}`, {
+      token: owner.accessToken,
+    });
+    expect(fetched.body).toMatchObject({ name: 'short-lived', status: 'expired', expiresAt: soon });
+    const updates = await auditEvents(
+      api.url,
+      owner.accessToken,
+      '?action=key.update&pageSize=100',
+    );
+    expect(updates.filter((event) => event.targetId === created.id)).toEqual([]);
   });
 
   it("answers 404 for another user's key on every route, and changes nothing", async () => {

@@ -146,8 +146,13 @@ export class ApiKeysService {
       const current = await this.findOwn(manager, principal.userId, id, true);
       // A caller may only manage keys no more powerful than itself.
       assertGrantable(current.scopes, principal.scopes);
-      if (current.revokedAt) {
-        throw new AppException(409, 'key_not_active', 'A revoked key cannot be changed');
+      const status = statusOf(current);
+      if (status !== 'active') {
+        throw new AppException(
+          409,
+          'key_not_active',
+          `This key is ${status}; only an active key can be changed`,
+        );
       }
       const changed: string[] = [];
       const set = <K extends keyof ApiKey>(field: K, value: ApiKey[K] | undefined): void => {
