@@ -501,6 +501,32 @@ describe('issued API keys', () => {
       expect(never.body.expiresAt).toBeNull();
     });
 
+    it('answers an empty edit with the key unchanged and records no audit entry', async () => {
+      const created = await createKey(api.url, owner.accessToken, { name: 'left alone' });
+      const updatesOf = async () =>
+        (await auditEvents(api.url, owner.accessToken, '?action=key.update&pageSize=100')).filter(
+          (event) => event.targetId === created.id,
+        );
+      const empty = await call<ApiKeyResponse>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
+        token: owner.accessToken,
+        body: {},
+      });
+      expect(empty.status).toBe(200);
+      expect(empty.body).toMatchObject({
+        id: created.id,
+        name: 'left alone',
+        status: 'active',
+        updatedAt: created.updatedAt,
+      });
+      expect(await updatesOf()).toEqual([]);
+      // A real edit right after is still recorded, with what it changed.
+      await call(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
+        token: owner.accessToken,
+        body: { name: 'touched' },
+      });
+      expect((await updatesOf()).map((event) => event.details)).toEqual([{ changed: ['name'] }]);
+    });
+
     it('lists with filters, paging, last use and 30-day request counts', async () => {
       const user = await signUp(api.url, 'lister');
       const used = await createKey(api.url, user.accessToken, { name: 'alpha used' });

@@ -142,7 +142,7 @@ export class ApiKeysService {
       }
       assertGrantable(body.scopes, principal.scopes);
     }
-    const key = await this.dataSource.transaction(async (manager) => {
+    const { key, changed } = await this.dataSource.transaction(async (manager) => {
       const current = await this.findOwn(manager, principal.userId, id, true);
       // A caller may only manage keys no more powerful than itself.
       assertGrantable(current.scopes, principal.scopes);
@@ -172,6 +172,8 @@ export class ApiKeysService {
       set('onLeak', body.onLeak);
       set('monthlyBudgetMicros', body.monthlyBudgetMicros);
       if (body.expiresAt !== undefined) set('expiresAt', expiryFrom({ expiresAt: body.expiresAt }));
+      // An edit that sets nothing is not an event: no write, no audit entry, no cache eviction.
+      if (changed.length === 0) return { key: current, changed };
       const saved = await manager.getRepository(ApiKey).save(current);
       await this.audit.record(manager, {
         ...auditFieldsOf(actor),
@@ -181,9 +183,9 @@ export class ApiKeysService {
         targetId: id,
         details: { changed },
       });
-      return saved;
+      return { key: saved, changed };
     });
-    await this.cache.invalidate([id]);
+    if (changed.length > 0) await this.cache.invalidate([id]);
     return toApiKeyResponse(key, await this.requestsLast30Days(id));
   }
 
