@@ -70,6 +70,36 @@ describe('console auth', () => {
     expect(result.text).not.toContain('short-pw');
   });
 
+  it('trims names on register and refuses blank names and passwords of spaces alone', async () => {
+    const register = (body: Record<string, unknown>) =>
+      call<ErrorBody & { user: UserResponse }>(api.url, 'POST', '/api/auth/register', { body });
+    const padded = await register({
+      email: uniqueEmail(),
+      password: 'long-enough-password',
+      name: '  Ada Lovelace  ',
+    });
+    expect(padded.status).toBe(201);
+    expect(padded.body.user.name).toBe('Ada Lovelace');
+    const blankName = await register({
+      email: uniqueEmail(),
+      password: 'long-enough-password',
+      name: '   ',
+    });
+    expect([blankName.status, blankName.body.code]).toEqual([400, 'validation_failed']);
+    expect(blankName.body.errors).toEqual([
+      { field: 'name', messages: ['name must not be blank'] },
+    ]);
+    const spaces = await register({ email: uniqueEmail(), password: ' '.repeat(12) });
+    expect([spaces.status, spaces.body.code]).toEqual([400, 'validation_failed']);
+    expect(spaces.body.errors).toEqual([
+      { field: 'password', messages: ['password must not be only spaces'] },
+    ]);
+    // Spaces inside a password are kept, not trimmed away.
+    const email = uniqueEmail();
+    expect((await register({ email, password: ' spaced out password ' })).status).toBe(201);
+    await signIn(api.url, email, ' spaced out password ');
+  });
+
   it('signs in, returns a 15-minute access token and sets an httpOnly SameSite=Strict refresh cookie', async () => {
     const { email, password } = await signUp(api.url);
     const login = await call<LoginResponse>(api.url, 'POST', '/api/auth/login', {
@@ -262,6 +292,11 @@ describe('console auth', () => {
     expect((await change({ currentPassword: user.password, newPassword: 'short' })).status).toBe(
       400,
     );
+    const spaces = await change({ currentPassword: user.password, newPassword: ' '.repeat(12) });
+    expect([spaces.status, spaces.body.message]).toEqual([
+      400,
+      'newPassword must not be only spaces',
+    ]);
     expect(
       (await change({ currentPassword: user.password, newPassword: 'brand-new-password-1' }))
         .status,
@@ -275,13 +310,27 @@ describe('console auth', () => {
     await signIn(api.url, user.email, 'brand-new-password-1');
   });
 
-  it('updates the profile name and refuses other fields', async () => {
+  it('updates the profile name, trimmed, and refuses blank names and other fields', async () => {
     const user = await signUp(api.url, 'profile');
     const updated = await call<MeResponse>(api.url, 'PATCH', '/api/auth/me', {
       token: user.accessToken,
       body: { name: 'Grace Hopper' },
     });
     expect(updated.body.user.name).toBe('Grace Hopper');
+    const blank = await call<ErrorBody>(api.url, 'PATCH', '/api/auth/me', {
+      token: user.accessToken,
+      body: { name: '   ' },
+    });
+    expect([blank.status, blank.body.code]).toEqual([400, 'validation_failed']);
+    expect(blank.body.errors).toEqual([{ field: 'name', messages: ['name must not be blank'] }]);
+    expect((await get<MeResponse>('/api/auth/me', user.accessToken)).body.user.name).toBe(
+      'Grace Hopper',
+    );
+    const padded = await call<MeResponse>(api.url, 'PATCH', '/api/auth/me', {
+      token: user.accessToken,
+      body: { name: '  Grace Brewster Hopper  ' },
+    });
+    expect(padded.body.user.name).toBe('Grace Brewster Hopper');
     const sneaky = await call<ErrorBody>(api.url, 'PATCH', '/api/auth/me', {
       token: user.accessToken,
       body: { role: 'admin' },

@@ -527,6 +527,31 @@ describe('issued API keys', () => {
       expect((await updatesOf()).map((event) => event.details)).toEqual([{ changed: ['name'] }]);
     });
 
+    it('trims key names and refuses blank ones on create and edit', async () => {
+      const blankCreate = await call<ErrorBody>(api.url, 'POST', '/api/api-keys', {
+        token: owner.accessToken,
+        body: { name: '   ', preset: 'read_only' },
+      });
+      expect([blankCreate.status, blankCreate.body.code]).toEqual([400, 'validation_failed']);
+      expect(blankCreate.body.errors).toEqual([
+        { field: 'name', messages: ['name must not be blank'] },
+      ]);
+      const created = await createKey(api.url, owner.accessToken, { name: '  padded name  ' });
+      expect(created.name).toBe('padded name');
+      const blankEdit = await call<ErrorBody>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
+        token: owner.accessToken,
+        body: { name: ' \t ' },
+      });
+      expect([blankEdit.status, blankEdit.body.code]).toEqual([400, 'validation_failed']);
+      expect(blankEdit.body.errors).toEqual([
+        { field: 'name', messages: ['name must not be blank'] },
+      ]);
+      const fetched = await call<ApiKeyResponse>(api.url, 'GET', `/api/api-keys/${created.id}`, {
+        token: owner.accessToken,
+      });
+      expect(fetched.body.name).toBe('padded name');
+    });
+
     it('lists with filters, paging, last use and 30-day request counts', async () => {
       const user = await signUp(api.url, 'lister');
       const used = await createKey(api.url, user.accessToken, { name: 'alpha used' });

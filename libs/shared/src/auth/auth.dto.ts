@@ -1,11 +1,18 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Optional } from '../common/optional.js';
 import type { ErrorBody } from '../common/errors.js';
 import type { UserResponse } from '../users/user.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
+
+/** Names often carry stray spaces; length rules apply to what is left. */
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+/** Spaces count in a password (they are never trimmed), but spaces alone are no password. */
+const NOT_ONLY_WHITESPACE = /\S/;
 
 const normaliseEmail = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -21,11 +28,13 @@ export class RegisterRequest {
     message: `password must be at least ${PASSWORD_MIN_LENGTH} characters`,
   })
   @MaxLength(PASSWORD_MAX_LENGTH)
+  @Matches(NOT_ONLY_WHITESPACE, { message: 'password must not be only spaces' })
   password!: string;
 
   @Optional()
+  @Transform(trim)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
   name?: string;
 }
@@ -44,8 +53,9 @@ export class LoginRequest {
 
 export class UpdateProfileRequest {
   @Optional()
+  @Transform(trim)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
   name?: string;
 }
@@ -61,6 +71,7 @@ export class ChangePasswordRequest {
     message: `newPassword must be at least ${PASSWORD_MIN_LENGTH} characters`,
   })
   @MaxLength(PASSWORD_MAX_LENGTH)
+  @Matches(NOT_ONLY_WHITESPACE, { message: 'newPassword must not be only spaces' })
   newPassword!: string;
 }
 

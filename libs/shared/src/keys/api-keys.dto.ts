@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -21,6 +21,10 @@ import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 import { API_KEY_PREFIX_PATTERN } from './key-format.js';
 import { SCOPE_PRESET_NAMES, SCOPES, type Scope, type ScopePreset } from './scopes.js';
+
+/** Names often carry stray spaces; length rules apply to what is left. */
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
 
 export const API_KEY_STATUSES = ['active', 'expired', 'revoked'] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
@@ -88,8 +92,9 @@ abstract class ApiKeySettings {
 }
 
 export class CreateApiKeyRequest extends ApiKeySettings {
+  @Transform(trim)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
   name!: string;
 
@@ -118,8 +123,9 @@ export class CreateApiKeyRequest extends ApiKeySettings {
 
 export class UpdateApiKeyRequest extends ApiKeySettings {
   @Optional()
+  @Transform(trim)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
   name?: string;
 
