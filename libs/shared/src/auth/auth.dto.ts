@@ -3,13 +3,10 @@ import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validato
 import { Optional } from '../common/optional.js';
 import type { ErrorBody } from '../common/errors.js';
 import type { UserResponse } from '../users/user.js';
+import { Trimmed } from '../common/trimmed.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
-
-/** Names often carry stray spaces; length rules apply to what is left. */
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
 
 /** Spaces count in a password (they are never trimmed), but spaces alone are no password. */
 const NOT_ONLY_WHITESPACE = /\S/;
@@ -32,7 +29,7 @@ export class RegisterRequest {
   password!: string;
 
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
@@ -53,7 +50,7 @@ export class LoginRequest {
 
 export class UpdateProfileRequest {
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)

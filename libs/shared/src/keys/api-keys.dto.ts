@@ -1,4 +1,4 @@
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -21,10 +21,7 @@ import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 import { API_KEY_PREFIX_PATTERN } from './key-format.js';
 import { SCOPE_PRESET_NAMES, SCOPES, type Scope, type ScopePreset } from './scopes.js';
-
-/** Names often carry stray spaces; length rules apply to what is left. */
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
+import { Trimmed } from '../common/trimmed.js';
 
 export const API_KEY_STATUSES = ['active', 'expired', 'revoked'] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
@@ -92,7 +89,7 @@ abstract class ApiKeySettings {
 }
 
 export class CreateApiKeyRequest extends ApiKeySettings {
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)
@@ -123,7 +120,7 @@ export class CreateApiKeyRequest extends ApiKeySettings {
 
 export class UpdateApiKeyRequest extends ApiKeySettings {
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1, { message: 'name must not be blank' })
   @MaxLength(100)

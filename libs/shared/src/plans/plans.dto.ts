@@ -1,4 +1,3 @@
-import { Transform } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -11,9 +10,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { Optional } from '../common/optional.js';
-
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
+import { Trimmed } from '../common/trimmed.js';
 
 export interface PlanResponse {
   id: string;
@@ -25,7 +22,7 @@ export interface PlanResponse {
 }
 
 export class UpsertPlanRequest {
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1)
   @MaxLength(60)
@@ -64,7 +61,7 @@ export class CreateUpgradeRequest {
   planId!: string;
 
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MaxLength(1000)
   message?: string;

@@ -1,4 +1,3 @@
-import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -10,10 +9,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { Optional } from '../common/optional.js';
-
-/** Pasted keys and names often carry stray spaces; length rules apply to what is left. */
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
+import { Trimmed } from '../common/trimmed.js';
 
 export const PROVIDER_IDS = [
   'openai',
@@ -65,13 +61,13 @@ export class CreateProviderKeyRequest {
   @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider!: ProviderId;
 
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name!: string;
 
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(8, { message: 'apiKey looks too short to be a provider key' })
   @MaxLength(512)
@@ -84,14 +80,14 @@ export class CreateProviderKeyRequest {
 
 export class UpdateProviderKeyRequest {
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name?: string;
 
   @Optional()
-  @Transform(trim)
+  @Trimmed()
   @IsString()
   @MinLength(8, { message: 'apiKey looks too short to be a provider key' })
   @MaxLength(512)

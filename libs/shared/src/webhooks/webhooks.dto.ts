@@ -1,11 +1,11 @@
-import { Transform } from 'class-transformer';
 import { IsString, IsUrl, MaxLength } from 'class-validator';
+import { Trimmed } from '../common/trimmed.js';
 
 /** The header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-keyward-signature';
 
 export class SetWebhookRequest {
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Trimmed()
   @IsString()
   @MaxLength(2000)
   @IsUrl(
