@@ -6,7 +6,6 @@ import {
   type Page,
   type UsageEventResponse,
 } from '@keyward/shared';
-import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { startApi, type ApiProcess } from './support/api-process.js';
@@ -22,6 +21,7 @@ import { eventually, gatewayUser, type GatewayUser } from './support/gateway.js'
 import { queryDatabase } from './support/database.js';
 import { call } from './support/http.js';
 import { withKey } from './support/keys.js';
+import { closedPort } from './support/tcp-proxy.js';
 
 const UPSTREAM_TIMEOUT_MS = 1_000;
 
@@ -637,11 +637,7 @@ describe('guarded chat API', () => {
 
 describe('a provider that cannot be reached', () => {
   it('answers 502 and says in the log why the provider could not be reached, once a minute', async () => {
-    // A port just freed: nothing listens there, so each connection is refused.
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const api = await startApi({
       env: { PROVIDER_PERPLEXITY_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { closedPort } from '../../test/support/tcp-proxy.js';
 import { connectionFailure } from './connection-failure.js';
 
 const failureOf = async (url: string): Promise<unknown> => {
@@ -14,12 +15,7 @@ const failureOf = async (url: string): Promise<unknown> => {
 
 describe('connectionFailure', () => {
   it('names a refused connection from the socket error undici wraps', async () => {
-    // A port just freed: nothing listens there.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-
+    const port = await closedPort();
     expect(connectionFailure(await failureOf(`http://127.0.0.1:${port}/`))).toBe(
       'the connection was refused (ECONNREFUSED)',
     );
