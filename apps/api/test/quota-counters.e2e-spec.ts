@@ -369,22 +369,36 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       expect(await redis.get(key(prefix, 'user:m:requests'))).toBe('12');
     }));
 
+  /**
+   * Another replica seeds `owner` from the database (holding `total`) while this one is away;
+   * then this one comes back and must add nothing of its own on top.
+   */
+  const seededElsewhereThenBack = async (
+    redis: Redis,
+    counters: QuotaCounters,
+    prefix: string,
+    owner: string,
+    total: number,
+  ) => {
+    const other = new Redis(redisUrl ?? '');
+    try {
+      await other.set(key(prefix, `${owner}:seeded`), 'a-seed-made-elsewhere');
+      await other.set(key(prefix, `${owner}:requests`), String(total));
+      await redis.connect();
+      expect(await counters.whenReconnected()).toBe(0);
+      expect(await other.get(key(prefix, `${owner}:requests`))).toBe(String(total));
+    } finally {
+      other.disconnect();
+    }
+  };
+
   it('leaves what was counted here to the seeds when Redis lost its data while away', () =>
     withCounters(async ({ redis, counters, prefix }) => {
       await seededThenAway(redis, counters, 'user:l');
       await countWhileAway(counters, 'user:l');
       // Redis restarted empty, and another replica seeded from the database, which by then held
       // this replica's requests too.
-      const other = new Redis(redisUrl ?? '');
-      try {
-        await other.set(key(prefix, 'user:l:seeded'), 'a-later-seed');
-        await other.set(key(prefix, 'user:l:requests'), '12');
-        await redis.connect();
-        expect(await counters.whenReconnected()).toBe(0);
-        expect(await other.get(key(prefix, 'user:l:requests'))).toBe('12');
-      } finally {
-        other.disconnect();
-      }
+      await seededElsewhereThenBack(redis, counters, prefix, 'user:l', 12);
     }));
 
   it('leaves to the seeds what was counted here for an owner first seeded in Redis meanwhile', () =>
@@ -393,16 +407,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       await goAway(redis);
       await countWhileAway(counters, 'user:f');
       // Another replica seeds the owner from the database, which holds this replica's requests.
-      const other = new Redis(redisUrl ?? '');
-      try {
-        await other.set(key(prefix, 'user:f:seeded'), 'seeded-elsewhere');
-        await other.set(key(prefix, 'user:f:requests'), '2');
-        await redis.connect();
-        expect(await counters.whenReconnected()).toBe(0);
-        expect(await other.get(key(prefix, 'user:f:requests'))).toBe('2');
-      } finally {
-        other.disconnect();
-      }
+      await seededElsewhereThenBack(redis, counters, prefix, 'user:f', 2);
     }));
 
   it('keeps for Redis what was queued behind a call that failed, but not what that call carried', () =>
