@@ -61,8 +61,8 @@ describe('GET /metrics', () => {
         ).exec(text)?.[1] ?? 0,
       );
     expect(requests('/v1/models', '2xx')).toBe(3);
-    // Unknown paths share the catch-all's label instead of adding a series per URL.
-    expect(text).toMatch(/route="\/\*",method="GET",status="4xx",outcome="refused"\} 1/);
+    // Unknown paths share one label instead of adding a series per URL.
+    expect(text).toMatch(/route="unmatched",method="GET",status="4xx",outcome="refused"\} 1/);
     expect(text).not.toContain('nothing-here');
     expect(text).toMatch(/keyward_key_cache_lookups_total\{result="hit"\} [1-9]/);
     expect(text).toMatch(/keyward_key_cache_hit_ratio 0\.\d+|keyward_key_cache_hit_ratio 1/);
