@@ -146,21 +146,33 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
     }
   };
 
-  /** A seed call that times out, as when Redis stops answering for a moment. */
-  const failSeedCalls = (redis: Redis, times: number) => {
+  /**
+   * The next `times` calls of one of the quota scripts fail after `delayMs` without running, as a
+   * call that timed out may have (or not).
+   */
+  const failScriptCalls = (
+    redis: Redis,
+    command: 'keywardQuotaSeed' | 'keywardQuotaChange',
+    times: number,
+    delayMs: number,
+  ) => {
     const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const seed = scripted.keywardQuotaSeed?.bind(redis);
-    if (!seed) throw new Error('the seed script was not defined');
+    const original = scripted[command]?.bind(redis);
+    if (!original) throw new Error(`the ${command} script was not defined`);
     let failing = times;
-    scripted.keywardQuotaSeed = (...args: unknown[]) => {
-      if (failing <= 0) return seed(...args);
+    scripted[command] = (...args: unknown[]) => {
+      if (failing <= 0) return original(...args);
       failing -= 1;
       return new Promise((_, reject) =>
         setTimeout(() => {
           reject(new Error('Command timed out'));
-        }, 20),
+        }, delayMs),
       );
     };
+  };
+  /** A seed call that times out, as when Redis stops answering for a moment. */
+  const failSeedCalls = (redis: Redis, times: number) => {
+    failScriptCalls(redis, 'keywardQuotaSeed', times, 20);
   };
 
   it('adds a seed whose Redis call failed in this process once, however many requests claim it there', () =>
@@ -307,19 +319,7 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
 
   /** Change calls that fail without running, as a call that timed out may (or may not). */
   const failChangeCalls = (redis: Redis, times: number) => {
-    const scripted = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const change = scripted.keywardQuotaChange?.bind(redis);
-    if (!change) throw new Error('the quota script was not defined');
-    let failing = times;
-    scripted.keywardQuotaChange = (...args: unknown[]) => {
-      if (failing <= 0) return change(...args);
-      failing -= 1;
-      return new Promise((_, reject) =>
-        setTimeout(() => {
-          reject(new Error('Command timed out'));
-        }, 30),
-      );
-    };
+    failScriptCalls(redis, 'keywardQuotaChange', times, 30);
   };
 
   /** Counts for `owner` seeded in Redis, then Redis goes away; resolves once it is gone. */

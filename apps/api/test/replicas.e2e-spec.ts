@@ -3,7 +3,7 @@ import type { ErrorBody, WhoAmIResponse } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { eventually, gatewayUser, moveToPlan } from './support/gateway.js';
+import { eventually, gatewayUser, moveToNewPlan, moveToPlan } from './support/gateway.js';
 import { call, signIn, signUp, type SignedIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -238,13 +238,7 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
   it('counts in the shared month the requests a replica served while cut off from Redis', async () => {
     const owner = await gatewayUser(a, { openai: 'good' });
     const admin = await signIn(a.url, 'admin@keyward.test', 'admin-password-for-tests');
-    const capId = `cut-${randomBytes(4).toString('hex')}`;
-    const cap = await call(a.url, 'PUT', `/api/admin/plans/${capId}`, {
-      token: admin.accessToken,
-      body: { name: `Cap ${capId}`, monthlyRequestLimit: 4, monthlyCostLimitMicros: null },
-    });
-    expect(cap.status).toBe(200);
-    await moveToPlan(a, admin.accessToken, owner.userId, capId);
+    await moveToNewPlan(a, admin.accessToken, owner.userId, { monthlyRequestLimit: 4 });
     const chat = (api: ApiProcess) =>
       call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
         headers: withKey(owner.key),

@@ -8,13 +8,18 @@ import {
   type UpgradeRequestResponse,
   type UsageSummaryResponse,
 } from '@keyward/shared';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { lockWaiters, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
-import { eventually, gatewayUser, moveToPlan, type GatewayUser } from './support/gateway.js';
+import {
+  eventually,
+  gatewayUser,
+  moveToNewPlan,
+  moveToPlan,
+  type GatewayUser,
+} from './support/gateway.js';
 import { auditEvents, call, type SignedIn, signIn } from './support/http.js';
 import { createKey, withKey } from './support/keys.js';
 import { startDatabaseProxy } from './support/tcp-proxy.js';
@@ -70,21 +75,8 @@ describe('usage, plans and quotas', () => {
     upstream.requests.filter(
       (r) => r.headers.authorization === `Bearer ${user.providerKeys.openai}`,
     ).length;
-  const planFor = async (user: SignedIn, limits: Record<string, number | null>) => {
-    const id = `t-${randomBytes(4).toString('hex')}`;
-    const plan = await call(api.url, 'PUT', `/api/admin/plans/${id}`, {
-      token: admin.accessToken,
-      body: {
-        name: `Tiny ${id}`,
-        monthlyRequestLimit: null,
-        monthlyCostLimitMicros: null,
-        ...limits,
-      },
-    });
-    expect(plan.status).toBe(200);
-    await moveToPlan(api, admin.accessToken, user.userId, id);
-    return id;
-  };
+  const planFor = (user: SignedIn, limits: Record<string, number | null>) =>
+    moveToNewPlan(api, admin.accessToken, user.userId, limits);
 
   it('counts every guarded request once, with exact tokens and cost', async () => {
     const user = await gatewayUser(api, { openai: 'good' });

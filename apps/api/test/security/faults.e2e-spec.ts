@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { startApi, type ApiProcess } from '../support/api-process.js';
 import { queryDatabase } from '../support/database.js';
 import { fakeKey, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { eventually, gatewayUser, moveToPlan, type GatewayUser } from '../support/gateway.js';
+import {
+  eventually,
+  gatewayUser,
+  moveToNewPlan,
+  moveToPlan,
+  type GatewayUser,
+} from '../support/gateway.js';
 import { call, refreshCookie, signIn, type HttpResult } from '../support/http.js';
 import { createKey, withKey } from '../support/keys.js';
 import {
@@ -511,13 +517,7 @@ describeRedisOutage('a monthly request limit when Redis restarts empty, then goe
   it('is counted on from what the database holds, in the restarted Redis and then in process', async () => {
     const user = await gatewayUser(api, { openai: 'good' });
     const admin = await signIn(api.url, 'admin@keyward.test', 'admin-password-for-tests');
-    const planId = `six-${randomBytes(4).toString('hex')}`;
-    const plan = await call(api.url, 'PUT', `/api/admin/plans/${planId}`, {
-      token: admin.accessToken,
-      body: { name: `Six ${planId}`, monthlyRequestLimit: 6, monthlyCostLimitMicros: null },
-    });
-    expect(plan.status).toBe(200);
-    await moveToPlan(api, admin.accessToken, user.userId, planId);
+    await moveToNewPlan(api, admin.accessToken, user.userId, { monthlyRequestLimit: 6 });
     const ask = async (): Promise<string> => {
       const answer = await call<{ code?: string }>(api.url, 'POST', '/v1/chat/completions', {
         headers: withKey(user.key),

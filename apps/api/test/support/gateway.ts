@@ -1,4 +1,5 @@
 import type { ProviderId, ProviderKeyResponse } from '@keyward/shared';
+import { randomBytes } from 'node:crypto';
 import type { ApiProcess } from './api-process.js';
 import { fakeKey, type Marker } from './fake-upstream.js';
 import { call, signUp, type SignedIn } from './http.js';
@@ -27,6 +28,31 @@ export async function moveToPlan(
     body: { planId },
   });
   if (moved.status !== 200) throw new Error(`moving to the ${planId} plan failed: ${moved.text}`);
+}
+
+/**
+ * Moves a user to a new plan of its own with the given monthly limits (none unless given), as
+ * the admin whose token is given; returns the plan's id.
+ */
+export async function moveToNewPlan(
+  api: ApiProcess,
+  adminToken: string,
+  userId: string,
+  limits: { monthlyRequestLimit?: number | null; monthlyCostLimitMicros?: number | null },
+): Promise<string> {
+  const id = `t-${randomBytes(4).toString('hex')}`;
+  const plan = await call(api.url, 'PUT', `/api/admin/plans/${id}`, {
+    token: adminToken,
+    body: {
+      name: `Plan ${id}`,
+      monthlyRequestLimit: null,
+      monthlyCostLimitMicros: null,
+      ...limits,
+    },
+  });
+  if (plan.status !== 200) throw new Error(`creating the ${id} plan failed: ${plan.text}`);
+  await moveToPlan(api, adminToken, userId, id);
+  return id;
 }
 
 /**
