@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { QuotaCounters } from '../src/quotas/quota-counters.js';
+import { createRedisClient } from '../src/redis/redis.module.js';
 
 // Monthly quota counters against the real Redis of the PostgreSQL pass.
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -409,6 +410,34 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       // Another replica seeds the owner from the database, which holds this replica's requests.
       await seededElsewhereThenBack(redis, counters, prefix, 'user:f', 2);
     }));
+
+  it('keeps for Redis a call the client refused unwritten because its connection had just dropped', async () => {
+    // The app's own client: with no offline queue, a command meeting a dead socket is refused.
+    const redis = createRedisClient(redisUrl ?? '');
+    const prefix = `qw${randomBytes(4).toString('hex')}:`;
+    const counters = new QuotaCounters(redis, prefix);
+    try {
+      // It refuses commands until it is connected, too.
+      await new Promise((resolve) => redis.once('ready', resolve));
+      await counters.whenReconnected();
+      const claim = await counters.claimSeed(MONTH, 'user:w');
+      if (!claim) throw new Error('the seed was not claimed');
+      await counters.applySeed(claim, [{ key: 'user:w:requests', amount: 10 }]);
+      const back = new Promise((resolve) => redis.once('ready', resolve));
+      // The socket is gone before the client has heard of it: it still says 'ready'.
+      redis.stream.destroy();
+      expect(redis.status).toBe('ready');
+      const counted = await counters.changeReporting(MONTH, [
+        { key: 'user:w:requests', amount: 1 },
+      ]);
+      expect(counted).toMatchObject({ inRedis: false, totals: [1] });
+      await back;
+      expect(await counters.whenReconnected()).toBe(1);
+      expect(await redis.get(key(prefix, 'user:w:requests'))).toBe('11');
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it('keeps for Redis what was queued behind a call that failed, but not what that call carried', () =>
     withCounters(async ({ redis, counters, prefix }) => {

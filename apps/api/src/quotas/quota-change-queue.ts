@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ADD_TO_COUNTER_LUA } from '../rate-limit/counted-alongside.js';
+import { wasRefusedUnwritten } from '../redis/unwritten-command.js';
 
 /** Counters outlive their month by a little, for late readers; then Redis forgets them. */
 export const COUNTER_TTL_SECONDS = 40 * 24 * 3600;
@@ -166,7 +167,15 @@ export class QuotaChangeQueue {
         await this.redis.keywardQuotaChange(keys.length, ...keys, COUNTER_TTL_SECONDS, ...amounts)
       ).map(Number);
     } catch (error) {
-      this.callFailed(error, { sent: batch, neverSent: this.queued.splice(0) });
+      const behind = this.queued.splice(0);
+      this.callFailed(
+        error,
+        // A call refused before it was written (the connection had just dropped) never reached
+        // Redis: what it carried is as unsent as what queued behind it.
+        wasRefusedUnwritten(error)
+          ? { sent: [], neverSent: [...batch, ...behind] }
+          : { sent: batch, neverSent: behind },
+      );
       return;
     }
     this.callAnswered();
