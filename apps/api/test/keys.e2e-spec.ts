@@ -466,7 +466,15 @@ describe('issued API keys', () => {
         token: admin.accessToken,
         body: { disabled: true },
       });
-      expect((await whoami(created.key)).body.code).toBe('key_revoked');
+      const refused = await whoami(created.key);
+      expect([refused.status, refused.body.code]).toEqual([401, 'key_revoked']);
+      expect(refused.body.message).toBe("This API key's owner account is disabled");
+      // Enabled again, the same key works again.
+      await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
+        token: admin.accessToken,
+        body: { disabled: false },
+      });
+      expect((await whoami(created.key)).status).toBe(200);
     });
   });
 

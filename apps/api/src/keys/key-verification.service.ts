@@ -68,8 +68,13 @@ export class KeyVerificationService {
       key = found;
     }
     const now = Date.now();
-    if (key.revokedAt !== null || key.ownerDisabled) {
+    if (key.revokedAt !== null) {
       throw new AppException(401, 'key_revoked', 'This API key has been revoked');
+    }
+    // The same code (the key cannot be used), but said as it is: the key works again when its
+    // owner is enabled again, which a revoked key never does.
+    if (key.ownerDisabled) {
+      throw new AppException(401, 'key_revoked', "This API key's owner account is disabled");
     }
     if (key.secretExpiresAt !== null && key.secretExpiresAt <= now) {
       throw new AppException(401, 'key_revoked', 'This API key was regenerated; use the new key');
