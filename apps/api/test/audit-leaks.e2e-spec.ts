@@ -113,6 +113,33 @@ describe('audit log', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('refuses an unknown action or a range that ends before it starts, as usage routes do', async () => {
+    const answerTo = async (query: string) => {
+      const answer = await call<ErrorBody>(api.url, 'GET', `/api/audit${query}`, {
+        token: user.accessToken,
+      });
+      return [answer.status, answer.body.code, answer.body.message];
+    };
+    expect(await answerTo('?action=bogus')).toEqual([
+      400,
+      'validation_failed',
+      expect.stringContaining('action must be an audit action (such as key.create)'),
+    ]);
+    expect(await answerTo('?action=key.bogus')).toEqual([
+      400,
+      'validation_failed',
+      expect.any(String),
+    ]);
+    expect(await answerTo('?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z')).toEqual([
+      400,
+      'validation_failed',
+      'from must be before to',
+    ]);
+    // Families and actions of the catalogue are taken.
+    expect((await answerTo('?action=provider_key'))[0]).toBe(200);
+    expect((await answerTo('?action=provider_key.create'))[0]).toBe(200);
+  });
+
   it('writes nothing when the change fails (same transaction)', async () => {
     const created = await createKey(api.url, user.accessToken);
     const before = (await events(user.accessToken, '?action=key.update')).length;

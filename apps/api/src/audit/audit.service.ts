@@ -10,6 +10,7 @@ import type {
 import { hash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
+import { timeRange } from '../common/time-range.js';
 import { newId } from '../database/ids.js';
 import type { JsonObject } from '../database/json.js';
 import { AuditEvent } from './audit-event.entity.js';
@@ -153,8 +154,9 @@ export class AuditService {
         builder.andWhere('event.action = :action', { action: query.action });
       } else builder.andWhere('event.action LIKE :prefix', { prefix: `${query.action}.%` });
     }
-    if (query.from) builder.andWhere('event.createdAt >= :from', { from: new Date(query.from) });
-    if (query.to) builder.andWhere('event.createdAt < :to', { to: new Date(query.to) });
+    const range = timeRange(query.from, query.to);
+    if (range.from) builder.andWhere('event.createdAt >= :from', { from: range.from });
+    if (range.to) builder.andWhere('event.createdAt < :to', { to: range.to });
     const [events, total] = await builder
       .orderBy('event.sequence', 'DESC')
       .skip((page - 1) * pageSize)

@@ -12,11 +12,12 @@ import {
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception.js';
+import { timeRange } from '../common/time-range.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { csvRow, type CsvValue } from './csv.js';
 import { assertOwnKey } from './own-key.js';
 import { parseStatusFilter } from './status-filter.js';
-import { defaultRange, timeRange, utcDay } from './usage-period.js';
+import { defaultRange, utcDay } from './usage-period.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 /** OFFSET paging reads every skipped row; past this, narrowing the time range is the answer. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AppException } from '../common/app.exception.js';
-import { dayWindow, defaultRange, timeRange, utcDay } from './usage-period.js';
+import { dayWindow, defaultRange, utcDay } from './usage-period.js';
 
 describe('dayWindow', () => {
   it('covers the last N UTC days, today included, oldest first', () => {
@@ -37,37 +36,6 @@ describe('dayWindow', () => {
 describe('utcDay', () => {
   it('is the UTC calendar day', () => {
     expect(utcDay(new Date('2026-05-31T23:30:00.000-02:00'))).toBe('2026-06-01');
-  });
-});
-
-describe('timeRange', () => {
-  const codeOf = (run: () => unknown): string | undefined => {
-    try {
-      run();
-    } catch (error) {
-      return error instanceof AppException ? `${error.statusCode} ${error.code}` : 'other';
-    }
-    return undefined;
-  };
-
-  it('accepts open ends and an ordered pair', () => {
-    expect(timeRange(undefined, undefined)).toEqual({ from: null, to: null });
-    expect(timeRange('2026-01-01T00:00:00Z', undefined).from?.toISOString()).toBe(
-      '2026-01-01T00:00:00.000Z',
-    );
-    expect(timeRange('2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z').to?.toISOString()).toBe(
-      '2026-01-02T00:00:00.000Z',
-    );
-  });
-
-  it('refuses from at or after to', () => {
-    expect(codeOf(() => timeRange('2026-01-02', '2026-01-01'))).toBe('400 validation_failed');
-    expect(codeOf(() => timeRange('2026-01-01', '2026-01-01'))).toBe('400 validation_failed');
-  });
-
-  it('bounds the span when asked', () => {
-    expect(codeOf(() => timeRange('2025-01-01', '2026-01-02', 366))).toBeUndefined();
-    expect(codeOf(() => timeRange('2025-01-01', '2026-01-03', 366))).toBe('400 validation_failed');
   });
 });
 

@@ -1,5 +1,3 @@
-import { AppException } from '../common/app.exception.js';
-
 const DAY_MS = 86_400_000;
 
 /** A UTC calendar day as the rollups store it: YYYY-MM-DD. */
@@ -21,39 +19,6 @@ export function dayWindow(days: number, now: Date): DayWindow {
     utcDay(new Date(today - (days - 1 - index) * DAY_MS)),
   );
   return { first: list[0] ?? utcDay(now), last: utcDay(now), days: list };
-}
-
-/** A time range given as two ISO times: `from` inclusive, `to` exclusive. */
-export interface TimeRange {
-  from: Date | null;
-  to: Date | null;
-}
-
-/**
- * Checks a from/to pair. Both are optional unless the caller says otherwise; when both are given
- * `from` must come first, and `maxDays` bounds how much one request may cover.
- */
-export function timeRange(
-  from: string | undefined,
-  to: string | undefined,
-  maxDays?: number,
-): TimeRange {
-  const start = from === undefined ? null : new Date(from);
-  const end = to === undefined ? null : new Date(to);
-  if (start && end) {
-    if (start.getTime() >= end.getTime()) {
-      throw new AppException(400, 'validation_failed', 'from must be before to', [
-        { field: 'from', messages: ['from must be before to'] },
-      ]);
-    }
-    if (maxDays !== undefined && end.getTime() - start.getTime() > maxDays * DAY_MS) {
-      const message = `from and to may be at most ${maxDays} days apart`;
-      throw new AppException(400, 'validation_failed', message, [
-        { field: 'to', messages: [message] },
-      ]);
-    }
-  }
-  return { from: start, to: end };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { IsDateString, IsString, Matches } from 'class-validator';
+import { IsDateString, IsIn, IsString } from 'class-validator';
 import { Optional } from '../common/optional.js';
 import { PageQuery } from '../common/pagination.js';
 
@@ -33,10 +33,20 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** What `?action=` takes: an action, or the part before its dot for the whole family. */
+export const AUDIT_ACTION_FILTERS: readonly string[] = [
+  ...new Set(AUDIT_ACTIONS.map((action) => action.slice(0, action.indexOf('.')))),
+  ...AUDIT_ACTIONS,
+];
+
 export class ListAuditQuery extends PageQuery {
   @Optional()
   @IsString()
-  @Matches(/^[a-z_]+(\.[a-z_]+)?$/, { message: 'action must look like key.create or key' })
+  // An unknown action is refused rather than answered with an empty list, which would look like
+  // nothing happened.
+  @IsIn(AUDIT_ACTION_FILTERS, {
+    message: `action must be an audit action (such as key.create) or a family of them: ${AUDIT_ACTION_FILTERS.filter((filter) => !filter.includes('.')).join(', ')}`,
+  })
   action?: string;
 
   @Optional()
