@@ -8,9 +8,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { AppException } from './common/app.exception.js';
 import { clientErrorHandler } from './common/client-errors.js';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from './common/json-depth.js';
+import { jsonBodyParser } from './common/json-body.js';
 import { SECURITY_HEADER_OPTIONS, securityHeaders } from './common/security-headers.js';
 import { whenResponseCloses } from './common/response-closed.js';
 import { startCuttingRequests } from './common/stopping.js';
@@ -62,26 +61,12 @@ export async function createApp(
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Fastify's own JSON parsing (prototype-poisoning safe), keeping the raw bytes too: signed
-  // requests such as secret-scanning reports are verified over exactly what was sent.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    (request as typeof request & { rawBody?: Buffer }).rawBody = body as Buffer;
-    const text = (body as Buffer).toString('utf8');
-    if (exceedsJsonDepth(text)) {
-      done(
-        new AppException(
-          400,
-          'bad_request',
-          `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
-        ),
-        undefined,
-      );
-      return;
-    }
-    void parseJson(request, text, done);
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    jsonBodyParser(fastify.getDefaultJsonParser('error', 'error')),
+  );
   await fastify.register(fastifyCookie);
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(staticSecurityHeaders);

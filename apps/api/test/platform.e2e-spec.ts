@@ -181,6 +181,7 @@ describe('HTTP platform', () => {
     });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.code).toBe('payload_too_large');
+    expect(tooLarge.body.message).toBe('Request body is too large');
 
     const wrongType = await call<ErrorBody>(api.url, 'POST', '/api/auth/login', {
       rawBody: 'email=a',

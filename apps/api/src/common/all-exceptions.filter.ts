@@ -121,6 +121,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof AppException) {
       return { body: exception.toBody(), headers: exception.headers };
     }
+    // Nest hands Fastify's own refusals (a body too large, an unsupported content type) over as
+    // HttpExceptions in Fastify's words; they are answered as the errors themselves are.
+    const fastifyError = clientFastifyError(
+      exception instanceof HttpException ? exception.cause : exception,
+    );
+    if (fastifyError) {
+      const { statusCode } = fastifyError;
+      const code = CODE_BY_STATUS[statusCode] ?? 'bad_request';
+      return {
+        body: { statusCode, code, message: describeFastifyError(fastifyError) },
+        headers: {},
+      };
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const code =
@@ -183,21 +196,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
       };
     }
-    const fastifyError = exception as FastifyLikeError | null;
-    if (
-      typeof fastifyError?.statusCode === 'number' &&
-      fastifyError.statusCode >= 400 &&
-      fastifyError.statusCode < 500 &&
-      typeof fastifyError.code === 'string' &&
-      fastifyError.code.startsWith('FST_')
-    ) {
-      const statusCode = fastifyError.statusCode;
-      const code = CODE_BY_STATUS[statusCode] ?? 'bad_request';
-      return {
-        body: { statusCode, code, message: describeFastifyError(fastifyError) },
-        headers: {},
-      };
-    }
     return {
       body: { statusCode: 500, code: 'internal_error', message: 'Internal server error' },
       headers: {},
@@ -214,14 +212,23 @@ function describeError(error: unknown): string {
     .join(' ');
 }
 
+function clientFastifyError(error: unknown): (FastifyLikeError & { statusCode: number }) | null {
+  const candidate = error as FastifyLikeError | null | undefined;
+  return typeof candidate?.statusCode === 'number' &&
+    candidate.statusCode >= 400 &&
+    candidate.statusCode < 500 &&
+    typeof candidate.code === 'string' &&
+    candidate.code.startsWith('FST_')
+    ? (candidate as FastifyLikeError & { statusCode: number })
+    : null;
+}
+
 function describeFastifyError(error: FastifyLikeError): string {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'Request body is too large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Unsupported content type; send application/json';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'Body is empty but content-type is application/json';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return 'Request body is not valid JSON';
     default:

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@keyward/shared';
 import { AppException } from './app.exception.js';
 
@@ -12,9 +12,33 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/**
+ * A body of a route that takes fields must be a JSON object: `[]`, `null` or `5` would otherwise
+ * be answered with the missing fields, as if the object had been sent empty. Routes that read
+ * their body themselves (`unknown`) say what they take in their own words.
+ */
+const NOT_FIELDS = new Set<unknown>([Object, Array, String, Number, Boolean]);
+
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const takesFields =
+      typeof metadata.metatype === 'function' && !NOT_FIELDS.has(metadata.metatype);
+    if (
+      metadata.type === 'body' &&
+      metadata.data === undefined &&
+      takesFields &&
+      value !== undefined &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
+      throw new AppException(400, 'validation_failed', 'Request body must be a JSON object');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Unknown fields are refused (not silently dropped), so mass assignment fails loudly. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

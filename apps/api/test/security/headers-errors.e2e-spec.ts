@@ -245,6 +245,44 @@ describe('security headers, CORS and error bodies', () => {
     expect(api.output()).not.toMatch(/Unhandled error|Maximum call stack/);
   });
 
+  it("says what is wrong with a request body in the API's own words", async () => {
+    const user = await signUp(api.url, 'bodies');
+    const post = async (path: string, rawBody: string, contentType = 'application/json') => {
+      const result = await call<ErrorBody>(api.url, 'POST', path, {
+        token: user.accessToken,
+        rawBody,
+        headers: { 'content-type': contentType },
+      });
+      return [result.status, result.body.code, result.body.message];
+    };
+    const notAnObject = [400, 'validation_failed', 'Request body must be a JSON object'];
+    expect({
+      notJson: await post('/api/api-keys', '{"name":'),
+      poisoned: await post('/api/api-keys', '{"name":"a","__proto__":{"role":"admin"}}'),
+      array: await post('/api/api-keys', '[]'),
+      null: await post('/api/api-keys', 'null'),
+      number: await post('/api/api-keys', '5'),
+      empty: await post('/api/api-keys', ''),
+      form: await post('/api/api-keys', 'name=a', 'application/x-www-form-urlencoded'),
+    }).toEqual({
+      notJson: [400, 'bad_request', 'Request body is not valid JSON'],
+      // It is JSON; its key is what is refused.
+      poisoned: [400, 'bad_request', expect.stringContaining('"__proto__"')],
+      array: notAnObject,
+      null: notAnObject,
+      number: notAnObject,
+      // No body at all: the fields it lacks are named.
+      empty: [400, 'validation_failed', expect.stringContaining('name must be a string')],
+      form: [415, 'unsupported_media_type', 'Unsupported content type; send application/json'],
+    });
+    // A route whose body is all optional takes the JSON content type with no body.
+    const key = await call<{ id: string }>(api.url, 'POST', '/api/api-keys', {
+      token: user.accessToken,
+      body: { name: 'regenerated with no body', preset: 'read_only' },
+    });
+    expect((await post(`/api/api-keys/${key.body.id}/regenerate`, ''))[0]).toBe(200);
+  });
+
   it('refuses requests the HTTP parser cannot take with a coded answer, then closes the connection cleanly', async () => {
     const secret = 'kw_live_secret_in_a_huge_query';
     const hugeUrl = `/api/auth/me?token=${secret}&pad=${'x'.repeat(20_000)}`;
