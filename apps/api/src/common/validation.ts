@@ -2,11 +2,32 @@ import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@ne
 import type { FieldError } from '@keyward/shared';
 import { AppException } from './app.exception.js';
 
+/** Checks of a value's kind: when one fails, the field's other rules say nothing more. */
+const TYPE_CHECKS = new Set([
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isDefined',
+]);
+
+/**
+ * The messages of a field's failed rules; a field of the wrong kind (or missing) gets only its
+ * kind's message, not every length and format rule a non-string also fails.
+ */
+export function fieldMessages(constraints: Record<string, string>): string[] {
+  const failed = Object.entries(constraints);
+  const wrongKind = failed.filter(([rule]) => TYPE_CHECKS.has(rule));
+  return (wrongKind.length > 0 ? wrongKind : failed).map(([, message]) => message);
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const own: FieldError[] = error.constraints
-      ? [{ field, messages: Object.values(error.constraints) }]
+      ? [{ field, messages: fieldMessages(error.constraints) }]
       : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });

@@ -272,7 +272,7 @@ describe('security headers, CORS and error bodies', () => {
       null: notAnObject,
       number: notAnObject,
       // No body at all: the fields it lacks are named.
-      empty: [400, 'validation_failed', expect.stringContaining('name must be a string')],
+      empty: [400, 'validation_failed', 'name must be a string'],
       form: [415, 'unsupported_media_type', 'Unsupported content type; send application/json'],
     });
     // A route whose body is all optional takes the JSON content type with no body.
