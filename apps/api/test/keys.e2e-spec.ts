@@ -310,7 +310,7 @@ describe('issued API keys', () => {
       [{ name: 'x' }, /scopes .*or a preset/],
       [{ name: 'x', preset: 'read_only', scopes: ['generate'] }, /either scopes or preset/],
       [{ name: 'x', scopes: ['keys:fly'] }, /catalogue/],
-      [{ name: 'x', preset: 'read_only', expiresInDays: 400 }, /expiresInDays/],
+      [{ name: 'x', preset: 'read_only', expiresInDays: 1826 }, /expiresInDays/],
       [{ name: 'x', preset: 'read_only', expiresAt: '2001-01-01T00:00:00Z' }, /future/],
       [{ name: 'x', preset: 'read_only', rateLimit: { limit: 0, windowSeconds: 60 } }, /limit/],
       [{ name: 'x', preset: 'read_only', prefix: 'Has_Caps' }, /prefix/],
@@ -325,6 +325,10 @@ describe('issued API keys', () => {
       expect({ body, status: result.status }).toEqual({ body, status: 400 });
       expect(result.body.message).toMatch(message);
     }
+    // An expiry five years ahead is taken in days as in a date.
+    const inDays = await createKey(api.url, owner.accessToken, { expiresInDays: 1825 });
+    const years = (Date.parse(inDays.expiresAt ?? '') - Date.now()) / (365 * 86_400_000);
+    expect(years).toBeCloseTo(5, 1);
   });
 
   it('refuses unstorable values and absurd pages with 400, never 500', async () => {

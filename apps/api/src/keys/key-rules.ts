@@ -1,4 +1,9 @@
-import { SCOPE_PRESETS, type CreateApiKeyRequest, type Scope } from '@keyward/shared';
+import {
+  MAX_KEY_LIFETIME_DAYS,
+  SCOPE_PRESETS,
+  type CreateApiKeyRequest,
+  type Scope,
+} from '@keyward/shared';
 import { AppException } from '../common/app.exception.js';
 
 const MAX_METADATA_BYTES = 4_096;
@@ -45,7 +50,7 @@ export function expiryFrom(
   if (at.getTime() <= now) {
     throw new AppException(400, 'validation_failed', 'expiresAt must be in the future');
   }
-  if (at.getTime() > now + 5 * 365 * DAY_MS) {
+  if (at.getTime() > now + MAX_KEY_LIFETIME_DAYS * DAY_MS) {
     throw new AppException(400, 'validation_failed', 'expiresAt must be within five years');
   }
   return at;

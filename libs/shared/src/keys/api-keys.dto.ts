@@ -30,6 +30,9 @@ export type LeakAction = (typeof LEAK_ACTIONS)[number];
 
 export const DEFAULT_RATE_LIMIT = { limit: 1000, windowSeconds: 3600 } as const;
 
+/** How far ahead a key's expiry may be set, as `expiresInDays` or as `expiresAt`: five years. */
+export const MAX_KEY_LIFETIME_DAYS = 5 * 365;
+
 export class RateLimitSetting {
   @IsInt()
   @Min(1)
@@ -102,7 +105,7 @@ export class CreateApiKeyRequest extends ApiKeySettings {
   @Optional()
   @IsInt()
   @Min(1)
-  @Max(365)
+  @Max(MAX_KEY_LIFETIME_DAYS)
   expiresInDays?: number;
 
   @Optional()

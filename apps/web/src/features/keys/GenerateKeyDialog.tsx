@@ -1,4 +1,8 @@
-import { CreateApiKeyRequest, type CreatedApiKeyResponse } from '@keyward/shared';
+import {
+  CreateApiKeyRequest,
+  MAX_KEY_LIFETIME_DAYS,
+  type CreatedApiKeyResponse,
+} from '@keyward/shared';
 import { useState, type ReactElement, type SubmitEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { errorMessage } from '../../api/messages';
@@ -143,7 +147,7 @@ export function GenerateKeyDialog({ onClose, onCreated }: GenerateKeyDialogProps
                 type="number"
                 inputMode="numeric"
                 min={1}
-                max={365}
+                max={MAX_KEY_LIFETIME_DAYS}
                 value={form.expiresInDays}
                 onChange={(event) => {
                   update({ expiresInDays: event.target.value });
