@@ -324,6 +324,11 @@ describe('issued API keys', () => {
       });
       expect({ body, status: result.status }).toEqual({ body, status: 400 });
       expect(result.body.message).toMatch(message);
+      // Each names its field, so a form can show it there.
+      expect({ body, field: result.body.errors?.[0]?.messages.join(' ') }).toEqual({
+        body,
+        field: expect.stringMatching(message),
+      });
     }
     // An expiry five years ahead is taken in days as in a date.
     const inDays = await createKey(api.url, owner.accessToken, { expiresInDays: 1825 });

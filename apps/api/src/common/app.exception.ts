@@ -27,5 +27,9 @@ export class AppException extends HttpException {
   }
 }
 
+/** A 400 about one field, which `errors` names, so forms can show it beside the field. */
+export const invalidField = (field: string, message: string): AppException =>
+  new AppException(400, 'validation_failed', message, [{ field, messages: [message] }]);
+
 export const notFound = (what: string): AppException =>
   new AppException(404, 'not_found', `${what} not found`);

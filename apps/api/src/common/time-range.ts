@@ -1,4 +1,4 @@
-import { AppException } from './app.exception.js';
+import { invalidField } from './app.exception.js';
 
 const DAY_MS = 86_400_000;
 
@@ -21,15 +21,11 @@ export function timeRange(
   const end = to === undefined ? null : new Date(to);
   if (start && end) {
     if (start.getTime() >= end.getTime()) {
-      throw new AppException(400, 'validation_failed', 'from must be before to', [
-        { field: 'from', messages: ['from must be before to'] },
-      ]);
+      throw invalidField('from', 'from must be before to');
     }
     if (maxDays !== undefined && end.getTime() - start.getTime() > maxDays * DAY_MS) {
       const message = `from and to may be at most ${maxDays} days apart`;
-      throw new AppException(400, 'validation_failed', message, [
-        { field: 'to', messages: [message] },
-      ]);
+      throw invalidField('to', message);
     }
   }
   return { from: start, to: end };

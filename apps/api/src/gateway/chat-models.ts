@@ -1,5 +1,5 @@
 import { PROVIDER_IDS, type ProviderId, type ProviderModel } from '@keyward/shared';
-import { AppException } from '../common/app.exception.js';
+import { AppException, invalidField } from '../common/app.exception.js';
 import type { ChatEndpoint, ProviderAdapter } from '../providers/adapters/provider-adapter.js';
 import { adapterFor } from '../providers/provider-catalogue.js';
 
@@ -36,7 +36,7 @@ export function resolveChatModel(id: string): ChatModel {
     );
   }
   if (!adapter.chat || !info.capabilities.includes('chat')) {
-    throw new AppException(400, 'validation_failed', `The model ${id} cannot chat`);
+    throw invalidField('model', `The model ${id} cannot chat`);
   }
   return {
     id,

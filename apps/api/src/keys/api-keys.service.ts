@@ -14,7 +14,7 @@ import {
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor, type Principal } from '../auth/principal.js';
-import { AppException, notFound } from '../common/app.exception.js';
+import { AppException, invalidField, notFound } from '../common/app.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { newId } from '../database/ids.js';
 import { ApiKeySecret } from './api-key-secret.entity.js';
@@ -138,7 +138,7 @@ export class ApiKeysService {
   ): Promise<ApiKeyResponse> {
     if (body.scopes !== undefined) {
       if (body.scopes.length === 0) {
-        throw new AppException(400, 'validation_failed', 'scopes must not be empty');
+        throw invalidField('scopes', 'scopes must not be empty');
       }
       assertGrantable(body.scopes, principal.scopes);
     }

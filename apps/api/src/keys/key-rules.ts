@@ -4,7 +4,7 @@ import {
   type CreateApiKeyRequest,
   type Scope,
 } from '@keyward/shared';
-import { AppException } from '../common/app.exception.js';
+import { AppException, invalidField } from '../common/app.exception.js';
 
 const MAX_METADATA_BYTES = 4_096;
 const MAX_METADATA_ENTRIES = 32;
@@ -13,11 +13,11 @@ const DAY_MS = 86_400_000;
 /** Exactly one of `scopes` or `preset`. */
 export function requestedScopes(body: Pick<CreateApiKeyRequest, 'scopes' | 'preset'>): Scope[] {
   if (body.scopes && body.preset) {
-    throw new AppException(400, 'validation_failed', 'Give either scopes or preset, not both');
+    throw invalidField('scopes', 'Give either scopes or preset, not both');
   }
   if (body.preset) return [...SCOPE_PRESETS[body.preset]];
   if (body.scopes?.length) return body.scopes;
-  throw new AppException(400, 'validation_failed', 'Give scopes (a non-empty list) or a preset');
+  throw invalidField('scopes', 'Give scopes (a non-empty list) or a preset');
 }
 
 /** A key can never be granted more than whoever creates or edits it holds. */
@@ -38,20 +38,16 @@ export function expiryFrom(
   now = Date.now(),
 ): Date | null {
   if (body.expiresInDays !== undefined && body.expiresAt !== undefined) {
-    throw new AppException(
-      400,
-      'validation_failed',
-      'Give either expiresInDays or expiresAt, not both',
-    );
+    throw invalidField('expiresAt', 'Give either expiresInDays or expiresAt, not both');
   }
   if (body.expiresInDays !== undefined) return new Date(now + body.expiresInDays * DAY_MS);
   if (body.expiresAt === undefined || body.expiresAt === null) return null;
   const at = new Date(body.expiresAt);
   if (at.getTime() <= now) {
-    throw new AppException(400, 'validation_failed', 'expiresAt must be in the future');
+    throw invalidField('expiresAt', 'expiresAt must be in the future');
   }
   if (at.getTime() > now + MAX_KEY_LIFETIME_DAYS * DAY_MS) {
-    throw new AppException(400, 'validation_failed', 'expiresAt must be within five years');
+    throw invalidField('expiresAt', 'expiresAt must be within five years');
   }
   return at;
 }
@@ -63,28 +59,16 @@ export function checkedMetadata(
   if (!metadata) return {};
   const entries = Object.entries(metadata);
   if (entries.length > MAX_METADATA_ENTRIES) {
-    throw new AppException(
-      400,
-      'validation_failed',
-      `metadata may hold at most ${MAX_METADATA_ENTRIES} entries`,
-    );
+    throw invalidField('metadata', `metadata may hold at most ${MAX_METADATA_ENTRIES} entries`);
   }
   for (const [name, value] of entries) {
     const flat = value === null || ['string', 'number', 'boolean'].includes(typeof value);
     if (!flat || name.length > 64) {
-      throw new AppException(
-        400,
-        'validation_failed',
-        'metadata values must be strings, numbers, booleans or null',
-      );
+      throw invalidField('metadata', 'metadata values must be strings, numbers, booleans or null');
     }
   }
   if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
-    throw new AppException(
-      400,
-      'validation_failed',
-      `metadata must be at most ${MAX_METADATA_BYTES} bytes`,
-    );
+    throw invalidField('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes`);
   }
   return metadata as Record<string, string | number | boolean | null>;
 }

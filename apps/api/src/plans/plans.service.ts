@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
-import { AppException, notFound } from '../common/app.exception.js';
+import { invalidField, notFound } from '../common/app.exception.js';
 import { SingleFlight } from '../common/single-flight.js';
 import { STAND_IN_RETRY_MS } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -94,11 +94,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   /** Creates or changes a plan (admins). */
   async upsert(actor: Actor, id: string, body: UpsertPlanRequest): Promise<PlanResponse> {
     if (!PLAN_ID_PATTERN.test(id)) {
-      throw new AppException(
-        400,
-        'validation_failed',
-        'Plan ids are 1-32 lowercase letters, digits or dashes',
-      );
+      throw invalidField('id', 'Plan ids are 1-32 lowercase letters, digits or dashes');
     }
     await this.dataSource.transaction(async (manager) => {
       await manager.query(

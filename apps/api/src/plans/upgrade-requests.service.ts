@@ -9,7 +9,7 @@ import type {
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
-import { AppException, notFound } from '../common/app.exception.js';
+import { AppException, invalidField, notFound } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
 import { KeyCache } from '../keys/key-cache.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -47,7 +47,7 @@ export class UpgradeRequestsService {
 
   async create(actor: Actor, body: CreateUpgradeRequest): Promise<UpgradeRequestResponse> {
     await this.plans.get(body.planId).catch(() => {
-      throw new AppException(400, 'validation_failed', `There is no plan "${body.planId}"`);
+      throw invalidField('planId', `There is no plan "${body.planId}"`);
     });
     const id = newId('upg');
     await this.dataSource.transaction(async (manager) => {
@@ -58,11 +58,7 @@ export class UpgradeRequestsService {
         [actor.userId],
       );
       if (user?.plan_id === body.planId) {
-        throw new AppException(
-          400,
-          'validation_failed',
-          `You are already on the ${body.planId} plan`,
-        );
+        throw invalidField('planId', `You are already on the ${body.planId} plan`);
       }
       const open = await manager.query<unknown[]>(
         `SELECT 1 FROM plan_upgrade_requests WHERE user_id = $1 AND status = 'pending'`,

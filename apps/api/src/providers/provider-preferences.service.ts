@@ -10,7 +10,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
-import { AppException } from '../common/app.exception.js';
+import { invalidField } from '../common/app.exception.js';
 import { CredentialLookup } from './credential-lookup.js';
 import { adapterFor } from './provider-catalogue.js';
 
@@ -43,11 +43,7 @@ export class ProviderPreferencesService {
       (provider) => !adapterFor(provider).info.capabilities.includes(body.capability),
     );
     if (unable.length > 0) {
-      throw new AppException(
-        400,
-        'validation_failed',
-        `${unable.join(', ')} cannot serve ${body.capability}`,
-      );
+      throw invalidField('order', `${unable.join(', ')} cannot serve ${body.capability}`);
     }
     await this.dataSource.transaction(async (manager) => {
       await manager.query(

@@ -1,4 +1,4 @@
-import { AppException } from '../common/app.exception.js';
+import { invalidField } from '../common/app.exception.js';
 
 /** An HTTP status filter: one status, or a whole class (`4xx` is 400 to 499). */
 export interface StatusFilter {
@@ -22,7 +22,5 @@ export function parseStatusFilter(value: string): StatusFilter {
     return { min, max: min + 99 };
   }
   const message = 'status must be an HTTP status (429) or a class (4xx)';
-  throw new AppException(400, 'validation_failed', message, [
-    { field: 'status', messages: [message] },
-  ]);
+  throw invalidField('status', message);
 }

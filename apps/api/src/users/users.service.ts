@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Page, Role, UpdateUserRequest, UserResponse } from '@keyward/shared';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { AppException, notFound } from '../common/app.exception.js';
+import { AppException, invalidField, notFound } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/principal.js';
@@ -130,7 +130,7 @@ export class UsersService {
           changes.planId,
         ]);
         if (plans.length === 0) {
-          throw new AppException(400, 'validation_failed', `There is no plan "${changes.planId}"`);
+          throw invalidField('planId', `There is no plan "${changes.planId}"`);
         }
         user.planId = changes.planId;
         await this.upgrades.settleByPlanChange(manager, actor, id, changes.planId);

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { AppException } from '../../common/app.exception.js';
+import { AppException, invalidField } from '../../common/app.exception.js';
 import {
   MalformedAnswer,
   StreamFailed,
@@ -69,9 +69,8 @@ export const anthropicProtocol: ChatProtocol = {
         return { role: message.role, content: contentFor(message) };
       });
     if (messages.length === 0) {
-      throw new AppException(
-        400,
-        'validation_failed',
+      throw invalidField(
+        'messages',
         'messages must hold at least one user message besides system messages',
       );
     }
