@@ -636,7 +636,7 @@ describe('guarded chat API', () => {
 });
 
 describe('a provider that cannot be reached', () => {
-  it('answers 502 and says in the log why the provider could not be reached, once a minute', async () => {
+  it('answers 502 saying why the provider could not be reached, and logs its host, once a minute', async () => {
     const port = await closedPort();
     const api = await startApi({
       env: { PROVIDER_PERPLEXITY_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
@@ -651,6 +651,17 @@ describe('a provider that cannot be reached', () => {
       for (let i = 0; i < 3; i += 1) {
         const answer = await ask();
         expect([answer.status, answer.body.code]).toEqual([502, 'upstream_unavailable']);
+        // The caller is told why too, in the same words, but not where.
+        expect(answer.body.message).toContain(
+          'perplexity could not be reached (the connection was refused (ECONNREFUSED))',
+        );
+        expect(answer.body.message).not.toContain(String(port));
+        expect(answer.body.details?.attempts).toEqual([
+          expect.objectContaining({
+            errorCode: 'upstream_unreachable',
+            cause: 'the connection was refused (ECONNREFUSED)',
+          }),
+        ]);
       }
       const lines = api
         .output()

@@ -149,13 +149,15 @@ export class ChatService {
     isPrimary: boolean,
   ): Promise<ChatResult | typeof RETRY> {
     const started = performance.now();
-    const record = (status: number | null, errorCode: string | null): void => {
+    const record = (status: number | null, errorCode: string | null, failure?: unknown): void => {
+      const cause = failure instanceof UpstreamUnreachable ? failure.why : null;
       call.usage.attempts.push({
         provider: model.provider,
         model: model.id,
         status,
         errorCode,
         latencyMs: Math.round(performance.now() - started),
+        ...(cause === null ? {} : { cause }),
       });
     };
     const protocol = PROTOCOLS[model.endpoint.protocol];
@@ -207,6 +209,7 @@ export class ChatService {
           : error instanceof UpstreamUnreachable && error.timedOut
             ? 'upstream_timeout'
             : 'upstream_unreachable',
+        error,
       );
       return RETRY;
     }
@@ -281,6 +284,7 @@ export class ChatService {
             : error instanceof MalformedAnswer
               ? 'upstream_malformed'
               : 'upstream_error',
+        error,
       );
       return RETRY;
     }

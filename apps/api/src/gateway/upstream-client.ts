@@ -22,9 +22,18 @@ export interface UpstreamAnswer {
 
 /** The provider could not be reached, or went quiet for longer than the timeout. */
 export class UpstreamUnreachable extends Error {
-  constructor(readonly timedOut: boolean) {
+  constructor(
+    readonly timedOut: boolean,
+    /** Why, in the operating system's or TLS's terms (see connectionFailure); null if unsaid. */
+    readonly why: string | null = null,
+  ) {
     super(timedOut ? 'timed out' : 'unreachable');
   }
+}
+
+function unreachable(error: unknown): UpstreamUnreachable {
+  const timedOut = isTimeout(error);
+  return new UpstreamUnreachable(timedOut, timedOut ? null : connectionFailure(error));
 }
 
 /** The provider is at an internal address Keyward may not connect to (ProviderNetwork). */
@@ -90,17 +99,18 @@ export class UpstreamClient implements OnApplicationShutdown {
       return { status: answer.statusCode, headers: answer.headers, body: answer.body };
     } catch (error) {
       if (refusalIn(error)) throw new UpstreamRefused();
-      const timedOut = isTimeout(error);
-      if (!call.signal?.aborted) this.noteUnreachable(call.url, timedOut, error);
-      throw new UpstreamUnreachable(timedOut);
+      const failure = unreachable(error);
+      if (!call.signal?.aborted) this.noteUnreachable(call.url, failure);
+      throw failure;
     }
   }
 
   /**
-   * Says in the log why a provider could not be reached (refused, not resolved, a certificate),
-   * which the caller's 502 does not: the host and the error's code only, never the request.
+   * Says in the log which provider host could not be reached and why (refused, not resolved, a
+   * certificate): the host and the error's code only, never the request. The caller's 502 says
+   * why too, but not the host.
    */
-  private noteUnreachable(url: string, timedOut: boolean, error: unknown): void {
+  private noteUnreachable(url: string, failure: UpstreamUnreachable): void {
     const host = new URL(url).host;
     let throttle = this.unreachableLogs.get(host);
     if (!throttle) {
@@ -110,9 +120,9 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
     const calls = throttle.pass();
     if (calls === undefined) return;
-    const why = timedOut
+    const why = failure.timedOut
       ? `no answer within ${this.timeoutMs} ms`
-      : (connectionFailure(error) ?? 'no cause given');
+      : (failure.why ?? 'no cause given');
     this.logger.warn(
       `Could not reach the provider at ${host}: ${why}${calls > 1 ? ` (${calls} calls since the last line)` : ''}`,
     );
@@ -133,7 +143,7 @@ export class UpstreamClient implements OnApplicationShutdown {
       }
     } catch (error) {
       if (error instanceof UpstreamTooLarge) throw error;
-      throw new UpstreamUnreachable(isTimeout(error));
+      throw unreachable(error);
     }
     return Buffer.concat(chunks).toString('utf8');
   }

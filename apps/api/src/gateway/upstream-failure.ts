@@ -32,14 +32,19 @@ export function attemptErrorCode(adapter: ProviderAdapter, status: number, body:
 }
 
 /** How a failed attempt reads in the error message a caller gets when every provider failed. */
-export function describeAttempt(provider: string, status: number | null, code: string): string {
+export function describeAttempt(
+  provider: string,
+  status: number | null,
+  code: string,
+  cause?: string,
+): string {
   switch (code) {
     case 'no_credential':
       return `${provider} has no usable credential`;
     case 'upstream_timeout':
       return `${provider} timed out`;
     case 'upstream_unreachable':
-      return `${provider} could not be reached`;
+      return `${provider} could not be reached${cause ? ` (${cause})` : ''}`;
     case 'upstream_refused':
       return `${provider} is configured at an internal address Keyward may not connect to`;
     case 'unsupported_request':
@@ -82,7 +87,7 @@ export function allAttemptsFailed(attempts: UsageAttempt[], modelId: string): Ap
     );
   }
   const summary = attempts
-    .map((a) => describeAttempt(a.provider, a.status, a.errorCode ?? 'upstream_error'))
+    .map((a) => describeAttempt(a.provider, a.status, a.errorCode ?? 'upstream_error', a.cause))
     .join('; ');
   return new AppException(
     502,
@@ -91,11 +96,12 @@ export function allAttemptsFailed(attempts: UsageAttempt[], modelId: string): Ap
     undefined,
     {},
     {
-      attempts: attempts.map(({ provider, model, status, errorCode }) => ({
+      attempts: attempts.map(({ provider, model, status, errorCode, cause }) => ({
         provider,
         model,
         status,
         errorCode,
+        ...(cause === undefined ? {} : { cause }),
       })),
     },
   );

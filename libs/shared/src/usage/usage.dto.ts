@@ -167,6 +167,11 @@ export interface UsageAttempt {
   status: number | null;
   errorCode: string | null;
   latencyMs: number;
+  /**
+   * Why the provider could not be reached, in the operating system's or TLS's terms, such as
+   * "the connection was refused (ECONNREFUSED)"; only on `upstream_unreachable`, when it is known.
+   */
+  cause?: string;
 }
 
 export interface UsageEventResponse {
