@@ -488,8 +488,11 @@ describe('issued API keys', () => {
   });
 
   describe('editing and listing', () => {
-    it('edits name, description, scopes, limits, models and expiry', async () => {
-      const created = await createKey(api.url, owner.accessToken, { preset: 'read_only' });
+    it('edits name, description, scopes, limits, models, metadata and expiry', async () => {
+      const created = await createKey(api.url, owner.accessToken, {
+        preset: 'read_only',
+        metadata: { team: 'search', tier: 1 },
+      });
       const edited = await call<ApiKeyResponse>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
         token: owner.accessToken,
         body: {
@@ -498,6 +501,7 @@ describe('issued API keys', () => {
           scopes: ['models:read'],
           rateLimit: { limit: 5, windowSeconds: 10 },
           allowedModels: ['openai/gpt-4o-mini', 'anthropic/*'],
+          metadata: { team: 'billing' },
           expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
         },
       });
@@ -509,6 +513,13 @@ describe('issued API keys', () => {
         rateLimit: { limit: 5, windowSeconds: 10 },
         allowedModels: ['openai/gpt-4o-mini', 'anthropic/*'],
       });
+      // Metadata is replaced whole, and checked as at creation.
+      expect(edited.body.metadata).toEqual({ team: 'billing' });
+      const nested = await call<ErrorBody>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {
+        token: owner.accessToken,
+        body: { metadata: { nested: { a: 1 } } },
+      });
+      expect([nested.status, nested.body.errors?.[0]?.field]).toEqual([400, 'metadata']);
       // The cached verification picks up the edit at once.
       expect((await whoami(created.key)).body.scopes).toEqual(['models:read']);
       const never = await call<ApiKeyResponse>(api.url, 'PATCH', `/api/api-keys/${created.id}`, {

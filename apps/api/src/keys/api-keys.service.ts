@@ -171,6 +171,7 @@ export class ApiKeysService {
       set('allowedModels', body.allowedModels);
       set('onLeak', body.onLeak);
       set('monthlyBudgetMicros', body.monthlyBudgetMicros);
+      if (body.metadata !== undefined) set('metadata', checkedMetadata(body.metadata));
       if (body.expiresAt !== undefined) set('expiresAt', expiryFrom({ expiresAt: body.expiresAt }));
       // An edit that sets nothing is not an event: no write, no audit entry, no cache eviction.
       if (changed.length === 0) return { key: current, changed };

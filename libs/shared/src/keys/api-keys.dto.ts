@@ -50,6 +50,11 @@ const MODEL_ID = /^[a-z0-9-]{1,40}\/([A-Za-z0-9._:@-]{1,120}|\*)$/;
 
 /** What both creating and editing a key may set. */
 abstract class ApiKeySettings {
+  /** Your own labels for the key; an edit replaces them whole (`{}` clears them). */
+  @Optional()
+  @IsObject()
+  metadata?: Record<string, string | number | boolean | null>;
+
   /** Null or empty clears it. */
   @IsOptional()
   @IsString()
@@ -115,10 +120,6 @@ export class CreateApiKeyRequest extends ApiKeySettings {
   @Optional()
   @Matches(API_KEY_PREFIX_PATTERN, { message: 'prefix must be 1-12 lowercase letters or digits' })
   prefix?: string;
-
-  @Optional()
-  @IsObject()
-  metadata?: Record<string, string | number | boolean | null>;
 }
 
 export class UpdateApiKeyRequest extends ApiKeySettings {
