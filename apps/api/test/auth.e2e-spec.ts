@@ -67,6 +67,12 @@ describe('console auth', () => {
     });
     expect(result.status).toBe(400);
     expect(result.body.errors?.map((error) => error.field).sort()).toEqual(['email', 'password']);
+    // A missing one is told what it must be, not every rule it also breaks.
+    const missing = await call<ErrorBody>(api.url, 'POST', '/api/auth/register', { body: {} });
+    expect(missing.body.errors).toEqual([
+      { field: 'email', messages: ['email must be a string'] },
+      { field: 'password', messages: ['password must be a string'] },
+    ]);
     expect(result.text).not.toContain('short-pw');
   });
 

@@ -369,6 +369,26 @@ describe('guarded chat API', () => {
     },
   );
 
+  it('names the field of a model that cannot chat: model, or the fallback it is in', async () => {
+    const user = await gatewayUser(api, { openai: 'good' });
+    const fieldOf = async (body: Record<string, unknown>) => {
+      const answer = await chat(user, { messages: [{ role: 'user', content: 'hi' }], ...body });
+      const error = answer.body as ErrorBody;
+      return [answer.status, error.errors?.[0]?.field, error.message];
+    };
+    expect(await fieldOf({ model: 'runway/gen4_turbo' })).toEqual([
+      400,
+      'model',
+      'The model runway/gen4_turbo cannot chat',
+    ]);
+    expect(
+      await fieldOf({
+        model: 'openai/gpt-4o-mini',
+        fallbacks: ['mistral/mistral-small-latest', 'runway/gen4_turbo'],
+      }),
+    ).toEqual([400, 'fallbacks.1', 'The model runway/gen4_turbo cannot chat']);
+  });
+
   it("falls back in the owner's provider order when the request names no fallbacks", async () => {
     const user = await gatewayUser(api, { openai: 'error', perplexity: 'good', mistral: 'good' });
     const order = await call(api.url, 'PUT', '/api/provider-preferences', {

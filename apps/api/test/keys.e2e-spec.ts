@@ -469,7 +469,15 @@ describe('issued API keys', () => {
     it("stops a disabled user's keys at once", async () => {
       const admin = await signIn(api.url, ADMIN.email, ADMIN.password);
       const user = await signUp(api.url, 'to-disable');
-      const created = await createKey(api.url, user.accessToken);
+      const first = await createKey(api.url, user.accessToken);
+      const replaced = first.key;
+      const regenerated = await call<RegeneratedApiKeyResponse>(
+        api.url,
+        'POST',
+        `/api/api-keys/${first.id}/regenerate`,
+        { token: user.accessToken, body: {} },
+      );
+      const created = { ...first, key: regenerated.body.key };
       expect((await whoami(created.key)).status).toBe(200);
       await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
         token: admin.accessToken,
@@ -478,6 +486,10 @@ describe('issued API keys', () => {
       const refused = await whoami(created.key);
       expect([refused.status, refused.body.code]).toEqual([401, 'key_revoked']);
       expect(refused.body.message).toBe("This API key's owner account is disabled");
+      // A secret replaced before is told only that, nothing of the account.
+      expect((await whoami(replaced)).body.message).toBe(
+        'This API key was regenerated; use the new key',
+      );
       // Enabled again, the same key works again.
       await call(api.url, 'PATCH', `/api/admin/users/${user.userId}`, {
         token: admin.accessToken,

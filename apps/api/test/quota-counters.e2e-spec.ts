@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '../src/config/app-config.js';
 import { QuotaCounters } from '../src/quotas/quota-counters.js';
+import { RateLimiterService } from '../src/rate-limit/rate-limiter.service.js';
 import { createRedisClient } from '../src/redis/redis.module.js';
 
 // Monthly quota counters against the real Redis of the PostgreSQL pass.
@@ -411,8 +413,14 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       await seededElsewhereThenBack(redis, counters, prefix, 'user:f', 2);
     }));
 
-  it('keeps for Redis a call the client refused unwritten because its connection had just dropped', async () => {
-    // The app's own client: with no offline queue, a command meeting a dead socket is refused.
+  /**
+   * With the app's own client (no offline queue, so a command meeting a dead socket is refused),
+   * an owner seeded with 10; `countOne` counts one request after the socket is gone but before
+   * the client has heard of it; resolves to the counter once the client is back.
+   */
+  const countedAsTheSocketDrops = async (
+    countOne: (counters: QuotaCounters, redis: Redis, prefix: string) => Promise<unknown>,
+  ): Promise<string | null> => {
     const redis = createRedisClient(redisUrl ?? '');
     const prefix = `qw${randomBytes(4).toString('hex')}:`;
     const counters = new QuotaCounters(redis, prefix);
@@ -424,19 +432,36 @@ describeWithRedis('quota counter seeds across a Redis outage', () => {
       if (!claim) throw new Error('the seed was not claimed');
       await counters.applySeed(claim, [{ key: 'user:w:requests', amount: 10 }]);
       const back = new Promise((resolve) => redis.once('ready', resolve));
-      // The socket is gone before the client has heard of it: it still says 'ready'.
       redis.stream.destroy();
       expect(redis.status).toBe('ready');
+      await countOne(counters, redis, prefix);
+      await back;
+      expect(await counters.whenReconnected()).toBe(1);
+      return await redis.get(key(prefix, 'user:w:requests'));
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('keeps for Redis a quota call the client refused unwritten because its connection had just dropped', async () => {
+    const total = await countedAsTheSocketDrops(async (counters) => {
       const counted = await counters.changeReporting(MONTH, [
         { key: 'user:w:requests', amount: 1 },
       ]);
       expect(counted).toMatchObject({ inRedis: false, totals: [1] });
-      await back;
-      expect(await counters.whenReconnected()).toBe(1);
-      expect(await redis.get(key(prefix, 'user:w:requests'))).toBe('11');
-    } finally {
-      redis.disconnect();
-    }
+    });
+    expect(total).toBe('11');
+  });
+
+  it("keeps for Redis a capped plan's count whose rate-limit call was refused unwritten", async () => {
+    // A capped plan's count goes with its key's rate-limit hit, in the limiter's own call.
+    const total = await countedAsTheSocketDrops(async (counters, redis, prefix) => {
+      const limiter = new RateLimiterService(redis, { redisKeyPrefix: prefix } as AppConfig);
+      const alongside = counters.alongside(MONTH, [{ key: 'user:w:requests', amount: 1 }]);
+      const hit = await limiter.hitKey('key-w', 100, 60_000, alongside);
+      expect(hit).toMatchObject({ shared: false, decision: { allowed: true } });
+    });
+    expect(total).toBe('11');
   });
 
   it('keeps for Redis what was queued behind a call that failed, but not what that call carried', () =>

@@ -16,7 +16,8 @@ export interface ChatModel {
 }
 
 /** Finds a catalogue model that can chat, or explains why the id cannot be used. */
-export function resolveChatModel(id: string): ChatModel {
+/** `field` names where the id was given, for the error: `model`, or `fallbacks.0` and on. */
+export function resolveChatModel(id: string, field = 'model'): ChatModel {
   const slash = id.indexOf('/');
   const provider = PROVIDER_IDS.find((candidate) => candidate === id.slice(0, slash));
   if (slash < 0 || !provider) {
@@ -36,7 +37,7 @@ export function resolveChatModel(id: string): ChatModel {
     );
   }
   if (!adapter.chat || !info.capabilities.includes('chat')) {
-    throw invalidField('model', `The model ${id} cannot chat`);
+    throw invalidField(field, `The model ${id} cannot chat`);
   }
   return {
     id,

@@ -73,7 +73,9 @@ export class ChatService {
 
   async complete(call: GuardedCall, request: ChatRequest): Promise<ChatResult> {
     const primary = this.allowedModel(call.key, request.model);
-    const named = request.fallbacks?.map((id) => this.allowedModel(call.key, id));
+    const named = request.fallbacks?.map((id, index) =>
+      this.allowedModel(call.key, id, `fallbacks.${index}`),
+    );
     // Kept on the call: its cost is added to the month this slot was counted in.
     call.quotaSlot ??= await this.quotas.take(call.key);
     const slot = call.quotaSlot;
@@ -107,8 +109,8 @@ export class ChatService {
     throw allAttemptsFailed(call.usage.attempts, primary.id);
   }
 
-  private allowedModel(key: VerifiedKey, id: string): ChatModel {
-    const model = resolveChatModel(id);
+  private allowedModel(key: VerifiedKey, id: string, field = 'model'): ChatModel {
+    const model = resolveChatModel(id, field);
     if (!isModelAllowed(key.allowedModels, model.id)) {
       throw new AppException(
         403,

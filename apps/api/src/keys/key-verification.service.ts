@@ -71,13 +71,14 @@ export class KeyVerificationService {
     if (key.revokedAt !== null) {
       throw new AppException(401, 'key_revoked', 'This API key has been revoked');
     }
+    // Before the owner's state: a replaced secret tells its holder nothing about the account.
+    if (key.secretExpiresAt !== null && key.secretExpiresAt <= now) {
+      throw new AppException(401, 'key_revoked', 'This API key was regenerated; use the new key');
+    }
     // The same code (the key cannot be used), but said as it is: the key works again when its
     // owner is enabled again, which a revoked key never does.
     if (key.ownerDisabled) {
       throw new AppException(401, 'key_revoked', "This API key's owner account is disabled");
-    }
-    if (key.secretExpiresAt !== null && key.secretExpiresAt <= now) {
-      throw new AppException(401, 'key_revoked', 'This API key was regenerated; use the new key');
     }
     if (key.expiresAt !== null && key.expiresAt <= now) {
       throw new AppException(401, 'key_expired', 'This API key has expired');

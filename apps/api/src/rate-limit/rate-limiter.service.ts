@@ -4,6 +4,7 @@ import { errorMessage } from '../common/error-message.js';
 import { LogThrottle } from '../common/log-throttle.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
+import { wasRefusedUnwritten } from '../redis/unwritten-command.js';
 import type { CountedAlongside } from './counted-alongside.js';
 import { MemoryRateLimitStore } from './memory-rate-limit.store.js';
 import { RateLimitLeases } from './rate-limit-leases.js';
@@ -103,7 +104,8 @@ export class RateLimiterService implements BeforeApplicationShutdown {
       return { ...result, shared: true };
     } catch (error) {
       this.noteFallback(errorMessage(error));
-      return this.locally(key, limit, windowMs, alongside, false);
+      // A call refused before it was written never reached Redis: its counts are kept for it.
+      return this.locally(key, limit, windowMs, alongside, wasRefusedUnwritten(error));
     }
   }
 

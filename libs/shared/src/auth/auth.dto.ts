@@ -16,6 +16,7 @@ const normaliseEmail = ({ value }: { value: unknown }): unknown =>
 
 export class RegisterRequest {
   @Transform(normaliseEmail)
+  @IsString()
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
   email!: string;
@@ -38,6 +39,7 @@ export class RegisterRequest {
 
 export class LoginRequest {
   @Transform(normaliseEmail)
+  @IsString()
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
   email!: string;
