@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@keyward/shared';
 import { AppException } from './app.exception.js';
+import { isRecord } from './is-record.js';
 
 /** Checks of a value's kind: when one fails, the field's other rules say nothing more. */
 const TYPE_CHECKS = new Set([
@@ -33,13 +34,14 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** Parameter types that are not DTO classes: `unknown` bodies among them (their metatype is Object). */
+const NOT_FIELDS = new Set<unknown>([Object, Array, String, Number, Boolean]);
+
 /**
  * A body of a route that takes fields must be a JSON object: `[]`, `null` or `5` would otherwise
  * be answered with the missing fields, as if the object had been sent empty. Routes that read
  * their body themselves (`unknown`) say what they take in their own words.
  */
-const NOT_FIELDS = new Set<unknown>([Object, Array, String, Number, Boolean]);
-
 class BodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const takesFields =
@@ -49,7 +51,7 @@ class BodyValidationPipe extends ValidationPipe {
       metadata.data === undefined &&
       takesFields &&
       value !== undefined &&
-      (typeof value !== 'object' || value === null || Array.isArray(value))
+      !isRecord(value)
     ) {
       throw new AppException(400, 'validation_failed', 'Request body must be a JSON object');
     }

@@ -15,8 +15,10 @@ export interface ChatModel {
   endpoint: ChatEndpoint;
 }
 
-/** Finds a catalogue model that can chat, or explains why the id cannot be used. */
-/** `field` names where the id was given, for the error: `model`, or `fallbacks.0` and on. */
+/**
+ * Finds a catalogue model that can chat, or explains why the id cannot be used. `field` names
+ * where the id was given, for the error: `model`, or `fallbacks.0` and on.
+ */
 export function resolveChatModel(id: string, field = 'model'): ChatModel {
   const slash = id.indexOf('/');
   const provider = PROVIDER_IDS.find((candidate) => candidate === id.slice(0, slash));

@@ -33,11 +33,13 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** What `?action=` takes: an action, or the part before its dot for the whole family. */
-export const AUDIT_ACTION_FILTERS: readonly string[] = [
+/** The part before an action's dot: `key` for every `key.*` action. */
+export const AUDIT_ACTION_FAMILIES: readonly string[] = [
   ...new Set(AUDIT_ACTIONS.map((action) => action.slice(0, action.indexOf('.')))),
-  ...AUDIT_ACTIONS,
 ];
+
+/** What `?action=` takes: an action, or a family for all of its actions. */
+export const AUDIT_ACTION_FILTERS: readonly string[] = [...AUDIT_ACTION_FAMILIES, ...AUDIT_ACTIONS];
 
 export class ListAuditQuery extends PageQuery {
   @Optional()
@@ -45,7 +47,7 @@ export class ListAuditQuery extends PageQuery {
   // An unknown action is refused rather than answered with an empty list, which would look like
   // nothing happened.
   @IsIn(AUDIT_ACTION_FILTERS, {
-    message: `action must be an audit action (such as key.create) or a family of them: ${AUDIT_ACTION_FILTERS.filter((filter) => !filter.includes('.')).join(', ')}`,
+    message: `action must be an audit action (such as key.create) or a family of them: ${AUDIT_ACTION_FAMILIES.join(', ')}`,
   })
   action?: string;
 

@@ -13,7 +13,7 @@ import {
   type ChatCompletionChunk,
   type StreamTally,
 } from './chat-types.js';
-import { isRecord } from './openai-protocol.js';
+import { isRecord } from '../../common/is-record.js';
 
 /** Anthropic requires max_tokens; OpenAI callers often leave it out. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;

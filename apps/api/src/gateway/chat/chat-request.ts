@@ -1,6 +1,7 @@
 import type { FieldError } from '@keyward/shared';
 import { z } from 'zod';
 import { AppException } from '../../common/app.exception.js';
+import { isRecord } from '../../common/is-record.js';
 
 const contentPart = z.looseObject({ type: z.string().max(50) });
 
@@ -37,7 +38,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export type ChatMessage = ChatRequest['messages'][number];
 
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (!isRecord(body)) {
     throw new AppException(400, 'validation_failed', 'The body must be a JSON object');
   }
   const parsed = chatRequestSchema.safeParse(body);

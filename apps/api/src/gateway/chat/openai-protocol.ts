@@ -1,4 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
+import { isRecord } from '../../common/is-record.js';
 import { MalformedAnswer, type ChatProtocol, type CompletionRead } from './chat-protocol.js';
 import type { ChatRequest } from './chat-request.js';
 import {
@@ -83,8 +84,4 @@ function usageOf(value: unknown): { inputTokens: number; outputTokens: number } 
   const outputTokens = reportedTokens(output);
   if (inputTokens === undefined || outputTokens === undefined) return null;
   return { inputTokens, outputTokens };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
