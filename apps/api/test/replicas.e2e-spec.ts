@@ -244,6 +244,13 @@ describeReplicas('a replica whose own Redis connection is cut', () => {
         headers: withKey(owner.key),
         body: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
       });
+    // A's first request must be counted in Redis, where A sees the owner's seed: a connection
+    // still coming back (from start, or from an earlier cut) would count it in process instead.
+    await eventually(
+      () => call<{ redis: string }>(a.url, 'GET', '/api/health'),
+      (health) => health.body.redis === 'up',
+      10_000,
+    );
     expect((await chat(a)).status).toBe(200);
 
     relayA.interrupt();
