@@ -473,6 +473,15 @@ describe('guarded chat API', () => {
     const invalid = await chat(user, { model: 'openai/gpt-4o-mini', messages: 'hello' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors?.[0]?.field).toBe('messages');
+    // In the same words as the console API's routes.
+    const notAnObject = await call<ErrorBody>(api.url, 'POST', '/v1/chat/completions', {
+      headers: { ...withKey(user.key), 'content-type': 'application/json' },
+      rawBody: '[]',
+    });
+    expect([notAnObject.status, notAnObject.body.message]).toEqual([
+      400,
+      'Request body must be a JSON object',
+    ]);
     const readOnly = await call(api.url, 'POST', '/api/api-keys', {
       token: user.accessToken,
       body: { name: 'reader', preset: 'read_only' },

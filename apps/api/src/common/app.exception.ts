@@ -31,5 +31,9 @@ export class AppException extends HttpException {
 export const invalidField = (field: string, message: string): AppException =>
   new AppException(400, 'validation_failed', message, [{ field, messages: [message] }]);
 
+/** A body that is JSON but not an object (`[]`, `null`, `5`): there is no field to name. */
+export const bodyNotAnObject = (): AppException =>
+  new AppException(400, 'validation_failed', 'Request body must be a JSON object');
+
 export const notFound = (what: string): AppException =>
   new AppException(404, 'not_found', `${what} not found`);

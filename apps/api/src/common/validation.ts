@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@keyward/shared';
-import { AppException } from './app.exception.js';
+import { AppException, bodyNotAnObject } from './app.exception.js';
 import { isRecord } from './is-record.js';
 
 /** Checks of a value's kind: when one fails, the field's other rules say nothing more. */
@@ -53,7 +53,7 @@ class BodyValidationPipe extends ValidationPipe {
       value !== undefined &&
       !isRecord(value)
     ) {
-      throw new AppException(400, 'validation_failed', 'Request body must be a JSON object');
+      throw bodyNotAnObject();
     }
     return super.transform(value, metadata);
   }

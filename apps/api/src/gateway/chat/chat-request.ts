@@ -1,6 +1,6 @@
 import type { FieldError } from '@keyward/shared';
 import { z } from 'zod';
-import { AppException } from '../../common/app.exception.js';
+import { AppException, bodyNotAnObject } from '../../common/app.exception.js';
 import { isRecord } from '../../common/is-record.js';
 
 const contentPart = z.looseObject({ type: z.string().max(50) });
@@ -38,9 +38,7 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export type ChatMessage = ChatRequest['messages'][number];
 
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (!isRecord(body)) {
-    throw new AppException(400, 'validation_failed', 'The body must be a JSON object');
-  }
+  if (!isRecord(body)) throw bodyNotAnObject();
   const parsed = chatRequestSchema.safeParse(body);
   if (parsed.success) return parsed.data;
   const byField = new Map<string, string[]>();
