@@ -11,6 +11,7 @@ import type {
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { DAY_MS } from '@keyward/shared';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
@@ -24,7 +25,6 @@ const costOf = (input: number, output: number): number =>
   Math.ceil(input * PRICE.input + output * PRICE.output - 1e-9);
 const prompt = (words: number): string =>
   Array.from({ length: words }, (_, index) => `w${index}`).join(' ');
-const DAY_MS = 86_400_000;
 const utcDay = (time: Date): string => time.toISOString().slice(0, 10);
 /** A user agent a spreadsheet would run as a formula, with a comma and quotes to escape too. */
 const EVIL_AGENT = '=HYPERLINK("http://evil.test","open"),x';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import type { AppConfig } from '../config/app-config.js';
 import { AlertsJob } from './alerts.job.js';
 import type { AlertsService } from './alerts.service.js';
@@ -32,7 +33,7 @@ function jobWith(options: {
         options.expiring.map((row) => ({
           ...row,
           name: `key ${row.id}`,
-          expires_at: new Date(Date.now() + 3 * 86_400_000),
+          expires_at: new Date(Date.now() + 3 * DAY_MS),
         })),
       );
     }

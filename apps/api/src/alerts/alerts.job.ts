@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { withAdvisoryLock } from '../database/advisory-lock.js';
@@ -139,7 +140,7 @@ export class AlertsJob implements OnModuleInit, OnApplicationShutdown {
       (row) => `the expiry warning of key ${row.id}`,
       (row) => {
         const expiresAt = new Date(row.expires_at).toISOString();
-        const days = Math.max(1, Math.ceil((Date.parse(expiresAt) - Date.now()) / 86_400_000));
+        const days = Math.max(1, Math.ceil((Date.parse(expiresAt) - Date.now()) / DAY_MS));
         return this.alerts.fireOnce(
           {
             userId: row.user_id,

@@ -10,6 +10,7 @@ import type {
   UpdateProfileRequest,
 } from '@keyward/shared';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';
@@ -360,7 +361,7 @@ export class AuthService {
   }
 
   private refreshExpiry(): Date {
-    return new Date(Date.now() + this.config.auth.refreshTokenTtlDays * 86_400_000);
+    return new Date(Date.now() + this.config.auth.refreshTokenTtlDays * DAY_MS);
   }
 }
 

@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { purgeInBatches } from '../database/batched-purge.js';
 
-const DAY_MS = 86_400_000;
 const START_DELAY_MS = 3_000;
 const JOB_LOCK_ID = 0x73657373; // "sess"
 /**

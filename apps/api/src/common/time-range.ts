@@ -1,6 +1,5 @@
+import { DAY_MS } from '@keyward/shared';
 import { invalidField } from './app.exception.js';
-
-const DAY_MS = 86_400_000;
 
 /** A time range given as two ISO times: `from` inclusive, `to` exclusive. */
 export interface TimeRange {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { errorMessage } from '../common/error-message.js';
 import { newId } from '../database/ids.js';
@@ -14,8 +15,6 @@ import { isValueRefused } from '../database/unavailable.js';
 
 /** Bounds what waits in memory if the database stays away for long. */
 const MAX_PENDING_KEYS = 100_000;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One flush's worth of activity, with the id that makes writing it twice add nothing. */
 interface ActivityBatch {

@@ -1,4 +1,5 @@
 import {
+  DAY_MS,
   MAX_KEY_LIFETIME_DAYS,
   SCOPE_PRESETS,
   type CreateApiKeyRequest,
@@ -8,7 +9,6 @@ import { AppException, invalidField } from '../common/app.exception.js';
 
 const MAX_METADATA_BYTES = 4_096;
 const MAX_METADATA_ENTRIES = 32;
-const DAY_MS = 86_400_000;
 
 /** Exactly one of `scopes` or `preset`. */
 export function requestedScopes(body: Pick<CreateApiKeyRequest, 'scopes' | 'preset'>): Scope[] {

@@ -1,4 +1,4 @@
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '@keyward/shared';
 
 /** A UTC calendar day as the rollups store it: YYYY-MM-DD. */
 export function utcDay(time: Date): string {

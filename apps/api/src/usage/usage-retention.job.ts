@@ -7,11 +7,11 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { DAY_MS } from '@keyward/shared';
 import { PeriodicJob } from '../common/periodic-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { purgeInBatches } from '../database/batched-purge.js';
 
-const DAY_MS = 86_400_000;
 const START_DELAY_MS = 2_000;
 const JOB_LOCK_ID = 0x75737072; // "uspr"
 

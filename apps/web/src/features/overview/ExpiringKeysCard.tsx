@@ -1,5 +1,6 @@
 import { useState, type ReactElement } from 'react';
 import { Link } from 'react-router';
+import { DAY_MS } from '@keyward/shared';
 import { formatDate, formatRelative } from '../../app/format';
 import { errorMessage } from '../../api/messages';
 import { Alert, Spinner } from '../../components/Feedback';
@@ -12,7 +13,7 @@ const SOON_DAYS = 14;
 export function ExpiringKeysCard(): ReactElement {
   const keys = useApiKeys({ page: 1, pageSize: 100, status: 'active' });
   // Fixed when the card mounts: "soon" need not move while the page is open.
-  const [horizon] = useState(() => Date.now() + SOON_DAYS * 86_400_000);
+  const [horizon] = useState(() => Date.now() + SOON_DAYS * DAY_MS);
   const expiring = (keys.data?.items ?? [])
     .filter((key) => key.expiresAt !== null && new Date(key.expiresAt).getTime() <= horizon)
     .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? ''));

@@ -1,4 +1,4 @@
-import { MICROS_PER_USD, type LimitUse, type UsageDailyPoint } from '@keyward/shared';
+import { MICROS_PER_USD, type LimitUse, type UsageDailyPoint, DAY_MS } from '@keyward/shared';
 import type { BarDatum } from '../../components/BarChart';
 import { formatCount } from '../../app/format';
 
@@ -57,6 +57,6 @@ export function dailyBars(points: readonly UsageDailyPoint[]): BarDatum[] {
 
 /** The period's bounds for an export: the last `days` days up to now. */
 export function periodBounds(days: number, now = new Date()): { from: string; to: string } {
-  const from = new Date(now.getTime() - days * 86_400_000);
+  const from = new Date(now.getTime() - days * DAY_MS);
   return { from: from.toISOString(), to: now.toISOString() };
 }
