@@ -4,11 +4,13 @@ import {
   type KeyUsageResponse,
   type NotificationResponse,
   type Page,
+  type PlanResponse,
   type UsageEventResponse,
   type UpgradeRequestResponse,
   type UsageSummaryResponse,
 } from '@keyward/shared';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { lockWaiters, queryDatabase, usesEmbeddedDatabase } from './support/database.js';
@@ -698,5 +700,179 @@ describe('usage, plans and quotas', () => {
     expect(
       answers.filter((a) => a.status === 409).every((a) => a.body.code === 'upgrade_pending'),
     ).toBe(true);
+  });
+
+  describe('retiring a plan', () => {
+    const newPlan = async (): Promise<string> => {
+      const id = `r-${randomBytes(4).toString('hex')}`;
+      const saved = await call(api.url, 'PUT', `/api/admin/plans/${id}`, {
+        token: admin.accessToken,
+        body: { name: `Retiring ${id}`, monthlyRequestLimit: 10, monthlyCostLimitMicros: null },
+      });
+      expect(saved.status).toBe(200);
+      return id;
+    };
+    const retire = (id: string) =>
+      call<PlanResponse & ErrorBody>(api.url, 'DELETE', `/api/admin/plans/${id}`, {
+        token: admin.accessToken,
+      });
+    const movePlan = (userId: string, planId: string) =>
+      call<ErrorBody>(api.url, 'PATCH', `/api/admin/users/${userId}`, {
+        token: admin.accessToken,
+        body: { planId },
+      });
+    const openIds = async (token: string) =>
+      (await call<PlanResponse[]>(api.url, 'GET', '/api/plans', { token })).body.map((p) => p.id);
+
+    it('refuses while someone is on it, then retires it: hidden from users, pending requests declined, no one moved to it', async () => {
+      const id = await newPlan();
+      const member = await gatewayUser(api, {});
+      await moveToPlan(api, admin.accessToken, member.userId, id);
+      const asker = await gatewayUser(api, {});
+      const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+        token: asker.accessToken,
+        body: { planId: id },
+      });
+      expect(asked.status).toBe(201);
+
+      const inUse = await retire(id);
+      expect([inUse.status, inUse.body.code, inUse.body.message, inUse.body.details]).toEqual([
+        409,
+        'plan_in_use',
+        `1 user is on the Retiring ${id} plan: move them to another plan first`,
+        { users: 1 },
+      ]);
+      const starting = await retire('free');
+      expect([starting.status, starting.body.code, starting.body.message]).toEqual([
+        409,
+        'plan_in_use',
+        'New accounts start on the Free plan: it cannot be retired',
+      ]);
+
+      await moveToPlan(api, admin.accessToken, member.userId, 'free');
+      const retired = await retire(id);
+      expect(retired.status).toBe(200);
+      expect(retired.body).toMatchObject({ id, retiredAt: expect.any(String) });
+      expect(await openIds(asker.accessToken)).not.toContain(id);
+      const all = await call<PlanResponse[]>(api.url, 'GET', '/api/admin/plans', {
+        token: admin.accessToken,
+      });
+      expect(all.body.find((plan) => plan.id === id)?.retiredAt).toBe(retired.body.retiredAt);
+      // Open plans first, retired ones after.
+      const retiredFrom = all.body.findIndex((plan) => plan.retiredAt !== null);
+      expect(all.body.slice(retiredFrom).every((plan) => plan.retiredAt !== null)).toBe(true);
+      expect(
+        (await call(api.url, 'GET', '/api/admin/plans', { token: asker.accessToken })).status,
+      ).toBe(403);
+
+      const mine = await call<UpgradeRequestResponse[]>(
+        api.url,
+        'GET',
+        '/api/plans/upgrade-requests',
+        { token: asker.accessToken },
+      );
+      expect(mine.body.find((r) => r.id === asked.body.id)?.status).toBe('declined');
+      const told = await call<Page<NotificationResponse>>(api.url, 'GET', '/api/notifications', {
+        token: asker.accessToken,
+      });
+      expect(told.body.items.filter((n) => n.kind === 'plan_upgrade_decided')).toMatchObject([
+        {
+          title: `Your request for the ${id} plan was declined`,
+          body: `The Retiring ${id} plan has been retired; your plan stays as it was.`,
+        },
+      ]);
+      expect(
+        await auditEvents(api.url, admin.accessToken, '?action=plan.retire&pageSize=100'),
+      ).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            targetId: id,
+            details: { name: `Retiring ${id}`, declinedRequests: 1 },
+          }),
+        ]),
+      );
+
+      const moved = await movePlan(member.userId, id);
+      expect([moved.status, moved.body.errors]).toEqual([
+        400,
+        [{ field: 'planId', messages: [`The ${id} plan is retired`] }],
+      ]);
+      const askedAgain = await call<ErrorBody>(api.url, 'POST', '/api/plans/upgrade-requests', {
+        token: asker.accessToken,
+        body: { planId: id },
+      });
+      expect([askedAgain.status, askedAgain.body.message]).toEqual([
+        400,
+        `The ${id} plan is retired`,
+      ]);
+      expect((await retire(id)).status).toBe(404);
+
+      // Saved again, it is open again.
+      const reopened = await call<PlanResponse>(api.url, 'PUT', `/api/admin/plans/${id}`, {
+        token: admin.accessToken,
+        body: { name: `Retiring ${id}`, monthlyRequestLimit: 10, monthlyCostLimitMicros: null },
+      });
+      expect(reopened.body.retiredAt).toBeNull();
+      expect(await openIds(asker.accessToken)).toContain(id);
+      expect((await movePlan(member.userId, id)).status).toBe(200);
+    });
+
+    it('never both retires a plan and moves a user to it when the two are sent at once', async () => {
+      for (let round = 0; round < 6; round++) {
+        const id = await newPlan();
+        const user = await gatewayUser(api, {});
+        const [retired, moved] = await Promise.all([retire(id), movePlan(user.userId, id)]);
+        const me = await call<{ user: { planId: string } }>(api.url, 'GET', '/api/auth/me', {
+          token: user.accessToken,
+        });
+        if (retired.status === 200) {
+          expect([moved.status, me.body.user.planId]).toEqual([400, 'free']);
+        } else {
+          expect([retired.status, retired.body.code, moved.status, me.body.user.planId]).toEqual([
+            409,
+            'plan_in_use',
+            200,
+            id,
+          ]);
+        }
+      }
+    });
+
+    it('never both retires a plan and approves a request for it when the two are sent at once', async () => {
+      for (let round = 0; round < 6; round++) {
+        const id = await newPlan();
+        const user = await gatewayUser(api, {});
+        const asked = await call<{ id: string }>(api.url, 'POST', '/api/plans/upgrade-requests', {
+          token: user.accessToken,
+          body: { planId: id },
+        });
+        const [retired, approved] = await Promise.all([
+          retire(id),
+          call<ErrorBody>(
+            api.url,
+            'POST',
+            `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+            {
+              token: admin.accessToken,
+              body: { status: 'approved' },
+            },
+          ),
+        ]);
+        const me = await call<{ user: { planId: string } }>(api.url, 'GET', '/api/auth/me', {
+          token: user.accessToken,
+        });
+        if (retired.status === 200) {
+          expect([approved.status, approved.body.code, me.body.user.planId]).toEqual([
+            409,
+            'upgrade_decided',
+            'free',
+          ]);
+        } else {
+          expect([retired.status, retired.body.code, approved.status, me.body.user.planId]).toEqual(
+            [409, 'plan_in_use', 201, id],
+          );
+        }
+      }
+    });
   });
 });

@@ -14,6 +14,7 @@ const UNCAPPED: PlanResponse = {
   monthlyRequestLimit: null,
   monthlyCostLimitMicros: null,
   sortOrder: 2,
+  retiredAt: null,
 };
 
 /**

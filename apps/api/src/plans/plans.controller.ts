@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   CreateUpgradeRequest,
@@ -54,6 +54,12 @@ export class AdminPlansController {
     private readonly upgrades: UpgradeRequestsService,
   ) {}
 
+  /** Every plan, retired ones included (GET /api/plans lists the open ones). */
+  @Get('plans')
+  listAll(): Promise<PlanResponse[]> {
+    return this.plans.listAll();
+  }
+
   @Put('plans/:id')
   upsert(
     @CurrentActor() actor: Actor,
@@ -61,6 +67,14 @@ export class AdminPlansController {
     @Body() body: UpsertPlanRequest,
   ): Promise<PlanResponse> {
     return this.plans.upsert(actor, id, body);
+  }
+
+  /** Retires a plan no one is on; its pending upgrade requests are declined. */
+  @Delete('plans/:id')
+  retire(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<PlanResponse> {
+    return this.plans.retire(actor, id, (manager, planName) =>
+      this.upgrades.declineForRetiredPlan(manager, actor, id, planName),
+    );
   }
 
   @Get('upgrade-requests')

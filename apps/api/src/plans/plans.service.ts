@@ -1,11 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PLAN_ID_PATTERN, type PlanResponse, type UpsertPlanRequest } from '@keyward/shared';
+import {
+  PLAN_ID_PATTERN,
+  STARTING_PLAN_ID,
+  type PlanResponse,
+  type UpsertPlanRequest,
+} from '@keyward/shared';
 import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { auditFieldsOf, type Actor } from '../auth/principal.js';
-import { invalidField, notFound } from '../common/app.exception.js';
+import { AppException, invalidField, notFound } from '../common/app.exception.js';
 import { SingleFlight } from '../common/single-flight.js';
 import { STAND_IN_RETRY_MS } from '../common/stale-while-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -18,6 +23,7 @@ interface PlanRow {
   monthly_request_limit: string | null;
   monthly_cost_limit_micros: string | null;
   sort_order: number;
+  retired_at: Date | null;
 }
 
 /**
@@ -75,8 +81,17 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
     this.invalidations.stop();
   }
 
+  /** The plans users can be on and ask for. */
   async list(): Promise<PlanResponse[]> {
-    return [...(await this.plans()).values()].sort((a, b) => a.sortOrder - b.sortOrder);
+    return (await this.listAll()).filter((plan) => plan.retiredAt === null);
+  }
+
+  /** Every plan, for admins: open ones first, then retired ones. */
+  async listAll(): Promise<PlanResponse[]> {
+    return [...(await this.plans()).values()].sort(
+      (a, b) =>
+        Number(a.retiredAt !== null) - Number(b.retiredAt !== null) || a.sortOrder - b.sortOrder,
+    );
   }
 
   async get(id: string): Promise<PlanResponse> {
@@ -91,7 +106,77 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
     return plan;
   }
 
-  /** Creates or changes a plan (admins). */
+  /**
+   * In `manager`'s transaction: refuses a plan that does not exist or is retired, as the value of
+   * `field`. The row is locked against a retirement until the transaction ends, so a user cannot
+   * be moved to (or ask for) a plan that is being retired at the same moment.
+   */
+  async lockOpen(manager: EntityManager, id: string, field: string): Promise<void> {
+    const [plan] = await manager.query<{ retired_at: Date | null }[]>(
+      'SELECT retired_at FROM plans WHERE id = $1 FOR KEY SHARE',
+      [id],
+    );
+    if (!plan) throw invalidField(field, `There is no plan "${id}"`);
+    if (plan.retired_at) throw invalidField(field, `The ${id} plan is retired`);
+  }
+
+  /**
+   * Retires a plan (admins): it stays in the database, since past plan requests and audit entries
+   * name it, but no one can be moved to it or ask for it. A plan someone is on, or the one new
+   * accounts start on, is refused. Pending requests for it are declined in the same transaction.
+   */
+  async retire(
+    actor: Actor,
+    id: string,
+    declinePendingRequests: (manager: EntityManager, planName: string) => Promise<number>,
+  ): Promise<PlanResponse> {
+    await this.dataSource.transaction(async (manager) => {
+      // Locked first: a move to this plan (which locks it for key share) waits, then finds it
+      // retired; one already made is counted below.
+      const [plan] = await manager.query<{ name: string; retired_at: Date | null }[]>(
+        'SELECT name, retired_at FROM plans WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      if (!plan || plan.retired_at) throw notFound('Plan');
+      if (id === STARTING_PLAN_ID) {
+        throw new AppException(
+          409,
+          'plan_in_use',
+          `New accounts start on the ${plan.name} plan: it cannot be retired`,
+        );
+      }
+      const [{ count } = { count: 0 }] = await manager.query<{ count: number }[]>(
+        'SELECT count(*)::int AS count FROM users WHERE plan_id = $1',
+        [id],
+      );
+      if (count > 0) {
+        throw new AppException(
+          409,
+          'plan_in_use',
+          `${count} ${count === 1 ? 'user is' : 'users are'} on the ${plan.name} plan: move them to another plan first`,
+          undefined,
+          {},
+          { users: count },
+        );
+      }
+      await manager.query('UPDATE plans SET retired_at = now(), updated_at = now() WHERE id = $1', [
+        id,
+      ]);
+      const declined = await declinePendingRequests(manager, plan.name);
+      await this.audit.record(manager, {
+        ...auditFieldsOf(actor),
+        action: 'plan.retire',
+        ownerUserId: actor.userId,
+        targetType: 'plan',
+        targetId: id,
+        details: { name: plan.name, declinedRequests: declined },
+      });
+    });
+    await this.changed(id);
+    return this.get(id);
+  }
+
+  /** Creates or changes a plan (admins); a retired plan saved again is open again. */
   async upsert(actor: Actor, id: string, body: UpsertPlanRequest): Promise<PlanResponse> {
     if (!PLAN_ID_PATTERN.test(id)) {
       throw invalidField('id', 'Plan ids are 1-32 lowercase letters, digits or dashes');
@@ -103,7 +188,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
            monthly_request_limit = EXCLUDED.monthly_request_limit,
            monthly_cost_limit_micros = EXCLUDED.monthly_cost_limit_micros,
-           sort_order = COALESCE($5, plans.sort_order), updated_at = now()`,
+           sort_order = COALESCE($5, plans.sort_order), retired_at = NULL, updated_at = now()`,
         [
           id,
           body.name,
@@ -125,9 +210,14 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
         },
       });
     });
+    await this.changed(id);
+    return this.get(id);
+  }
+
+  /** Every replica reads the catalogue again. */
+  private async changed(id: string): Promise<void> {
     this.forget();
     await this.invalidations.publish([id]);
-    return this.get(id);
   }
 
   /** After a change: the next request reads the catalogue again. */
@@ -169,7 +259,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
     const generation = this.generation;
     const startedAt = Date.now();
     const rows: PlanRow[] = await this.dataSource.query(
-      'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order FROM plans',
+      'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order, retired_at FROM plans',
     );
     const plans = new Map(rows.map((row) => [row.id, toPlanResponse(row)]));
     if (generation === this.generation) {
@@ -187,5 +277,6 @@ export function toPlanResponse(row: PlanRow): PlanResponse {
     monthlyRequestLimit: limit(row.monthly_request_limit),
     monthlyCostLimitMicros: limit(row.monthly_cost_limit_micros),
     sortOrder: row.sort_order,
+    retiredAt: row.retired_at ? new Date(row.retired_at).toISOString() : null,
   };
 }

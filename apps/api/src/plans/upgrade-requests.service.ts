@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type {
-  CreateUpgradeRequest,
-  DecideUpgradeRequest,
-  UpgradeRequestResponse,
-  UpgradeStatus,
+import {
+  STARTING_PLAN_ID,
+  type CreateUpgradeRequest,
+  type DecideUpgradeRequest,
+  type UpgradeRequestResponse,
+  type UpgradeStatus,
 } from '@keyward/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -60,6 +61,7 @@ export class UpgradeRequestsService {
       if (user?.plan_id === body.planId) {
         throw invalidField('planId', `You are already on the ${body.planId} plan`);
       }
+      await this.plans.lockOpen(manager, body.planId, 'planId');
       const open = await manager.query<unknown[]>(
         `SELECT 1 FROM plan_upgrade_requests WHERE user_id = $1 AND status = 'pending'`,
         [actor.userId],
@@ -74,7 +76,7 @@ export class UpgradeRequestsService {
       await manager.query(
         `INSERT INTO plan_upgrade_requests (id, user_id, from_plan_id, to_plan_id, message)
          VALUES ($1, $2, $3, $4, $5)`,
-        [id, actor.userId, user?.plan_id ?? 'free', body.planId, body.message || null],
+        [id, actor.userId, user?.plan_id ?? STARTING_PLAN_ID, body.planId, body.message || null],
       );
       await this.audit.record(manager, {
         ...auditFieldsOf(actor),
@@ -115,11 +117,17 @@ export class UpgradeRequestsService {
       // The user's row first, then the request's: the order create() and an admin's plan change
       // (UsersService.update) lock them in, so an approval racing a plan change waits instead of
       // deadlocking. A request never changes hands, so its owner can be read before any lock.
-      const [owner] = await manager.query<{ user_id: string }[]>(
-        'SELECT user_id FROM plan_upgrade_requests WHERE id = $1',
+      const [owner] = await manager.query<{ user_id: string; to_plan_id: string }[]>(
+        'SELECT user_id, to_plan_id FROM plan_upgrade_requests WHERE id = $1',
         [id],
       );
       if (!owner) throw notFound('Upgrade request');
+      // The plan asked for before the request's row, the order a retirement takes them in (it
+      // declines the plan's pending requests): an approval racing it waits, then finds the
+      // request declined.
+      if (body.status === 'approved') {
+        await manager.query('SELECT 1 FROM plans WHERE id = $1 FOR KEY SHARE', [owner.to_plan_id]);
+      }
       const [user] = await manager.query<{ plan_id: string }[]>(
         'SELECT plan_id FROM users WHERE id = $1 FOR NO KEY UPDATE',
         [owner.user_id],
@@ -214,6 +222,38 @@ export class UpgradeRequestsService {
         },
       );
     }
+  }
+
+  /**
+   * A plan is being retired (PlansService.retire, in its transaction): the pending requests for it
+   * are declined, and their users told why. Returns how many there were.
+   */
+  async declineForRetiredPlan(
+    manager: EntityManager,
+    actor: Actor,
+    planId: string,
+    planName: string,
+  ): Promise<number> {
+    const declined = await manager.query<{ id: string; user_id: string }[]>(
+      `WITH declined AS (
+         UPDATE plan_upgrade_requests SET status = 'declined', decided_by = $2, decided_at = now()
+          WHERE to_plan_id = $1 AND status = 'pending'
+          RETURNING id, user_id)
+       SELECT * FROM declined`,
+      [planId, actor.userId],
+    );
+    for (const row of declined) {
+      await this.announce(
+        manager,
+        actor,
+        { id: row.id, userId: row.user_id, toPlanId: planId },
+        {
+          status: 'declined',
+          body: `The ${planName} plan has been retired; your plan stays as it was.`,
+        },
+      );
+    }
+    return declined.length;
   }
 
   /** The audit entry and the user's notification of a decided request. */

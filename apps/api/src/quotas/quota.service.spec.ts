@@ -8,6 +8,7 @@ const PRO: PlanResponse = {
   monthlyRequestLimit: 1_000,
   monthlyCostLimitMicros: 1_000_000,
   sortOrder: 1,
+  retiredAt: null,
 };
 
 const KEY = keyOn(PRO, 500_000);

@@ -1,4 +1,4 @@
-import type { Role } from '@keyward/shared';
+import { STARTING_PLAN_ID, type Role } from '@keyward/shared';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { CreatedAt, UpdatedAt } from '../database/timestamps.js';
 
@@ -24,7 +24,7 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
-  @Column({ name: 'plan_id', type: 'text', default: 'free' })
+  @Column({ name: 'plan_id', type: 'text', default: STARTING_PLAN_ID })
   planId!: string;
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Page, Role, UpdateUserRequest, UserResponse } from '@keyward/shared';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { AppException, invalidField, notFound } from '../common/app.exception.js';
+import { AppException, notFound } from '../common/app.exception.js';
 import { newId } from '../database/ids.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/principal.js';
 import { KeyCache } from '../keys/key-cache.js';
+import { PlansService } from '../plans/plans.service.js';
 import { UpgradeRequestsService } from '../plans/upgrade-requests.service.js';
 import { Session } from '../auth/session.entity.js';
 import { hashPassword } from '../auth/password.js';
@@ -27,6 +28,7 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly keyCache: KeyCache,
     private readonly upgrades: UpgradeRequestsService,
+    private readonly plans: PlansService,
   ) {}
 
   private get users() {
@@ -126,12 +128,7 @@ export class UsersService {
           );
       }
       if (changes.planId !== undefined && changes.planId !== user.planId) {
-        const plans: unknown[] = await manager.query('SELECT 1 FROM plans WHERE id = $1', [
-          changes.planId,
-        ]);
-        if (plans.length === 0) {
-          throw invalidField('planId', `There is no plan "${changes.planId}"`);
-        }
+        await this.plans.lockOpen(manager, changes.planId, 'planId');
         user.planId = changes.planId;
         await this.upgrades.settleByPlanChange(manager, actor, id, changes.planId);
       }

@@ -22,6 +22,7 @@ const ADMIN = { email: 'admin@keyward.test', password: 'admin-password-for-tests
  */
 const OWNERSHIP_EXEMPT: Record<string, string> = {
   'PUT /api/admin/plans/{id}': 'admin route acting on any plan; refused to non-admins below',
+  'DELETE /api/admin/plans/{id}': 'admin route acting on any plan; refused to non-admins below',
   'POST /api/admin/upgrade-requests/{id}/decision':
     'admin route acting on any request; refused to non-admins below',
   'PATCH /api/admin/users/{id}': 'admin route acting on any user; refused to non-admins below',
@@ -257,6 +258,8 @@ describe('access control', () => {
           'GET /api/admin/users',
           'PATCH /api/admin/users/{id}',
           'PUT /api/admin/plans/{id}',
+          'GET /api/admin/plans',
+          'DELETE /api/admin/plans/{id}',
         ]),
       );
       for (const route of adminRoutes()) {

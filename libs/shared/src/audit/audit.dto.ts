@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'provider_key.status_change',
   'provider_preferences.update',
   'plan.upsert',
+  'plan.retire',
   'plan.upgrade_request',
   'plan.upgrade_approved',
   'plan.upgrade_declined',

@@ -92,6 +92,8 @@ export const ERROR_CODES = [
   'upgrade_decided',
   /** The user's plan changed after the request was made: approving it would undo that. */
   'plan_changed',
+  /** A plan that users are on, or that new accounts start on, cannot be retired. */
+  'plan_in_use',
   'webhook_url_refused',
 ] as const;
 

@@ -19,6 +19,12 @@ export interface PlanResponse {
   monthlyRequestLimit: number | null;
   monthlyCostLimitMicros: number | null;
   sortOrder: number;
+  /**
+   * When an admin retired the plan (ISO time), null while it is open. A retired plan has no
+   * users, cannot be chosen or assigned, and is listed to admins only; upgrade requests and audit
+   * entries naming it keep their meaning. Saving it again (PUT) opens it again.
+   */
+  retiredAt: string | null;
 }
 
 export class UpsertPlanRequest {
@@ -48,6 +54,9 @@ export class UpsertPlanRequest {
 }
 
 export const PLAN_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
+
+/** The plan new accounts start on; it cannot be retired. */
+export const STARTING_PLAN_ID = 'free';
 
 export class SetUserPlanRequest {
   @IsString()

@@ -7,6 +7,7 @@ import { KeyActivityFlushes1795600000000 } from './1795600000000-key-activity-fl
 import { SessionsEndedIndex1795700000000 } from './1795700000000-sessions-ended-index.js';
 import { UpgradeRequestsSuperseded1795800000000 } from './1795800000000-upgrade-requests-superseded.js';
 import { SettleMootUpgradeRequests1795900000000 } from './1795900000000-settle-moot-upgrade-requests.js';
+import { RetiredPlans1796000000000 } from './1796000000000-retired-plans.js';
 
 /** Every migration, oldest first. A new migration is a new file plus a line here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   SessionsEndedIndex1795700000000,
   UpgradeRequestsSuperseded1795800000000,
   SettleMootUpgradeRequests1795900000000,
+  RetiredPlans1796000000000,
 ];
