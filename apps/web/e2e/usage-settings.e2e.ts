@@ -7,6 +7,7 @@ import type { ApiProcess } from '../../api/test/support/api-process.js';
 import { fakeKey } from '../../api/test/support/fake-upstream.js';
 import {
   ADMIN,
+  accessTokenFor,
   addProviderKey,
   openPage,
   registerThroughApi,
@@ -347,6 +348,81 @@ describe('Usage, settings and plans (real API, headless Chromium)', () => {
       await screenshot(page, '46-overview');
       expect(user.unexpectedErrors).toEqual([]);
     });
+  });
+
+  it('retires a plan no one is on, lists it apart, opens it again, and refuses to retire free', async () => {
+    const { api, browser } = running();
+    // A plan of this test's own: the other tests here share the API and its plans.
+    const id = `e2e-${Date.now().toString(36)}`;
+    const name = `Short-lived ${id}`;
+    const token = await accessTokenFor(api.url, ADMIN);
+    const adminCall = (method: 'PUT' | 'DELETE', body?: unknown): Promise<Response> =>
+      fetch(`${api.url}/api/admin/plans/${id}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const created = await adminCall('PUT', {
+      name,
+      monthlyRequestLimit: 5000,
+      monthlyCostLimitMicros: null,
+      sortOrder: 900,
+    });
+    expect(created.status).toBe(200);
+
+    const admin = await openPage(browser);
+    await withDiagnostics('admin-retire-plan', admin, apiOutput, async () => {
+      const { page } = admin;
+      await page.goto(`${api.url}/login`);
+      await signIn(page, ADMIN.email, ADMIN.password);
+      await goTo(page, 'Admin', 'Users');
+      await page
+        .getByRole('navigation', { name: 'Admin sections' })
+        .getByRole('link', { name: 'Plans' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Plans' }).waitFor();
+
+      const open = page.getByRole('region', { name: 'Plan limits' });
+      await open.getByRole('form', { name: `Plan ${name}` }).waitFor();
+      await open.locator(`[data-plan="${id}"]`).getByRole('button', { name: 'Retire' }).click();
+      const confirm = page.getByRole('dialog', { name: `Retire the ${name} plan?` });
+      await confirm.getByRole('button', { name: 'Retire plan' }).click();
+      await confirm.waitFor({ state: 'detached' });
+
+      const retired = page
+        .getByRole('region', { name: 'Retired plans' })
+        .getByRole('listitem', { name: `Retired plan ${name}` });
+      await retired.waitFor();
+      await expect(retired.getAttribute('data-plan')).resolves.toBe(id);
+      await expect(retired.textContent()).resolves.toContain(id);
+      await expect(open.locator(`[data-plan="${id}"]`).count()).resolves.toBe(0);
+      await screenshot(page, '45-admin-plans-retired');
+
+      await retired.getByRole('button', { name: 'Open again' }).click();
+      await open.getByRole('form', { name: `Plan ${name}` }).waitFor();
+      await retired.waitFor({ state: 'detached' });
+
+      // New accounts start on free: the server refuses and the row says why.
+      const free = open.locator('[data-plan="free"]');
+      await free.getByRole('button', { name: 'Retire' }).click();
+      await page
+        .getByRole('dialog', { name: /^Retire the .* plan\?$/ })
+        .getByRole('button', { name: 'Retire plan' })
+        .click();
+      await expect(free.getByRole('alert').textContent()).resolves.toMatch(
+        /New accounts start on the .* plan: it cannot be retired/,
+      );
+      await expect(free.getByRole('form').count()).resolves.toBe(1);
+      // The refusal is the answer asked for; the browser logs its 409 as a failed load.
+      expect(admin.unexpectedErrors.filter((text) => !/status of 409/.test(text))).toEqual([]);
+    });
+
+    // Leave the catalogue as the other tests found it.
+    const tidied = await adminCall('DELETE');
+    expect(tidied.status).toBe(200);
   });
 
   it('fits the new pages at 375px', async () => {

@@ -203,6 +203,23 @@ export async function registerThroughApi(
   }
 }
 
+/** Signs in straight through the API, for a test that calls it as a program would. */
+export async function accessTokenFor(
+  apiUrl: string,
+  account: { email: string; password: string },
+): Promise<string> {
+  const response = await fetch(`${apiUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(account),
+  });
+  if (response.status !== 200) {
+    throw new Error(`POST /api/auth/login -> ${response.status} ${await response.text()}`);
+  }
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  return accessToken;
+}
+
 /** Waits (up to 5 s) for an input or select to show a value: React may render a tick later. */
 export async function expectValue(locator: Locator, value: string): Promise<void> {
   const deadline = Date.now() + 5_000;

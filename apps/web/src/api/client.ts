@@ -383,6 +383,7 @@ async function download(path: string): Promise<DownloadedFile> {
 
 const keyPath = (id: string): string => `/api/api-keys/${encodeURIComponent(id)}`;
 const providerKeyPath = (id: string): string => `/api/provider-keys/${encodeURIComponent(id)}`;
+const adminPlanPath = (id: string): string => `/api/admin/plans/${encodeURIComponent(id)}`;
 
 export const api = {
   health: async (): Promise<HealthResponse> => {
@@ -512,8 +513,15 @@ export const api = {
   },
 
   admin: {
+    // Every plan, retired ones included: open ones first, then retired ones.
+    plans: (): Promise<PlanResponse[]> => request('GET', '/api/admin/plans'),
+
+    // Saving a retired plan opens it again.
     savePlan: (id: string, input: UpsertPlanRequest): Promise<PlanResponse> =>
-      request('PUT', `/api/admin/plans/${encodeURIComponent(id)}`, { body: input }),
+      request('PUT', adminPlanPath(id), { body: input }),
+
+    // Refused (409 plan_in_use) while users are on the plan or new accounts start on it.
+    retirePlan: (id: string): Promise<PlanResponse> => request('DELETE', adminPlanPath(id)),
 
     upgradeRequests: (
       status?: UpgradeRequestResponse['status'],

@@ -2,9 +2,13 @@ import { useState, type ReactElement } from 'react';
 import { formatDate, formatDateTime } from '../../app/format';
 import { errorMessage } from '../../api/messages';
 import { Alert, PageHeader, Spinner } from '../../components/Feedback';
-import { usePlans } from '../plans/hooks';
 import { planName } from '../plans/plan-format';
-import { useDecideUpgrade, useUpgradeRequests, type UpgradeStatus } from './plan-hooks';
+import {
+  useAdminPlans,
+  useDecideUpgrade,
+  useUpgradeRequests,
+  type UpgradeStatus,
+} from './plan-hooks';
 
 const FILTERS: { value: UpgradeStatus | ''; label: string }[] = [
   { value: 'pending', label: 'Pending' },
@@ -25,7 +29,8 @@ const TONE: Record<UpgradeStatus, string> = {
 export function AdminUpgradeRequests(): ReactElement {
   const [status, setStatus] = useState<UpgradeStatus | ''>('pending');
   const requests = useUpgradeRequests(status || undefined);
-  const plans = usePlans();
+  // Every plan, retired ones too: requests for a plan since retired still name it.
+  const plans = useAdminPlans();
   const decide = useDecideUpgrade();
   const deciding = decide.isPending ? decide.variables.id : null;
 

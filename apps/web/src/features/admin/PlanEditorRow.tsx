@@ -1,12 +1,19 @@
 import type { PlanResponse } from '@keyward/shared';
 import { useState, type ReactElement, type SubmitEvent } from 'react';
 import { errorMessage } from '../../api/messages';
-import { useSavePlan } from './plan-hooks';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Alert } from '../../components/Feedback';
+import { useRetirePlan, useSavePlan } from './plan-hooks';
 import { draftFromPlan, planFromDraft, type PlanDraft } from './plan-form';
 
-/** One plan's name and monthly limits, edited in place; blank limits are unlimited. */
+/**
+ * One open plan's name and monthly limits, edited in place (blank limits are unlimited), and the
+ * way to retire it.
+ */
 export function PlanEditorRow({ plan }: { plan: PlanResponse }): ReactElement {
   const save = useSavePlan();
+  const retire = useRetirePlan();
+  const [confirmRetire, setConfirmRetire] = useState(false);
   const [draft, setDraft] = useState<PlanDraft>(() => draftFromPlan(plan));
   const [errors, setErrors] = useState<Partial<Record<keyof PlanDraft, string>>>({});
   const saved = draftFromPlan(plan);
@@ -71,6 +78,17 @@ export function PlanEditorRow({ plan }: { plan: PlanResponse }): ReactElement {
           >
             {save.isPending ? 'Saving…' : 'Save'}
           </button>
+          <button
+            type="button"
+            className="button button--danger-ghost button--small"
+            disabled={retire.isPending}
+            onClick={() => {
+              retire.reset();
+              setConfirmRetire(true);
+            }}
+          >
+            {retire.isPending ? 'Retiring…' : 'Retire'}
+          </button>
           {save.isSuccess && unchanged && (
             <span className="plan-editor__saved" role="status">
               Saved
@@ -82,6 +100,34 @@ export function PlanEditorRow({ plan }: { plan: PlanResponse }): ReactElement {
         <p className="cell-error" role="alert">
           {errorMessage(save.error)}
         </p>
+      )}
+      {/* In the row, not the dialog: the reason (users still on the plan) stays in view while
+          the admin goes to move them. */}
+      {retire.isError && (
+        <Alert title={`Could not retire ${plan.name}`}>{errorMessage(retire.error)}</Alert>
+      )}
+      {confirmRetire && (
+        <ConfirmDialog
+          title={`Retire the ${plan.name} plan?`}
+          confirmLabel="Retire plan"
+          pendingLabel="Retiring…"
+          pending={false}
+          error={null}
+          onClose={() => {
+            setConfirmRetire(false);
+          }}
+          onConfirm={() => {
+            retire.mutate(plan.id);
+            setConfirmRetire(false);
+          }}
+        >
+          <p>
+            Only a plan no one is on can be retired. Users can no longer ask for{' '}
+            <strong>{plan.name}</strong> and admins can no longer move anyone to it; its pending
+            upgrade requests are declined. It stays listed under retired plans, where you can open
+            it again.
+          </p>
+        </ConfirmDialog>
       )}
     </li>
   );

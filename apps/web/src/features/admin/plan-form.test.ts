@@ -35,6 +35,7 @@ describe('plan limits editor', () => {
       monthlyRequestLimit: 1000,
       monthlyCostLimitMicros: 5_000_000,
       sortOrder: 0,
+      retiredAt: null,
     };
     expect(draftFromPlan(plan)).toEqual({ name: 'Free', requests: '1000', dollars: '5' });
   });

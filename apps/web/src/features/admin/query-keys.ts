@@ -14,3 +14,7 @@ export const adminUpgradeQueryKeys = {
   all: ['admin', 'upgrade-requests'] as const,
   list: (status: UpgradeStatus | undefined) => ['admin', 'upgrade-requests', status] as const,
 };
+
+export const adminPlansQueryKeys = {
+  all: ['admin', 'plans'] as const,
+};

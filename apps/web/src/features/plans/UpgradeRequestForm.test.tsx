@@ -12,6 +12,7 @@ const PLANS: PlanResponse[] = [
     monthlyRequestLimit: 1000,
     monthlyCostLimitMicros: 5_000_000,
     sortOrder: 0,
+    retiredAt: null,
   },
   {
     id: 'pro',
@@ -19,6 +20,7 @@ const PLANS: PlanResponse[] = [
     monthlyRequestLimit: 100_000,
     monthlyCostLimitMicros: 200_000_000,
     sortOrder: 1,
+    retiredAt: null,
   },
   {
     id: 'enterprise',
@@ -26,6 +28,7 @@ const PLANS: PlanResponse[] = [
     monthlyRequestLimit: null,
     monthlyCostLimitMicros: null,
     sortOrder: 2,
+    retiredAt: null,
   },
 ];
 
