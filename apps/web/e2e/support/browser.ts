@@ -188,19 +188,30 @@ export async function addProviderKey(
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** A JSON POST straight to the API, failing the test unless it answers `expected`. */
+async function postToApi(
+  apiUrl: string,
+  path: string,
+  body: unknown,
+  expected: number,
+): Promise<Response> {
+  const response = await fetch(`${apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== expected) {
+    throw new Error(`POST ${path} -> ${response.status} ${await response.text()}`);
+  }
+  return response;
+}
+
 /** Creates an account straight through the API, for tests that are not about registering. */
 export async function registerThroughApi(
   apiUrl: string,
   account: { email: string; name: string; password: string },
 ): Promise<void> {
-  const response = await fetch(`${apiUrl}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(account),
-  });
-  if (response.status !== 201) {
-    throw new Error(`POST /api/auth/register -> ${response.status} ${await response.text()}`);
-  }
+  await postToApi(apiUrl, '/api/auth/register', account, 201);
 }
 
 /** Signs in straight through the API, for a test that calls it as a program would. */
@@ -208,14 +219,7 @@ export async function accessTokenFor(
   apiUrl: string,
   account: { email: string; password: string },
 ): Promise<string> {
-  const response = await fetch(`${apiUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(account),
-  });
-  if (response.status !== 200) {
-    throw new Error(`POST /api/auth/login -> ${response.status} ${await response.text()}`);
-  }
+  const response = await postToApi(apiUrl, '/api/auth/login', account, 200);
   const { accessToken } = (await response.json()) as { accessToken: string };
   return accessToken;
 }
