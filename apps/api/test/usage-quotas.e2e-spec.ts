@@ -772,6 +772,13 @@ describe('usage, plans and quotas', () => {
         { token: asker.accessToken },
       );
       expect(mine.body.find((r) => r.id === asked.body.id)?.status).toBe('declined');
+      const approved = await call<ErrorBody>(
+        api.url,
+        'POST',
+        `/api/admin/upgrade-requests/${asked.body.id}/decision`,
+        { token: admin.accessToken, body: { status: 'approved' } },
+      );
+      expect([approved.status, approved.body.code]).toEqual([409, 'upgrade_decided']);
       const told = await call<Page<NotificationResponse>>(api.url, 'GET', '/api/notifications', {
         token: asker.accessToken,
       });
@@ -813,6 +820,16 @@ describe('usage, plans and quotas', () => {
         body: { name: `Retiring ${id}`, monthlyRequestLimit: 10, monthlyCostLimitMicros: null },
       });
       expect(reopened.body.retiredAt).toBeNull();
+      expect(
+        await auditEvents(api.url, admin.accessToken, '?action=plan.upsert&pageSize=100'),
+      ).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            targetId: id,
+            details: expect.objectContaining({ reopened: true }),
+          }),
+        ]),
+      );
       expect(await openIds(asker.accessToken)).toContain(id);
       expect((await movePlan(member.userId, id)).status).toBe(200);
     });
@@ -846,6 +863,7 @@ describe('usage, plans and quotas', () => {
           token: user.accessToken,
           body: { planId: id },
         });
+        expect(asked.status).toBe(201);
         const [retired, approved] = await Promise.all([
           retire(id),
           call<ErrorBody>(

@@ -12,6 +12,7 @@ import { ConsoleAuth } from '../auth/auth.decorators.js';
 import { CurrentActor, CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Actor, Principal } from '../auth/principal.js';
 import { ApiQueryFrom } from '../openapi.js';
+import { PlanRetirementService } from './plan-retirement.service.js';
 import { PlansService } from './plans.service.js';
 import { UpgradeRequestsService } from './upgrade-requests.service.js';
 
@@ -51,6 +52,7 @@ export class PlansController {
 export class AdminPlansController {
   constructor(
     private readonly plans: PlansService,
+    private readonly retirement: PlanRetirementService,
     private readonly upgrades: UpgradeRequestsService,
   ) {}
 
@@ -72,9 +74,7 @@ export class AdminPlansController {
   /** Retires a plan no one is on; its pending upgrade requests are declined. */
   @Delete('plans/:id')
   retire(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<PlanResponse> {
-    return this.plans.retire(actor, id, (manager, planName) =>
-      this.upgrades.declineForRetiredPlan(manager, actor, id, planName),
-    );
+    return this.retirement.retire(actor, id);
   }
 
   @Get('upgrade-requests')

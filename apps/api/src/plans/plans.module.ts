@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AdminPlansController, PlansController } from './plans.controller.js';
+import { PlanRetirementService } from './plan-retirement.service.js';
 import { PlansService } from './plans.service.js';
 import { UpgradeRequestsService } from './upgrade-requests.service.js';
 
@@ -10,7 +11,7 @@ import { UpgradeRequestsService } from './upgrade-requests.service.js';
 @Global()
 @Module({
   controllers: [PlansController, AdminPlansController],
-  providers: [PlansService, UpgradeRequestsService],
+  providers: [PlansService, UpgradeRequestsService, PlanRetirementService],
   exports: [PlansService, UpgradeRequestsService],
 })
 export class PlansModule {}

@@ -107,73 +107,87 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * In `manager`'s transaction: refuses a plan that does not exist or is retired, as the value of
-   * `field`. The row is locked against a retirement until the transaction ends, so a user cannot
-   * be moved to (or ask for) a plan that is being retired at the same moment.
+   * In `manager`'s transaction: locks the plan's row for key share until the transaction ends, so
+   * a retirement (which takes it FOR UPDATE) waits for this one, or this one for it. Returns the
+   * plan as it then is, or undefined when there is no such plan.
    */
-  async lockOpen(manager: EntityManager, id: string, field: string): Promise<void> {
+  async holdAgainstRetirement(
+    manager: EntityManager,
+    id: string,
+  ): Promise<{ retired: boolean } | undefined> {
     const [plan] = await manager.query<{ retired_at: Date | null }[]>(
       'SELECT retired_at FROM plans WHERE id = $1 FOR KEY SHARE',
       [id],
     );
-    if (!plan) throw invalidField(field, `There is no plan "${id}"`);
-    if (plan.retired_at) throw invalidField(field, `The ${id} plan is retired`);
+    return plan && { retired: plan.retired_at !== null };
   }
 
   /**
-   * Retires a plan (admins): it stays in the database, since past plan requests and audit entries
-   * name it, but no one can be moved to it or ask for it. A plan someone is on, or the one new
-   * accounts start on, is refused. Pending requests for it are declined in the same transaction.
+   * In `manager`'s transaction: refuses a plan that does not exist or is retired, as the value of
+   * `field`, and holds it against a retirement (see `holdAgainstRetirement`), so a user cannot be
+   * moved to (or ask for) a plan that is being retired at the same moment.
    */
-  async retire(
-    actor: Actor,
-    id: string,
-    declinePendingRequests: (manager: EntityManager, planName: string) => Promise<number>,
-  ): Promise<PlanResponse> {
-    await this.dataSource.transaction(async (manager) => {
-      // Locked first: a move to this plan (which locks it for key share) waits, then finds it
-      // retired; one already made is counted below.
-      const [plan] = await manager.query<{ name: string; retired_at: Date | null }[]>(
-        'SELECT name, retired_at FROM plans WHERE id = $1 FOR UPDATE',
+  async lockOpenPlan(manager: EntityManager, id: string, field: string): Promise<void> {
+    const plan = await this.holdAgainstRetirement(manager, id);
+    if (!plan) throw invalidField(field, `There is no plan "${id}"`);
+    if (plan.retired) throw invalidField(field, `The ${id} plan is retired`);
+  }
+
+  /**
+   * In `manager`'s transaction, the first step of a retirement (PlanRetirementService): locks the
+   * plan's row and refuses it while anyone is on it, or when new accounts start on it. Returns its
+   * name.
+   */
+  async lockForRetirement(manager: EntityManager, id: string): Promise<string> {
+    if (id === STARTING_PLAN_ID) {
+      // Refused before any lock: sign-ups check their plan's row too, and need not wait on this.
+      const [plan] = await manager.query<{ name: string }[]>(
+        'SELECT name FROM plans WHERE id = $1',
         [id],
       );
-      if (!plan || plan.retired_at) throw notFound('Plan');
-      if (id === STARTING_PLAN_ID) {
-        throw new AppException(
-          409,
-          'plan_in_use',
-          `New accounts start on the ${plan.name} plan: it cannot be retired`,
-        );
-      }
-      const [{ count } = { count: 0 }] = await manager.query<{ count: number }[]>(
-        'SELECT count(*)::int AS count FROM users WHERE plan_id = $1',
-        [id],
+      throw new AppException(
+        409,
+        'plan_in_use',
+        `New accounts start on the ${plan?.name ?? id} plan: it cannot be retired`,
       );
-      if (count > 0) {
-        throw new AppException(
-          409,
-          'plan_in_use',
-          `${count} ${count === 1 ? 'user is' : 'users are'} on the ${plan.name} plan: move them to another plan first`,
-          undefined,
-          {},
-          { users: count },
-        );
-      }
-      await manager.query('UPDATE plans SET retired_at = now(), updated_at = now() WHERE id = $1', [
-        id,
-      ]);
-      const declined = await declinePendingRequests(manager, plan.name);
-      await this.audit.record(manager, {
-        ...auditFieldsOf(actor),
-        action: 'plan.retire',
-        ownerUserId: actor.userId,
-        targetType: 'plan',
-        targetId: id,
-        details: { name: plan.name, declinedRequests: declined },
-      });
-    });
-    await this.changed(id);
-    return this.get(id);
+    }
+    // FOR UPDATE, not FOR NO KEY UPDATE: only this conflicts with the key-share lock a move to the
+    // plan holds (holdAgainstRetirement, and the foreign key check on users.plan_id). A move under
+    // way is waited for and counted below; one after it waits for this, then finds the plan retired.
+    const [plan] = await manager.query<{ name: string; retired_at: Date | null }[]>(
+      'SELECT name, retired_at FROM plans WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    if (!plan || plan.retired_at) throw notFound('Plan');
+    const [{ count } = { count: 0 }] = await manager.query<{ count: number }[]>(
+      'SELECT count(*)::int AS count FROM users WHERE plan_id = $1',
+      [id],
+    );
+    if (count > 0) {
+      throw new AppException(
+        409,
+        'plan_in_use',
+        `${count} ${count === 1 ? 'user is' : 'users are'} on the ${plan.name} plan: move them to another plan first`,
+        undefined,
+        {},
+        { users: count },
+      );
+    }
+    return plan.name;
+  }
+
+  /** In `manager`'s transaction, once `lockForRetirement` has passed: the plan as retired. */
+  async markRetired(manager: EntityManager, id: string): Promise<PlanResponse> {
+    const [row] = await manager.query<PlanRow[]>(
+      // Through a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      `WITH retired AS (
+         UPDATE plans SET retired_at = now(), updated_at = now() WHERE id = $1
+         RETURNING id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order, retired_at)
+       SELECT * FROM retired`,
+      [id],
+    );
+    if (!row) throw notFound('Plan');
+    return toPlanResponse(row);
   }
 
   /** Creates or changes a plan (admins); a retired plan saved again is open again. */
@@ -182,6 +196,10 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
       throw invalidField('id', 'Plan ids are 1-32 lowercase letters, digits or dashes');
     }
     await this.dataSource.transaction(async (manager) => {
+      const [before] = await manager.query<{ retired_at: Date | null }[]>(
+        'SELECT retired_at FROM plans WHERE id = $1 FOR UPDATE',
+        [id],
+      );
       await manager.query(
         `INSERT INTO plans (id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order)
          VALUES ($1, $2, $3, $4, COALESCE($5, 0))
@@ -207,6 +225,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
           name: body.name,
           monthlyRequestLimit: body.monthlyRequestLimit,
           monthlyCostLimitMicros: body.monthlyCostLimitMicros,
+          ...(before?.retired_at ? { reopened: true } : {}),
         },
       });
     });
@@ -215,7 +234,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Every replica reads the catalogue again. */
-  private async changed(id: string): Promise<void> {
+  async changed(id: string): Promise<void> {
     this.forget();
     await this.invalidations.publish([id]);
   }

@@ -47,9 +47,6 @@ export class UpgradeRequestsService {
   ) {}
 
   async create(actor: Actor, body: CreateUpgradeRequest): Promise<UpgradeRequestResponse> {
-    await this.plans.get(body.planId).catch(() => {
-      throw invalidField('planId', `There is no plan "${body.planId}"`);
-    });
     const id = newId('upg');
     await this.dataSource.transaction(async (manager) => {
       // Locked, so two requests sent at once queue here and the second finds the first pending
@@ -61,7 +58,7 @@ export class UpgradeRequestsService {
       if (user?.plan_id === body.planId) {
         throw invalidField('planId', `You are already on the ${body.planId} plan`);
       }
-      await this.plans.lockOpen(manager, body.planId, 'planId');
+      await this.plans.lockOpenPlan(manager, body.planId, 'planId');
       const open = await manager.query<unknown[]>(
         `SELECT 1 FROM plan_upgrade_requests WHERE user_id = $1 AND status = 'pending'`,
         [actor.userId],
@@ -114,24 +111,24 @@ export class UpgradeRequestsService {
     body: DecideUpgradeRequest,
   ): Promise<UpgradeRequestResponse> {
     const userId = await this.dataSource.transaction(async (manager) => {
-      // The user's row first, then the request's: the order create() and an admin's plan change
-      // (UsersService.update) lock them in, so an approval racing a plan change waits instead of
-      // deadlocking. A request never changes hands, so its owner can be read before any lock.
+      // The user's row, then the plan asked for, then the request's: the order create(), an
+      // admin's plan change (UsersService.update) and a retirement (plan, then the requests it
+      // declines) take them in, so an approval racing any of them waits instead of deadlocking.
+      // A request never changes hands or plans, so its owner and plan can be read before any lock.
       const [owner] = await manager.query<{ user_id: string; to_plan_id: string }[]>(
         'SELECT user_id, to_plan_id FROM plan_upgrade_requests WHERE id = $1',
         [id],
       );
       if (!owner) throw notFound('Upgrade request');
-      // The plan asked for before the request's row, the order a retirement takes them in (it
-      // declines the plan's pending requests): an approval racing it waits, then finds the
-      // request declined.
-      if (body.status === 'approved') {
-        await manager.query('SELECT 1 FROM plans WHERE id = $1 FOR KEY SHARE', [owner.to_plan_id]);
-      }
       const [user] = await manager.query<{ plan_id: string }[]>(
         'SELECT plan_id FROM users WHERE id = $1 FOR NO KEY UPDATE',
         [owner.user_id],
       );
+      // An approval racing a retirement of its plan waits for it, then finds the request declined.
+      const plan =
+        body.status === 'approved'
+          ? await this.plans.holdAgainstRetirement(manager, owner.to_plan_id)
+          : undefined;
       const [row] = await manager.query<
         { user_id: string; from_plan_id: string; to_plan_id: string; status: string }[]
       >(
@@ -142,6 +139,10 @@ export class UpgradeRequestsService {
       if (!row) throw notFound('Upgrade request');
       if (row.status !== 'pending') {
         throw new AppException(409, 'upgrade_decided', `This request was already ${row.status}`);
+      }
+      // Pending requests are declined when their plan is retired; this is the last line.
+      if (plan?.retired) {
+        throw new AppException(409, 'upgrade_decided', `The ${row.to_plan_id} plan is retired`);
       }
       // An admin may have moved the user since they asked: approving would undo that move.
       if (body.status === 'approved' && user && user.plan_id !== row.from_plan_id) {

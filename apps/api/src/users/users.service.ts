@@ -128,7 +128,7 @@ export class UsersService {
           );
       }
       if (changes.planId !== undefined && changes.planId !== user.planId) {
-        await this.plans.lockOpen(manager, changes.planId, 'planId');
+        await this.plans.lockOpenPlan(manager, changes.planId, 'planId');
         user.planId = changes.planId;
         await this.upgrades.settleByPlanChange(manager, actor, id, changes.planId);
       }
