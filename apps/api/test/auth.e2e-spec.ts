@@ -447,7 +447,11 @@ describe('console auth', () => {
     });
     await get(`/api/auth/me?token=${user.accessToken}`, refreshed.body.accessToken);
     await call(api.url, 'POST', '/api/auth/logout', { cookie: refreshCookie(refreshed) });
-    const output = api.output();
+    // A request's log line is written after its answer: the last one's line means all are in.
+    const output = await eventually(
+      () => Promise.resolve(api.output()),
+      (text) => text.includes('"url":"/api/auth/logout"'),
+    );
     expect(output).toContain('"url":"/api/auth/me?token=%5Bredacted%5D"');
     const secrets = [
       user.password,
