@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type {
-  ApiKeyUsageResponse,
-  ErrorBody,
-  KeyUsageResponse,
-  Page,
-  UsageBreakdownResponse,
-  UsageDailyResponse,
-  UsageEventResponse,
-  UsageSummaryResponse,
+import {
+  DAY_MS,
+  type ApiKeyUsageResponse,
+  type ErrorBody,
+  type KeyUsageResponse,
+  type Page,
+  type UsageBreakdownResponse,
+  type UsageDailyResponse,
+  type UsageEventResponse,
+  type UsageSummaryResponse,
 } from '@keyward/shared';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { DAY_MS } from '@keyward/shared';
 import { startApi, type ApiProcess } from './support/api-process.js';
 import { queryDatabase } from './support/database.js';
 import { expectedReply, startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type {
-  LoginRequest,
-  LoginResponse,
-  RegisterRequest,
-  UserResponse,
-  ChangePasswordRequest,
-  UpdateProfileRequest,
+import {
+  DAY_MS,
+  type LoginRequest,
+  type LoginResponse,
+  type RegisterRequest,
+  type UserResponse,
+  type ChangePasswordRequest,
+  type UpdateProfileRequest,
 } from '@keyward/shared';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { DAY_MS } from '@keyward/shared';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AppException } from '../common/app.exception.js';

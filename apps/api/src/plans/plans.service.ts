@@ -26,6 +26,10 @@ interface PlanRow {
   retired_at: Date | null;
 }
 
+/** The columns of a PlanRow, for every statement that reads one. */
+const PLAN_COLUMNS =
+  'id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order, retired_at';
+
 /**
  * Plans change rarely (an admin edits one). An edit reaches every replica at once through
  * Redis; this bounds how long one whose message was never sent keeps the old catalogue.
@@ -182,7 +186,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
       // Through a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
       `WITH retired AS (
          UPDATE plans SET retired_at = now(), updated_at = now() WHERE id = $1
-         RETURNING id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order, retired_at)
+         RETURNING ${PLAN_COLUMNS})
        SELECT * FROM retired`,
       [id],
     );
@@ -277,9 +281,7 @@ export class PlansService implements OnModuleInit, OnApplicationShutdown {
   private async load(): Promise<Map<string, PlanResponse>> {
     const generation = this.generation;
     const startedAt = Date.now();
-    const rows: PlanRow[] = await this.dataSource.query(
-      'SELECT id, name, monthly_request_limit, monthly_cost_limit_micros, sort_order, retired_at FROM plans',
-    );
+    const rows: PlanRow[] = await this.dataSource.query(`SELECT ${PLAN_COLUMNS} FROM plans`);
     const plans = new Map(rows.map((row) => [row.id, toPlanResponse(row)]));
     if (generation === this.generation) {
       this.cache = { plans, loadedAt: startedAt, heldUntil: -Infinity };
